@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Mediated devices: parents from /sys/class/mdev_bus (a GPU, a VF of a GPU
+ * on Ampere, or a virtual device like the kernel's samples), their
+ * mdev_supported_types, and the instances on /sys/bus/mdev/devices.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "vgpuhook-private.h"
+
+#define MDEV_BUS     "/sys/class/mdev_bus"
+#define MDEV_DEVICES "/sys/bus/mdev/devices"
+
+static char *read_optional(struct vgpu_host *host, const char *dir, const char *attr)
+{
+        _cleanup_free_ char *path = vgpu_strdup_printf("%s/%s", dir, attr);
+        char *s = NULL;
+
+        if (path && vgpu_root_read_attr(host->root, path, &s) < 0)
+                s = NULL;
+        return s;
+}
+
+static int load_type(struct vgpu_host *host, struct vgpu_mdev_type *t, const char *parent, const char *dir)
+{
+        _cleanup_free_ char *avail = read_optional(host, dir, "available_instances");
+        unsigned long long v;
+
+        t->name = read_optional(host, dir, "name");
+        t->description = read_optional(host, dir, "description");
+        t->device_api = read_optional(host, dir, "device_api");
+        t->available = -1;
+        if (avail && vgpu_parse_uint(avail, INT32_MAX, &v) == 0)
+                t->available = (int)v;
+        else
+                vgpu_host_problem(host, "%s: type %s: available_instances is %s", parent, t->id,
+                                  avail ? "not a number" : "missing");
+        if (!t->device_api)
+                vgpu_host_problem(host, "%s: type %s: device_api is missing", parent, t->id);
+        return 0;
+}
+
+static int load_types(struct vgpu_host *host, struct vgpu_mdev_parent *p)
+{
+        _cleanup_free_ char *dir = vgpu_strdup_printf(MDEV_BUS "/%s/mdev_supported_types", p->name);
+        _cleanup_strv_ char **ids = NULL;
+        int n;
+
+        if (!dir)
+                return -ENOMEM;
+        n = vgpu_root_list_dir(host->root, dir, &ids);
+        if (n < 0) {
+                vgpu_host_problem(host, "%s: mdev_supported_types is unreadable", p->name);
+                return n == -ENOMEM ? n : 0;
+        }
+        for (char **id = ids; *id; id++) {
+                _cleanup_free_ char *tdir = vgpu_strdup_printf("%s/%s", dir, *id);
+                struct vgpu_mdev_type *t;
+
+                t = tdir ? vgpu_array_push(&p->types, &p->n_types, sizeof(*t)) : NULL;
+                if (!t || !(t->id = strdup(*id)))
+                        return -ENOMEM;
+                load_type(host, t, p->name, tdir);
+        }
+        return 0;
+}
+
+/* Where the parent sits among PCI devices: itself, or its PF on Ampere. */
+static int place_parent(struct vgpu_host *host, struct vgpu_mdev_parent *p)
+{
+        const struct vgpu_pci_dev *dev;
+        char pf[VGPU_PCI_ADDR_STRLEN];
+
+        p->numa_node = -1;
+        p->is_pci = vgpu_pci_addr_parse(p->name, &p->addr) == 0;
+        dev = p->is_pci ? vgpu_host_find_pci(host, &p->addr) : NULL;
+        if (dev && dev->is_vf) {
+                vgpu_pci_addr_format(&dev->physfn, pf);
+                p->physical = strdup(pf);
+        } else {
+                p->physical = strdup(p->name);
+        }
+        if (dev)
+                p->numa_node = dev->numa_node;
+        return p->physical ? 0 : -ENOMEM;
+}
+
+static int load_parents(struct vgpu_host *host)
+{
+        _cleanup_strv_ char **names = NULL;
+        int n = vgpu_root_list_dir(host->root, MDEV_BUS, &names);
+
+        if (n == -ENOENT)
+                return 0; /* mdev not loaded, or no parent registered */
+        if (n < 0)
+                return n;
+        for (char **name = names; *name; name++) {
+                struct vgpu_mdev_parent *p = vgpu_array_push(&host->parents, &host->n_parents, sizeof(*p));
+                int r;
+
+                if (!p || !(p->name = strdup(*name)))
+                        return -ENOMEM;
+                r = place_parent(host, p);
+                if (r >= 0)
+                        r = load_types(host, p);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* The parent's name: the directory holding the instance, per its link. */
+static int instance_parent(struct vgpu_host *host, const char *uuid, char **ret)
+{
+        _cleanup_free_ char *path = vgpu_strdup_printf(MDEV_DEVICES "/%s", uuid), *target = NULL;
+        char *slash, *base;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        r = vgpu_root_read_link(host->root, path, &target);
+        if (r < 0)
+                return r;
+        slash = strrchr(target, '/');
+        if (!slash)
+                return -EINVAL;
+        *slash = '\0';
+        base = strrchr(target, '/');
+        base = base ? base + 1 : target;
+        if (!*base || strcmp(base, "..") == 0 || strcmp(base, ".") == 0)
+                return -EINVAL;
+        *ret = strdup(base);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int load_instance(struct vgpu_host *host, const char *name)
+{
+        _cleanup_free_ char *dir = vgpu_strdup_printf(MDEV_DEVICES "/%s", name);
+        _cleanup_free_ char *type_link = vgpu_strdup_printf(MDEV_DEVICES "/%s/mdev_type", name);
+        struct vgpu_mdev *m;
+        char uuid[VGPU_UUID_STRLEN];
+        int r;
+
+        if (vgpu_uuid_normalize(name, uuid) < 0) {
+                vgpu_host_problem(host, "%s: not a UUID in " MDEV_DEVICES, name);
+                return 0;
+        }
+        m = dir && type_link ? vgpu_array_push(&host->mdevs, &host->n_mdevs, sizeof(*m)) : NULL;
+        if (!m)
+                return -ENOMEM;
+        memcpy(m->uuid, uuid, sizeof(uuid));
+        r = instance_parent(host, name, &m->parent);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                vgpu_host_problem(host, "mdev %s: cannot tell its parent", uuid);
+        r = vgpu_root_read_link_name(host->root, type_link, &m->type_id);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                vgpu_host_problem(host, "mdev %s: mdev_type is not a link to a type", uuid);
+        m->iommu_group = vgpu_read_iommu_group(host, dir);
+        return 0;
+}
+
+static int cmp_mdev(const void *a, const void *b)
+{
+        return strcmp(((const struct vgpu_mdev *)a)->uuid, ((const struct vgpu_mdev *)b)->uuid);
+}
+
+static void count_instances(struct vgpu_host *host)
+{
+        for (size_t i = 0; i < host->n_mdevs; i++) {
+                const struct vgpu_mdev *m = &host->mdevs[i];
+
+                for (size_t pi = 0; m->parent && m->type_id && pi < host->n_parents; pi++) {
+                        struct vgpu_mdev_parent *p = &host->parents[pi];
+
+                        if (strcmp(p->name, m->parent) != 0)
+                                continue;
+                        for (size_t t = 0; t < p->n_types; t++)
+                                if (strcmp(p->types[t].id, m->type_id) == 0)
+                                        p->types[t].n_instances++;
+                }
+        }
+}
+
+int vgpu_mdev_load(struct vgpu_host *host)
+{
+        _cleanup_strv_ char **names = NULL;
+        int r = load_parents(host), n;
+
+        if (r < 0)
+                return r;
+        n = vgpu_root_list_dir(host->root, MDEV_DEVICES, &names);
+        if (n == -ENOENT)
+                return 0;
+        if (n < 0)
+                return n;
+        for (char **name = names; *name; name++) {
+                r = load_instance(host, *name);
+                if (r < 0)
+                        return r;
+        }
+        qsort(host->mdevs, host->n_mdevs, sizeof(*host->mdevs), cmp_mdev);
+        count_instances(host);
+        return 0;
+}
+
+void vgpu_mdev_parent_clear(struct vgpu_mdev_parent *p)
+{
+        for (size_t i = 0; i < p->n_types; i++) {
+                free(p->types[i].id);
+                free(p->types[i].name);
+                free(p->types[i].description);
+                free(p->types[i].device_api);
+        }
+        free(p->types);
+        free(p->name);
+        free(p->physical);
+}

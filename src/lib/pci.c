@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* PCI functions from /sys/bus/pci/devices: ids, driver, IOMMU group, NUMA node. */
+#include "config.h"
+
+#include <string.h>
+
+#include "vgpuhook-private.h"
+
+#define PCI_DEVICES "/sys/bus/pci/devices"
+
+/* A hex attribute up to @max, or -1 (and a problem) when missing or junk. */
+static long read_hex_attr(struct vgpu_host *host, const char *dir, const char *attr, unsigned long long max)
+{
+        _cleanup_free_ char *path = vgpu_strdup_printf("%s/%s", dir, attr), *s = NULL;
+        unsigned long long v;
+        int r;
+
+        if (!path)
+                return -1;
+        r = vgpu_root_read_attr(host->root, path, &s);
+        if (r >= 0 && vgpu_parse_hex(s, max, &v) == 0)
+                return (long)v;
+        vgpu_host_problem(host, "%s: %s is %s", dir + sizeof(PCI_DEVICES), attr,
+                          r < 0 ? strerror(-r) : "not a hexadecimal number");
+        return -1;
+}
+
+static int read_numa_node(struct vgpu_host *host, const char *dir)
+{
+        _cleanup_free_ char *path = vgpu_strdup_printf("%s/numa_node", dir), *s = NULL;
+        long long v;
+
+        if (!path || vgpu_root_read_attr(host->root, path, &s) < 0)
+                return -1; /* kernels without NUMA have no numa_node */
+        if (vgpu_parse_int(s, -1, 4095, &v) == 0)
+                return (int)v;
+        vgpu_host_problem(host, "%s: numa_node is not a number", dir + sizeof(PCI_DEVICES));
+        return -1;
+}
+
+/* The IOMMU group number from the iommu_group link, or -1 without IOMMU. */
+int vgpu_read_iommu_group(struct vgpu_host *host, const char *dir)
+{
+        _cleanup_free_ char *path = vgpu_strdup_printf("%s/iommu_group", dir), *name = NULL;
+        unsigned long long v;
+        int r;
+
+        if (!path)
+                return -1;
+        r = vgpu_root_read_link_name(host->root, path, &name);
+        if (r == -ENOENT)
+                return -1;
+        if (r >= 0 && vgpu_parse_uint(name, INT32_MAX, &v) == 0)
+                return (int)v;
+        vgpu_host_problem(host, "%s: iommu_group is not a link to a group", dir);
+        return -1;
+}
+
+static char *read_driver_override(struct vgpu_host *host, const char *dir)
+{
+        _cleanup_free_ char *path = vgpu_strdup_printf("%s/driver_override", dir), *s = NULL;
+
+        if (!path || vgpu_root_read_attr(host->root, path, &s) < 0)
+                return NULL;
+        if (!*s || strcmp(s, "(null)") == 0)
+                return NULL;
+        return TAKE_PTR(s);
+}
+
+static void read_ids(struct vgpu_host *host, struct vgpu_pci_dev *dev, const char *dir)
+{
+        dev->vendor = (int)read_hex_attr(host, dir, "vendor", 0xffff);
+        dev->device = (int)read_hex_attr(host, dir, "device", 0xffff);
+        dev->subsystem_vendor = (int)read_hex_attr(host, dir, "subsystem_vendor", 0xffff);
+        dev->subsystem_device = (int)read_hex_attr(host, dir, "subsystem_device", 0xffff);
+        dev->class_code = read_hex_attr(host, dir, "class", 0xffffff);
+}
+
+static int load_dev(struct vgpu_host *host, struct vgpu_pci_dev *dev, const char *dir)
+{
+        _cleanup_free_ char *driver_link = vgpu_strdup_printf("%s/driver", dir);
+        int r;
+
+        if (!driver_link)
+                return -ENOMEM;
+        read_ids(host, dev, dir);
+        r = vgpu_root_read_link_name(host->root, driver_link, &dev->driver);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 && r != -ENOENT)
+                vgpu_host_problem(host, "%s: driver is not a link to a driver", dev->name);
+        dev->driver_override = read_driver_override(host, dir);
+        dev->iommu_group = vgpu_read_iommu_group(host, dir);
+        dev->numa_node = read_numa_node(host, dir);
+        r = vgpu_sriov_load(host, dev, dir);
+        if (r < 0)
+                return r;
+        return vgpu_nvidia_load(host, dev, dir);
+}
+
+void vgpu_pci_dev_clear(struct vgpu_pci_dev *dev)
+{
+        free(dev->driver);
+        free(dev->driver_override);
+        vgpu_sriov_free(dev->sriov);
+        vgpu_nvidia_types_free(dev->nvidia_types, dev->n_nvidia_types);
+}
+
+int vgpu_pci_dev_cmp(const void *a, const void *b)
+{
+        return vgpu_pci_addr_cmp(&((const struct vgpu_pci_dev *)a)->addr, &((const struct vgpu_pci_dev *)b)->addr);
+}
+
+int vgpu_pci_load(struct vgpu_host *host)
+{
+        _cleanup_strv_ char **names = NULL;
+        int n = vgpu_root_list_dir(host->root, PCI_DEVICES, &names);
+
+        if (n == -ENOENT)
+                return 0; /* no PCI bus (s390, a bare test root) */
+        if (n < 0)
+                return n;
+        for (char **name = names; *name; name++) {
+                _cleanup_free_ char *dir = vgpu_strdup_printf(PCI_DEVICES "/%s", *name);
+                struct vgpu_pci_addr addr;
+                struct vgpu_pci_dev *dev;
+                int r;
+
+                if (vgpu_pci_addr_parse(*name, &addr) < 0) {
+                        vgpu_host_problem(host, "%s: not a PCI address in " PCI_DEVICES, *name);
+                        continue;
+                }
+                dev = dir ? vgpu_array_push(&host->pci, &host->n_pci, sizeof(*dev)) : NULL;
+                if (!dev)
+                        return -ENOMEM;
+                dev->addr = addr;
+                vgpu_pci_addr_format(&addr, dev->name);
+                r = load_dev(host, dev, dir);
+                if (r < 0)
+                        return r;
+        }
+        qsort(host->pci, host->n_pci, sizeof(*host->pci), vgpu_pci_dev_cmp);
+        return 0;
+}
+
+const char *vgpu_pci_dev_kind(const struct vgpu_pci_dev *dev)
+{
+        if (dev->class_code < 0)
+                return "other";
+        switch (dev->class_code >> 16) {
+        case 0x03: /* VGA, XGA and 3D controllers: every GPU we care about */
+                return "gpu";
+        case 0x06:
+                return "bridge";
+        default:
+                return "other";
+        }
+}

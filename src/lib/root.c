@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The root prefix: every host path is opened below one directory with
+ * openat2(RESOLVE_IN_ROOT), so ".." and absolute symlinks in a (possibly
+ * hostile) tree resolve inside it, as if we were chrooted there.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "vgpuhook-private.h"
+
+#define ATTR_MAX 4096
+
+struct vgpu_root {
+        int refcount;
+        int fd;
+        char *path;
+};
+
+int vgpu_root_new(const char *path, struct vgpu_root **ret_root)
+{
+        struct vgpu_root *root;
+
+        if (!path)
+                path = secure_getenv("VGPU_HOOK_ROOT");
+        if (!path || !*path)
+                path = "/";
+        root = calloc(1, sizeof(*root));
+        if (!root)
+                return -ENOMEM;
+        root->refcount = 1;
+        root->path = strdup(path);
+        root->fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (!root->path || root->fd < 0) {
+                int r = root->path ? -errno : -ENOMEM;
+
+                vgpu_root_unref(root);
+                return r;
+        }
+        *ret_root = root;
+        return 0;
+}
+
+struct vgpu_root *vgpu_root_ref(struct vgpu_root *root)
+{
+        if (root)
+                root->refcount++;
+        return root;
+}
+
+struct vgpu_root *vgpu_root_unref(struct vgpu_root *root)
+{
+        if (!root || --root->refcount > 0)
+                return NULL;
+        if (root->fd >= 0)
+                close(root->fd);
+        free(root->path);
+        free(root);
+        return NULL;
+}
+
+const char *vgpu_root_path(const struct vgpu_root *root)
+{
+        return root->path;
+}
+
+int vgpu_root_open(const struct vgpu_root *root, const char *path, int flags)
+{
+        struct open_how how = {
+                .flags = (uint64_t)(flags | O_CLOEXEC),
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        long fd;
+
+        while (*path == '/')
+                path++;
+        if (!*path)
+                path = ".";
+        fd = syscall(SYS_openat2, root->fd, path, &how, sizeof(how));
+        return fd < 0 ? -errno : (int)fd;
+}
+
+static int read_fd(int fd, size_t max, char **ret)
+{
+        _cleanup_free_ char *buf = malloc(max + 1);
+        size_t len = 0;
+
+        if (!buf)
+                return -ENOMEM;
+        /* Read one byte past the cap so that "exactly max" and "more" differ. */
+        while (len <= max) {
+                ssize_t n = read(fd, buf + len, max + 1 - len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        if (len > max)
+                return -EFBIG;
+        buf[len] = '\0';
+        *ret = TAKE_PTR(buf);
+        return (int)len;
+}
+
+int vgpu_root_read_file(const struct vgpu_root *root, const char *path, size_t max, char **ret)
+{
+        _cleanup_close_ int fd = vgpu_root_open(root, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+        struct stat st;
+
+        if (fd < 0)
+                return fd;
+        /* A FIFO or device here would block or stream forever: refuse it. */
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+        if (max > INT32_MAX)
+                max = INT32_MAX;
+        return read_fd(fd, max, ret);
+}
+
+int vgpu_root_read_attr(const struct vgpu_root *root, const char *path, char **ret)
+{
+        char *s;
+        int r = vgpu_root_read_file(root, path, ATTR_MAX, &s);
+
+        if (r < 0)
+                return r;
+        if (r > 0 && s[r - 1] == '\n')
+                s[--r] = '\0';
+        *ret = s;
+        return r;
+}
+
+int vgpu_root_read_link(const struct vgpu_root *root, const char *path, char **ret)
+{
+        _cleanup_close_ int fd = vgpu_root_open(root, path, O_PATH | O_NOFOLLOW);
+        char buf[PATH_MAX];
+        ssize_t n;
+
+        if (fd < 0)
+                return fd;
+        n = readlinkat(fd, "", buf, sizeof(buf) - 1);
+        if (n < 0)
+                return errno == ENOENT ? -EINVAL : -errno; /* not a link */
+        buf[n] = '\0';
+        *ret = strdup(buf);
+        return *ret ? (int)n : -ENOMEM;
+}
+
+int vgpu_root_read_link_name(const struct vgpu_root *root, const char *path, char **ret)
+{
+        _cleanup_free_ char *target = NULL;
+        const char *base;
+        char *name;
+        int r = vgpu_root_read_link(root, path, &target);
+
+        if (r < 0)
+                return r;
+        base = strrchr(target, '/');
+        base = base ? base + 1 : target;
+        if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+                return -EINVAL;
+        name = strdup(base);
+        if (!name)
+                return -ENOMEM;
+        *ret = name;
+        return (int)strlen(name);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+        return strverscmp(*(char *const *)a, *(char *const *)b);
+}
+
+int vgpu_root_list_dir(const struct vgpu_root *root, const char *path, char ***ret)
+{
+        int fd = vgpu_root_open(root, path, O_RDONLY | O_DIRECTORY);
+        _cleanup_strv_ char **names = calloc(1, sizeof(char *));
+        size_t n = 0;
+        struct dirent *de;
+        DIR *d;
+
+        if (fd < 0)
+                return fd;
+        d = fdopendir(fd);
+        if (!d || !names) {
+                close(fd);
+                return -ENOMEM;
+        }
+        while ((de = readdir(d))) {
+                char **grown;
+
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                grown = reallocarray(names, n + 2, sizeof(char *));
+                if (!grown)
+                        break;
+                names = grown;
+                names[n + 1] = NULL;
+                names[n] = strdup(de->d_name);
+                if (!names[n])
+                        break;
+                n++;
+        }
+        closedir(d);
+        if (de)
+                return -ENOMEM;
+        qsort(names, n, sizeof(char *), cmp_names);
+        *ret = TAKE_PTR(names);
+        return (int)n;
+}
+
+bool vgpu_root_exists(const struct vgpu_root *root, const char *path)
+{
+        _cleanup_close_ int fd = vgpu_root_open(root, path, O_PATH);
+
+        return fd >= 0;
+}
+
+int vgpu_root_write_attr(const struct vgpu_root *root, const char *path, const void *buf, size_t len)
+{
+        _cleanup_close_ int fd = vgpu_root_open(root, path, O_WRONLY | O_NOCTTY | O_NOFOLLOW);
+        ssize_t n;
+
+        if (fd < 0)
+                return fd;
+        /*
+         * A sysfs store sees one write(2): the kernel answers inside it with
+         * its errno, so no retry loop that would split the value.
+         */
+        do
+                n = write(fd, buf, len);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        return (size_t)n == len ? 0 : -EIO;
+}

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * VFIO: the busy probe, and binding PCI functions to vfio-pci.
+ *
+ * remove, unbind and sriov_numvfs=0 block in the kernel (uninterruptibly
+ * after a signal) while a VM holds the device, and the hook runs with
+ * libvirt's domain lock held.  So before any of those writes we open the
+ * IOMMU group's /dev/vfio/N: the kernel refuses a second opener with EBUSY.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vgpuhook-private.h"
+
+int vgpu_vfio_group_busy(const struct vgpu_root *root, int group)
+{
+        char path[64];
+        int fd;
+
+        if (group < 0)
+                return 0;
+        snprintf(path, sizeof(path), "/dev/vfio/%d", group);
+        fd = vgpu_root_open(root, path, O_RDWR | O_NOCTTY | O_NONBLOCK);
+        if (fd >= 0) {
+                close(fd);
+                return 0;
+        }
+        if (fd == -EBUSY)
+                return 1;
+        /* No node: nothing bound to VFIO in that group, nobody can hold it. */
+        return fd == -ENOENT ? 0 : fd;
+}
+
+int vgpu_device_iommu_group(const struct vgpu_root *root, const char *dir, int *ret_group)
+{
+        _cleanup_free_ char *path = vgpu_strdup_printf("%s/iommu_group", dir), *name = NULL;
+        unsigned long long v;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        r = vgpu_root_read_link_name(root, path, &name);
+        if (r == -ENOENT) {
+                *ret_group = -1;
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        if (vgpu_parse_uint(name, INT32_MAX, &v) < 0)
+                return -EINVAL;
+        *ret_group = (int)v;
+        return 0;
+}
+
+int vgpu_device_busy(const struct vgpu_root *root, const char *dir)
+{
+        int group, r = vgpu_device_iommu_group(root, dir, &group);
+
+        return r < 0 ? r : vgpu_vfio_group_busy(root, group);
+}
+
+static int pci_attr_path(const struct vgpu_pci_addr *addr, const char *attr, char *buf, size_t len)
+{
+        char name[VGPU_PCI_ADDR_STRLEN];
+
+        vgpu_pci_addr_format(addr, name);
+        return snprintf(buf, len, "/sys/bus/pci/devices/%s%s%s", name, *attr ? "/" : "", attr) < (int)len
+                       ? 0
+                       : -ENAMETOOLONG;
+}
+
+/* The bound driver's name into *ret (NULL: none). */
+static int pci_driver(const struct vgpu_root *root, const struct vgpu_pci_addr *addr, char **ret)
+{
+        char path[128];
+        int r;
+
+        pci_attr_path(addr, "driver", path, sizeof(path));
+        r = vgpu_root_read_link_name(root, path, ret);
+        if (r == -ENOENT) {
+                *ret = NULL;
+                return 0;
+        }
+        return r < 0 ? r : 0;
+}
+
+static int pci_write(const struct vgpu_root *root, const struct vgpu_pci_addr *addr, const char *attr,
+                     const char *value)
+{
+        char path[128];
+
+        pci_attr_path(addr, attr, path, sizeof(path));
+        return vgpu_root_write_attr(root, path, value, strlen(value));
+}
+
+/* Ask the kernel to (re)probe @addr: drivers_probe takes the device name. */
+static int pci_probe(const struct vgpu_root *root, const struct vgpu_pci_addr *addr)
+{
+        char name[VGPU_PCI_ADDR_STRLEN];
+
+        vgpu_pci_addr_format(addr, name);
+        return vgpu_root_write_attr(root, "/sys/bus/pci/drivers_probe", name, strlen(name));
+}
+
+static int pci_unbind_current(const struct vgpu_root *root, const struct vgpu_pci_addr *addr)
+{
+        char name[VGPU_PCI_ADDR_STRLEN];
+        int r;
+
+        vgpu_pci_addr_format(addr, name);
+        r = pci_write(root, addr, "driver/unbind", name);
+        return r == -ENOENT ? 0 : r; /* unbound meanwhile */
+}
+
+int vgpu_pci_bind_vfio(const struct vgpu_root *root, const struct vgpu_pci_addr *addr)
+{
+        _cleanup_free_ char *driver = NULL;
+        int r = pci_driver(root, addr, &driver);
+
+        if (r < 0)
+                return r;
+        if (driver && strcmp(driver, "vfio-pci") == 0)
+                return 0;
+        r = pci_write(root, addr, "driver_override", "vfio-pci");
+        if (r >= 0 && driver)
+                r = pci_unbind_current(root, addr);
+        if (r >= 0)
+                r = pci_probe(root, addr);
+        if (r < 0)
+                return r;
+        /* drivers_probe succeeds even when nothing bound: look. */
+        free(TAKE_PTR(driver));
+        r = pci_driver(root, addr, &driver);
+        if (r < 0)
+                return r;
+        return driver && strcmp(driver, "vfio-pci") == 0 ? 0 : -ENXIO;
+}
+
+int vgpu_pci_unbind_vfio(const struct vgpu_root *root, const struct vgpu_pci_addr *addr)
+{
+        _cleanup_free_ char *driver = NULL;
+        char dir[128];
+        int r;
+
+        pci_attr_path(addr, "", dir, sizeof(dir));
+        r = pci_driver(root, addr, &driver);
+        if (r < 0)
+                return r;
+        if (driver && strcmp(driver, "vfio-pci") == 0) {
+                r = vgpu_device_busy(root, dir);
+                if (r != 0)
+                        return r > 0 ? -EBUSY : r;
+                r = pci_unbind_current(root, addr);
+                if (r < 0)
+                        return r;
+        }
+        /* An empty override gives the device back to its own driver. */
+        r = pci_write(root, addr, "driver_override", "\n");
+        return r < 0 ? r : pci_probe(root, addr);
+}

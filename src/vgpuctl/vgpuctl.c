@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vgpuctl: global options and dispatch to one file per subcommand. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vgpuctl.h"
+
+static const struct vgpuctl_cmd commands[] = {
+        {"inventory", vgpuctl_inventory, "GPUs, mdev parents and types, instances, VFs (--json for machines)"},
+};
+
+static void vprint(const char *fmt, va_list ap)
+{
+        fputs("vgpuctl: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+}
+
+int vgpuctl_fail(const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vprint(fmt, ap);
+        va_end(ap);
+        return VGPUCTL_FAILED;
+}
+
+int vgpuctl_usage_error(const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vprint(fmt, ap);
+        va_end(ap);
+        return VGPUCTL_USAGE;
+}
+
+int vgpuctl_load_host(const struct vgpuctl_ctx *ctx, struct vgpu_host **ret_host)
+{
+        struct vgpu_root *root;
+        int r = vgpu_root_new(ctx->root, &root);
+
+        if (r < 0)
+                return vgpuctl_fail("cannot open the root directory %s: %s",
+                                    ctx->root ? ctx->root : "(VGPU_HOOK_ROOT or /)", strerror(-r));
+        r = vgpu_host_load(root, ret_host);
+        if (r < 0) {
+                vgpuctl_fail("cannot read the host under %s: %s", vgpu_root_path(root), strerror(-r));
+                vgpu_root_unref(root);
+                return VGPUCTL_FAILED;
+        }
+        vgpu_root_unref(root);
+        return VGPUCTL_OK;
+}
+
+static void usage(FILE *f)
+{
+        fputs("Usage: vgpuctl [--root DIR] [-c URI] COMMAND [ARGS]\n"
+              "\n"
+              "Options:\n"
+              "  -c, --connect URI  libvirt connection URI\n"
+              "      --root DIR     read the host below DIR (default: $VGPU_HOOK_ROOT or /)\n"
+              "  -h, --help         show this help\n"
+              "  -V, --version      show the version\n"
+              "\n"
+              "Commands:\n",
+              f);
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
+        fputs("\nRun 'vgpuctl COMMAND --help' for a command's options.\n", f);
+}
+
+int main(int argc, char *argv[])
+{
+        static const struct option opts[] = {
+                {"connect", required_argument, NULL, 'c'},
+                {"root", required_argument, NULL, 'r'},
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'V'},
+                {},
+        };
+        struct vgpuctl_ctx ctx = {0};
+        int c;
+
+        /* "+": stop at the subcommand, whose options are its own. */
+        while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
+                switch (c) {
+                case 'c':
+                        ctx.uri = optarg;
+                        break;
+                case 'r':
+                        ctx.root = optarg;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return VGPUCTL_OK;
+                case 'V':
+                        puts(PACKAGE_STRING);
+                        return VGPUCTL_OK;
+                default:
+                        usage(stderr);
+                        return VGPUCTL_USAGE;
+                }
+        }
+        if (optind >= argc) {
+                usage(stderr);
+                return VGPUCTL_USAGE;
+        }
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+                if (strcmp(argv[optind], commands[i].name) == 0) {
+                        argv += optind;
+                        argc -= optind;
+                        optind = 0; /* let the subcommand's getopt start afresh */
+                        return commands[i].fn(&ctx, argc, argv);
+                }
+        }
+        return vgpuctl_usage_error("unknown command '%s'; see 'vgpuctl --help'", argv[optind]);
+}

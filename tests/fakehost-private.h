@@ -1,0 +1,138 @@
+/* fakehost internals: the model shared by the parser, the model queries and
+ * the writer.  Not for test code; use fakehost.h. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "fakehost.h"
+
+static inline void fh_freep(void *p)
+{
+        free(*(void **)p);
+}
+
+static inline void fh_closep(int *fd)
+{
+        if (*fd >= 0)
+                close(*fd);
+}
+
+#define _cleanup_(f)    __attribute__((cleanup(f)))
+#define _cleanup_free_  _cleanup_(fh_freep)
+#define _cleanup_close_ _cleanup_(fh_closep)
+#define TAKE_PTR(p)                      \
+        ({                               \
+                __typeof__(p) _tp = (p); \
+                (p) = NULL;              \
+                _tp;                     \
+        })
+
+#define FH_MAX_CPUS 1024
+
+struct fh_cpuset {
+        uint64_t bits[FH_MAX_CPUS / 64];
+};
+
+/* Where a directive came from; FILE points into fakehost.files. */
+struct fh_where {
+        const char *file;
+        int line;
+};
+
+struct fh_vec {
+        void **v;
+        size_t n, cap;
+};
+
+struct fh_node {
+        struct fh_where at;
+        int id;
+        struct fh_cpuset cpus;
+};
+
+struct fh_pci {
+        struct fh_where at;
+        char addr[16]; /* canonical, lower-case */
+        unsigned domain, bus, slot, func;
+        unsigned vendor, device, subvendor, subdevice, revision, class_code;
+        struct fh_pci *bridge, *physfn;
+        char *driver, *override;
+        int group, numa, vfio; /* -1: none */
+        bool numa_set, cpus_set;
+        struct fh_cpuset cpus;
+        bool is_pf;
+        int totalvfs, numvfs, autoprobe, vf_offset, vf_stride;
+        unsigned vf_device;
+        int vf_index;     /* K in the PF's virtfnK */
+        char *vgpu_types; /* "ID:NAME,ID:NAME" */
+        char *current_type;
+        char *path; /* root-relative device dir, set once parsing is complete */
+};
+
+struct fh_pool {
+        struct fh_where at;
+        char *name;
+        int size;
+        bool exclusive;
+};
+
+struct fh_parent {
+        struct fh_where at;
+        char *name;
+        struct fh_pci *pci; /* NULL for a virtual parent */
+        char *class_name;   /* virtual parents: /sys/devices/virtual/<class>/<name> */
+        char *mdev_driver;
+        struct fh_pool *pool;
+        int max; /* 0: no per-parent limit */
+        char *path;
+};
+
+struct fh_type {
+        struct fh_where at;
+        struct fh_parent *parent;
+        char *id, *name, *api, *description;
+        int cost;
+};
+
+struct fh_mdev {
+        struct fh_where at;
+        char uuid[37];
+        struct fh_type *type;
+        int group, vfio;
+};
+
+struct fakehost {
+        struct fh_vec files; /* display names of parsed presets (char *) */
+        struct fh_vec real;  /* their realpath()s, to include each once */
+        struct fh_vec nodes, pcis, pools, parents, types, mdevs;
+};
+
+/* fakehost.c */
+int fh_vec_push(struct fh_vec *vec, void *item);
+struct fh_pci *fh_find_pci(const struct fakehost *fh, const char *addr);
+struct fh_pool *fh_find_pool(const struct fakehost *fh, const char *name);
+struct fh_parent *fh_find_parent(const struct fakehost *fh, const char *name);
+struct fh_type *fh_find_type(const struct fakehost *fh, const struct fh_parent *parent, const char *id);
+struct fh_mdev *fh_find_mdev(const struct fakehost *fh, const char *uuid);
+struct fh_node *fh_find_node(const struct fakehost *fh, int id);
+int fh_type_available(const struct fakehost *fh, const struct fh_type *type);
+bool fh_group_used(const struct fakehost *fh, int group);
+bool fh_vfio_used(const struct fakehost *fh, int vfio);
+int fh_uuid_canonical(const char *in, char out[37]);
+int fh_pci_addr_parse(const char *s, struct fh_pci *p);
+int fh_pci_addr_cmp(const struct fh_pci *a, const struct fh_pci *b);
+void fh_pci_free(struct fh_pci *p);
+void fh_parent_free(struct fh_parent *p);
+void fh_type_free(struct fh_type *t);
+void fh_pool_free(struct fh_pool *p);
+int fh_cpuset_parse(const char *s, struct fh_cpuset *set);
+void fh_cpuset_set(struct fh_cpuset *set, unsigned bit);
+void fh_cpuset_or(struct fh_cpuset *dst, const struct fh_cpuset *src);
+bool fh_cpuset_test(const struct fh_cpuset *set, unsigned cpu);
+bool fh_cpuset_intersects(const struct fh_cpuset *a, const struct fh_cpuset *b);
+int fh_cpuset_nbits(const struct fh_cpuset *set);
+void fh_cpuset_list(const struct fh_cpuset *set, char *buf, size_t len);
+void fh_cpuset_mask(const struct fh_cpuset *set, int nbits, char *buf, size_t len);

@@ -1,0 +1,684 @@
+/* fakehost writer: lays the model out as the kernel does (paths, relative
+ * link targets and attribute bytes as in tests/data's capture of 6.1). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fakehost-private.h"
+
+#define MAX_DEPTH 64
+
+struct wctx {
+        const struct fakehost *fh;
+        int root;
+        int err;   /* the first error; every later write is skipped */
+        int nbits; /* nr_cpu_ids: the width of the kernel's CPU masks */
+        struct fh_cpuset online;
+        const struct fh_pci *boot_vga;
+};
+
+/* ---- primitives ------------------------------------------------------------ */
+
+static int mkdir_p(int root, char *path)
+{
+        for (char *s = path;; s++) {
+                if (*s != '/' && *s != '\0')
+                        continue;
+                char ch = *s;
+                *s = '\0';
+                int r = mkdirat(root, path, 0755) < 0 && errno != EEXIST ? -errno : 0;
+                *s = ch;
+                if (r < 0 || ch == '\0')
+                        return r;
+        }
+}
+
+static void make_dir(struct wctx *w, const char *dir, const char *name)
+{
+        char path[PATH_MAX];
+
+        if (w->err)
+                return;
+        if (snprintf(path, sizeof(path), "%s%s%s", dir, name ? "/" : "", name ? name : "") >= (int)sizeof(path))
+                w->err = -ENAMETOOLONG;
+        else
+                w->err = mkdir_p(w->root, path);
+}
+
+/* Formats a path into BUF (PATH_MAX bytes); too long is an error. */
+__attribute__((format(printf, 3, 4))) static void pathf(struct wctx *w, char *buf, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        int n = vsnprintf(buf, PATH_MAX, fmt, ap);
+        va_end(ap);
+        if ((n < 0 || n >= PATH_MAX) && !w->err)
+                w->err = -ENAMETOOLONG;
+}
+
+/* Joins DIR/NAME into PATH and creates DIR. */
+static int prepare(struct wctx *w, const char *dir, const char *name, char *path, size_t len)
+{
+        make_dir(w, dir, NULL);
+        if (!w->err && snprintf(path, len, "%s/%s", dir, name) >= (int)len)
+                w->err = -ENAMETOOLONG;
+        return w->err;
+}
+
+static void put(struct wctx *w, const char *dir, const char *name, const char *data, mode_t mode)
+{
+        char path[PATH_MAX];
+
+        if (prepare(w, dir, name, path, sizeof(path)) < 0)
+                return;
+        _cleanup_close_ int fd = openat(w->root, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+        if (fd < 0) {
+                w->err = -errno;
+                return;
+        }
+        ssize_t n = write(fd, data, strlen(data));
+        if (n < 0)
+                w->err = -errno;
+        else if ((size_t)n != strlen(data))
+                w->err = -EIO;
+}
+
+__attribute__((format(printf, 4, 5))) static void attr(struct wctx *w, const char *dir, const char *name,
+                                                       const char *fmt, ...)
+{
+        _cleanup_free_ char *data = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        int n = vasprintf(&data, fmt, ap);
+        va_end(ap);
+        if (n < 0 && !w->err)
+                w->err = -ENOMEM;
+        if (n >= 0)
+                put(w, dir, name, data, 0644);
+}
+
+/* Write-only and binary attributes: the capture holds them empty. */
+static void empty(struct wctx *w, const char *dir, const char *name)
+{
+        put(w, dir, name, "", 0644);
+}
+
+static int split(char *s, char **comp)
+{
+        char *save = NULL;
+        int n = 0;
+
+        for (char *t = strtok_r(s, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
+                if (n == MAX_DEPTH)
+                        return -ENAMETOOLONG;
+                comp[n++] = t;
+        }
+        return n;
+}
+
+static int append(char *out, size_t len, size_t *off, const char *s)
+{
+        size_t n = strlen(s);
+
+        if (*off + n >= len)
+                return -ENAMETOOLONG;
+        memcpy(out + *off, s, n + 1);
+        *off += n;
+        return 0;
+}
+
+/* kernfs_get_target_path(): climb from the link's directory to the nearest
+ * ancestor of the target's parent, so a link to an ancestor climbs past it
+ * ("device -> ../../../pci0000:00"). */
+static int relpath(const char *dir, const char *target, char *out, size_t len)
+{
+        char d[PATH_MAX], t[PATH_MAX], *dc[MAX_DEPTH], *tc[MAX_DEPTH];
+        size_t off = 0;
+        int nd, nt, common = 0, r = 0;
+
+        snprintf(d, sizeof(d), "%s", dir);
+        snprintf(t, sizeof(t), "%s", target);
+        if ((nd = split(d, dc)) < 0 || (nt = split(t, tc)) < 1)
+                return -EINVAL;
+        while (common < nd && common < nt - 1 && strcmp(dc[common], tc[common]) == 0)
+                common++;
+        out[0] = '\0';
+        for (int i = common; i < nd && r == 0; i++)
+                r = append(out, len, &off, "../");
+        for (int i = common; i < nt && r == 0; i++)
+                if ((r = append(out, len, &off, tc[i])) == 0 && i + 1 < nt)
+                        r = append(out, len, &off, "/");
+        return r;
+}
+
+/* DIR/NAME -> TARGET, both root-relative; written relative like sysfs. */
+static void lnk(struct wctx *w, const char *dir, const char *name, const char *target)
+{
+        char path[PATH_MAX], rel[PATH_MAX];
+
+        if (prepare(w, dir, name, path, sizeof(path)) < 0)
+                return;
+        if ((w->err = relpath(dir, target, rel, sizeof(rel))) < 0)
+                return;
+        if (unlinkat(w->root, path, 0) < 0 && errno != ENOENT)
+                w->err = -errno;
+        else if (symlinkat(rel, w->root, path) < 0)
+                w->err = -errno;
+}
+
+__attribute__((format(printf, 4, 5))) static void lnkf(struct wctx *w, const char *dir, const char *name,
+                                                       const char *fmt, ...)
+{
+        char target[PATH_MAX];
+        va_list ap;
+
+        va_start(ap, fmt);
+        int n = vsnprintf(target, sizeof(target), fmt, ap);
+        va_end(ap);
+        if (n < 0 || n >= (int)sizeof(target))
+                w->err = w->err ? w->err : -ENAMETOOLONG;
+        else
+                lnk(w, dir, name, target);
+}
+
+/* Modules whose name is not the driver's with '_' for '-'; NULL: built in. */
+static void module_link(struct wctx *w, const char *dir, const char *driver)
+{
+        static const struct {
+                const char *driver, *module;
+        } odd[] = {{"pcieport", NULL}, {"intel_vgpu_mdev", "kvmgt"}};
+        char mod[NAME_MAX + 1];
+
+        snprintf(mod, sizeof(mod), "%s", driver);
+        for (char *s = mod; *s; s++)
+                *s = *s == '-' ? '_' : *s;
+        for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+                if (strcmp(driver, odd[i].driver) != 0)
+                        continue;
+                if (!odd[i].module)
+                        return;
+                snprintf(mod, sizeof(mod), "%s", odd[i].module);
+        }
+        lnkf(w, dir, "module", "sys/module/%s", mod);
+}
+
+/* ---- NUMA ------------------------------------------------------------------- */
+
+static void cpus_attrs(struct wctx *w, const char *dir, const char *list_name, const char *mask_name,
+                       const struct fh_cpuset *set)
+{
+        char list[4096], mask[4096];
+
+        fh_cpuset_list(set, list, sizeof(list));
+        fh_cpuset_mask(set, w->nbits, mask, sizeof(mask));
+        attr(w, dir, list_name, "%s\n", list);
+        attr(w, dir, mask_name, "%s\n", mask);
+}
+
+/* The CPUs of node NUMA; -1 (no affinity) means every online CPU. */
+static const struct fh_cpuset *node_cpus(const struct wctx *w, int numa)
+{
+        const struct fh_node *n = numa >= 0 ? fh_find_node(w->fh, numa) : NULL;
+
+        return n ? &n->cpus : &w->online;
+}
+
+static void write_node(struct wctx *w, const struct fh_node *n, const struct fh_cpuset *ids)
+{
+        char dir[PATH_MAX], dist[4096] = "", name[32];
+        size_t off = 0;
+
+        pathf(w, dir, "sys/devices/system/node/node%d", n->id);
+        cpus_attrs(w, dir, "cpulist", "cpumap", &n->cpus);
+        /* Without a SLIT the kernel's distances are 10 (local) and 20. */
+        for (unsigned i = 0; i < FH_MAX_CPUS && off < sizeof(dist); i++)
+                if (fh_cpuset_test(ids, i))
+                        off += (size_t)snprintf(dist + off, sizeof(dist) - off, "%s%d", off ? " " : "",
+                                                (int)i == n->id ? 10 : 20);
+        attr(w, dir, "distance", "%s\n", dist);
+        empty(w, dir, "compact");
+        empty(w, dir, "uevent");
+        lnk(w, dir, "subsystem", "sys/bus/node");
+        for (unsigned c = 0; c < FH_MAX_CPUS; c++) {
+                if (!fh_cpuset_test(&n->cpus, c))
+                        continue;
+                snprintf(name, sizeof(name), "cpu%u", c);
+                lnkf(w, dir, name, "sys/devices/system/cpu/cpu%u", c);
+        }
+}
+
+static void write_nodes(struct wctx *w)
+{
+        static const char *const all[] = {"online", "possible", "has_memory", "has_normal_memory"};
+        const char *dir = "sys/devices/system/node";
+        struct fh_cpuset ids = {{0}}, with_cpus = {{0}};
+        char list[4096];
+
+        if (w->fh->nodes.n == 0)
+                return;
+        for (size_t i = 0; i < w->fh->nodes.n; i++) {
+                const struct fh_node *n = w->fh->nodes.v[i];
+
+                fh_cpuset_set(&ids, (unsigned)n->id);
+                if (fh_cpuset_nbits(&n->cpus) > 0)
+                        fh_cpuset_set(&with_cpus, (unsigned)n->id);
+        }
+        fh_cpuset_list(&ids, list, sizeof(list));
+        for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+                attr(w, dir, all[i], "%s\n", list);
+        fh_cpuset_list(&with_cpus, list, sizeof(list));
+        attr(w, dir, "has_cpu", "%s\n", list);
+        attr(w, dir, "has_generic_initiator", "\n");
+        empty(w, dir, "uevent");
+        for (size_t i = 0; i < w->fh->nodes.n; i++)
+                write_node(w, w->fh->nodes.v[i], &ids);
+}
+
+/* ---- PCI -------------------------------------------------------------------- */
+
+static bool is_vfio_pci(const char *driver)
+{
+        return driver && strcmp(driver, "vfio-pci") == 0;
+}
+
+/* The bridge a device sits below; a VF sits beside its PF. */
+static const struct fh_pci *upstream(const struct fh_pci *p)
+{
+        return p->physfn ? p->physfn->bridge : p->bridge;
+}
+
+static void write_pci_ids(struct wctx *w, const struct fh_pci *p)
+{
+        const char *d = p->path;
+        unsigned cls = p->class_code;
+
+        attr(w, d, "vendor", "0x%04x\n", p->vendor);
+        attr(w, d, "device", "0x%04x\n", p->device);
+        attr(w, d, "subsystem_vendor", "0x%04x\n", p->subvendor);
+        attr(w, d, "subsystem_device", "0x%04x\n", p->subdevice);
+        attr(w, d, "class", "0x%06x\n", cls);
+        attr(w, d, "revision", "0x%02x\n", p->revision);
+        attr(w, d, "modalias", "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n", p->vendor, p->device, p->subvendor,
+             p->subdevice, cls >> 16, (cls >> 8) & 0xff, cls & 0xff);
+}
+
+static void write_pci_state(struct wctx *w, const struct fh_pci *p)
+{
+        const char *d = p->path;
+        /* Drivers enable the device at probe; vfio-pci only once a user opens it. */
+        bool enabled = p->driver && !is_vfio_pci(p->driver) && strcmp(p->driver, "pci-stub") != 0;
+
+        attr(w, d, "numa_node", "%d\n", p->numa);
+        if (p->cpus_set || w->fh->nodes.n > 0)
+                cpus_attrs(w, d, "local_cpulist", "local_cpus", p->cpus_set ? &p->cpus : node_cpus(w, p->numa));
+        attr(w, d, "driver_override", "%s\n", p->override ? p->override : "(null)");
+        attr(w, d, "enable", "%d\n", enabled);
+        attr(w, d, "broken_parity_status", "0\n");
+        attr(w, d, "msi_bus", "1\n");
+        empty(w, d, "config");
+        empty(w, d, "uevent");
+        /* pci_dev_hp_attrs_are_visible(): VFs have no remove/rescan. */
+        if (!p->physfn) {
+                empty(w, d, "remove");
+                empty(w, d, "rescan");
+        } else {
+                empty(w, d, "sriov_vf_msix_count");
+        }
+        if (p->class_code >> 8 == 0x0300)
+                attr(w, d, "boot_vga", "%d\n", p == w->boot_vga);
+}
+
+static void write_vfio_dev(struct wctx *w, const char *devdir, int n)
+{
+        char dir[PATH_MAX];
+
+        pathf(w, dir, "%s/vfio-dev/vfio%d", devdir, n);
+        lnk(w, dir, "device", devdir);
+        lnk(w, dir, "subsystem", "sys/class/vfio-dev");
+        empty(w, dir, "uevent");
+}
+
+static void write_pci_driver(struct wctx *w, const struct fh_pci *p)
+{
+        static const char *const files[] = {"bind", "unbind", "new_id", "remove_id", "uevent"};
+        char dir[PATH_MAX];
+
+        pathf(w, dir, "sys/bus/pci/drivers/%s", p->driver);
+        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+                empty(w, dir, files[i]);
+        module_link(w, dir, p->driver);
+        lnk(w, dir, p->addr, p->path);
+        lnk(w, p->path, "driver", dir);
+}
+
+static void write_pci_links(struct wctx *w, const struct fh_pci *p)
+{
+        const char *d = p->path;
+
+        lnk(w, d, "subsystem", "sys/bus/pci");
+        lnk(w, "sys/bus/pci/devices", p->addr, d);
+        if (p->driver)
+                write_pci_driver(w, p);
+        if (p->group >= 0) {
+                lnkf(w, d, "iommu_group", "sys/kernel/iommu_groups/%d", p->group);
+                /* One Intel VT-d unit, as in the capture. */
+                lnk(w, d, "iommu", "sys/devices/virtual/iommu/dmar0");
+        }
+        if (p->physfn)
+                lnk(w, d, "physfn", p->physfn->path);
+        if (p->vfio >= 0)
+                write_vfio_dev(w, d, p->vfio);
+}
+
+static void write_sriov(struct wctx *w, const struct fh_pci *pf)
+{
+        const char *d = pf->path;
+        char name[32];
+
+        attr(w, d, "sriov_totalvfs", "%d\n", pf->totalvfs);
+        attr(w, d, "sriov_numvfs", "%d\n", pf->numvfs);
+        attr(w, d, "sriov_offset", "%d\n", pf->vf_offset);
+        attr(w, d, "sriov_stride", "%d\n", pf->vf_stride);
+        attr(w, d, "sriov_vf_device", "%x\n", pf->vf_device);
+        attr(w, d, "sriov_drivers_autoprobe", "%d\n", pf->autoprobe);
+        attr(w, d, "sriov_vf_total_msix", "0\n");
+        for (size_t i = 0; i < w->fh->pcis.n; i++) {
+                const struct fh_pci *vf = w->fh->pcis.v[i];
+
+                if (vf->physfn != pf)
+                        continue;
+                snprintf(name, sizeof(name), "virtfn%d", vf->vf_index);
+                lnk(w, d, name, vf->path);
+        }
+}
+
+static void write_bus(struct wctx *w, const char *devdir, unsigned domain, unsigned bus, int numa)
+{
+        char dir[PATH_MAX];
+
+        pathf(w, dir, "%s/pci_bus/%04x:%02x", devdir, domain, bus);
+        if (w->fh->nodes.n > 0)
+                cpus_attrs(w, dir, "cpulistaffinity", "cpuaffinity", node_cpus(w, numa));
+        empty(w, dir, "rescan");
+        empty(w, dir, "uevent");
+        lnk(w, dir, "device", devdir);
+        lnk(w, dir, "subsystem", "sys/class/pci_bus");
+}
+
+/* /sys/devices/pciDDDD:BB, written for the first device declared on it. */
+static void write_root_bus(struct wctx *w, size_t idx)
+{
+        const struct fh_pci *p = w->fh->pcis.v[idx];
+        char dir[PATH_MAX];
+
+        if (p->bridge || p->physfn)
+                return;
+        for (size_t i = 0; i < idx; i++) {
+                const struct fh_pci *o = w->fh->pcis.v[i];
+
+                if (!o->bridge && !o->physfn && o->domain == p->domain && o->bus == p->bus)
+                        return;
+        }
+        pathf(w, dir, "sys/devices/pci%04x:%02x", p->domain, p->bus);
+        empty(w, dir, "uevent");
+        write_bus(w, dir, p->domain, p->bus, p->numa);
+}
+
+static void write_bridge(struct wctx *w, const struct fh_pci *b)
+{
+        unsigned secondary = 256, subordinate = 0;
+
+        for (size_t i = 0; i < w->fh->pcis.n; i++) {
+                const struct fh_pci *q = w->fh->pcis.v[i];
+
+                if (upstream(q) == b && q->bus < secondary)
+                        secondary = q->bus;
+                for (const struct fh_pci *x = upstream(q); x; x = upstream(x))
+                        if (x == b && q->bus > subordinate)
+                                subordinate = q->bus;
+        }
+        if (secondary == 256)
+                return;
+        attr(w, b->path, "secondary_bus_number", "%u\n", secondary);
+        attr(w, b->path, "subordinate_bus_number", "%u\n", subordinate);
+        write_bus(w, b->path, b->domain, secondary, b->numa);
+}
+
+/* NVIDIA vendor VFIO (vGPU >= 17): the VF's own type files. */
+static void write_nvidia(struct wctx *w, const struct fh_pci *p)
+{
+        _cleanup_free_ char *text = NULL;
+        char dir[PATH_MAX];
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+
+        if (!f) {
+                w->err = w->err ? w->err : -ENOMEM;
+                return;
+        }
+        fputs("ID    : vGPU Name\n", f);
+        for (const char *s = p->vgpu_types; *s;) {
+                size_t n = strcspn(s, ","), id = strcspn(s, ":");
+
+                fprintf(f, "%-6.*s: %.*s\n", (int)id, s, (int)(n - id - 1), s + id + 1);
+                s += n + (s[n] == ',');
+        }
+        if (fclose(f) != 0 && !w->err)
+                w->err = -ENOMEM;
+        pathf(w, dir, "%s/nvidia", p->path);
+        put(w, dir, "creatable_vgpu_types", text ? text : "", 0644);
+        attr(w, dir, "current_vgpu_type", "%s\n", p->current_type ? p->current_type : "0");
+}
+
+/* ---- IOMMU groups ------------------------------------------------------------ */
+
+static bool group_has(const struct fakehost *fh, int group, bool (*pred)(const struct fh_pci *p))
+{
+        for (size_t i = 0; i < fh->pcis.n; i++) {
+                const struct fh_pci *p = fh->pcis.v[i];
+
+                if (p->group == group && pred(p))
+                        return true;
+        }
+        return false;
+}
+
+static bool is_isa_bridge(const struct fh_pci *p)
+{
+        return p->class_code >> 8 == 0x0601;
+}
+
+static bool is_vfio_user(const struct fh_pci *p)
+{
+        return p->vfio >= 0 || is_vfio_pci(p->driver);
+}
+
+static void dev_vfio(struct wctx *w, int group)
+{
+        char name[16];
+
+        snprintf(name, sizeof(name), "%d", group);
+        put(w, "dev/vfio", name, "", 0600);
+}
+
+static void write_pci_group(struct wctx *w, const struct fh_pci *p)
+{
+        char dir[PATH_MAX], devs[PATH_MAX];
+
+        pathf(w, dir, "sys/kernel/iommu_groups/%d", p->group);
+        pathf(w, devs, "%s/devices", dir);
+        lnk(w, devs, p->addr, p->path);
+        attr(w, dir, "type", "DMA-FQ\n");
+        /* intel-iommu's floppy workaround maps the low 16M of an ISA bridge. */
+        attr(w, dir, "reserved_regions", "%s0x00000000fee00000 0x00000000feefffff msi\n",
+             group_has(w->fh, p->group, is_isa_bridge) ? "0x0000000000000000 0x0000000000ffffff direct-relaxable\n"
+                                                       : "");
+        if (group_has(w->fh, p->group, is_vfio_user))
+                dev_vfio(w, p->group);
+}
+
+static void write_pci(struct wctx *w, size_t idx)
+{
+        const struct fh_pci *p = w->fh->pcis.v[idx];
+
+        write_root_bus(w, idx);
+        write_pci_ids(w, p);
+        write_pci_state(w, p);
+        write_pci_links(w, p);
+        write_bridge(w, p);
+        if (p->is_pf)
+                write_sriov(w, p);
+        if (p->vgpu_types)
+                write_nvidia(w, p);
+        if (p->group >= 0)
+                write_pci_group(w, p);
+}
+
+/* ---- mdev ---------------------------------------------------------------------- */
+
+static void write_mdev_bus(struct wctx *w)
+{
+        const char *d = "sys/bus/mdev";
+
+        empty(w, d, "drivers_probe");
+        attr(w, d, "drivers_autoprobe", "1\n");
+        empty(w, d, "uevent");
+        make_dir(w, d, "devices");
+        make_dir(w, d, "drivers");
+        make_dir(w, "sys/class/mdev_bus", NULL);
+}
+
+static void write_parent(struct wctx *w, const struct fh_parent *p)
+{
+        char drv[PATH_MAX];
+
+        if (!p->pci) {
+                empty(w, p->path, "uevent");
+                lnkf(w, p->path, "subsystem", "sys/class/%s", p->class_name);
+        }
+        make_dir(w, p->path, "mdev_supported_types");
+        lnk(w, "sys/class/mdev_bus", p->name, p->path);
+        pathf(w, drv, "sys/bus/mdev/drivers/%s", p->mdev_driver);
+        empty(w, drv, "bind");
+        empty(w, drv, "unbind");
+        empty(w, drv, "uevent");
+        module_link(w, drv, p->mdev_driver);
+}
+
+static void write_type(struct wctx *w, const struct fh_type *t)
+{
+        char dir[PATH_MAX];
+        const char *desc = t->description;
+
+        pathf(w, dir, "%s/mdev_supported_types/%s", t->parent->path, t->id);
+        attr(w, dir, "name", "%s\n", t->name);
+        attr(w, dir, "device_api", "%s\n", t->api);
+        attr(w, dir, "available_instances", "%d\n", fh_type_available(w->fh, t));
+        empty(w, dir, "create");
+        if (desc)
+                attr(w, dir, "description", "%s%s", desc, desc[strlen(desc) - 1] == '\n' ? "" : "\n");
+        make_dir(w, dir, "devices");
+}
+
+/* Every mdev gets an emulated IOMMU group of its own (vfio-noiommu). */
+static void write_mdev_group(struct wctx *w, const struct fh_mdev *m, const char *devdir)
+{
+        char dir[PATH_MAX], devs[PATH_MAX];
+
+        pathf(w, dir, "sys/kernel/iommu_groups/%d", m->group);
+        pathf(w, devs, "%s/devices", dir);
+        lnk(w, devs, m->uuid, devdir);
+        attr(w, dir, "name", "vfio-noiommu\n");
+        attr(w, dir, "type", "unknown\n");
+        empty(w, dir, "reserved_regions");
+        dev_vfio(w, m->group);
+}
+
+static void write_mdev(struct wctx *w, const struct fh_mdev *m)
+{
+        const struct fh_parent *p = m->type->parent;
+        char dir[PATH_MAX], type[PATH_MAX], devs[PATH_MAX], drv[PATH_MAX];
+
+        pathf(w, dir, "%s/%s", p->path, m->uuid);
+        pathf(w, type, "%s/mdev_supported_types/%s", p->path, m->type->id);
+        pathf(w, devs, "%s/devices", type);
+        pathf(w, drv, "sys/bus/mdev/drivers/%s", p->mdev_driver);
+        lnk(w, dir, "driver", drv);
+        lnk(w, dir, "mdev_type", type);
+        lnk(w, dir, "subsystem", "sys/bus/mdev");
+        lnkf(w, dir, "iommu_group", "sys/kernel/iommu_groups/%d", m->group);
+        empty(w, dir, "remove");
+        empty(w, dir, "uevent");
+        lnk(w, devs, m->uuid, dir);
+        lnk(w, drv, m->uuid, dir);
+        lnk(w, "sys/bus/mdev/devices", m->uuid, dir);
+        if (m->vfio >= 0)
+                write_vfio_dev(w, dir, m->vfio);
+        write_mdev_group(w, m, dir);
+}
+
+static void write_mdevs(struct wctx *w)
+{
+        const struct fakehost *fh = w->fh;
+
+        if (fh->parents.n == 0)
+                return;
+        write_mdev_bus(w);
+        for (size_t i = 0; i < fh->parents.n; i++)
+                write_parent(w, fh->parents.v[i]);
+        for (size_t i = 0; i < fh->types.n; i++)
+                write_type(w, fh->types.v[i]);
+        for (size_t i = 0; i < fh->mdevs.n; i++)
+                write_mdev(w, fh->mdevs.v[i]);
+}
+
+/* ---- the whole tree ---------------------------------------------------------- */
+
+static void setup(struct wctx *w)
+{
+        struct fh_cpuset all;
+
+        for (size_t i = 0; i < w->fh->nodes.n; i++)
+                fh_cpuset_or(&w->online, &((const struct fh_node *)w->fh->nodes.v[i])->cpus);
+        all = w->online;
+        for (size_t i = 0; i < w->fh->pcis.n; i++) {
+                const struct fh_pci *p = w->fh->pcis.v[i];
+
+                if (p->cpus_set)
+                        fh_cpuset_or(&all, &p->cpus);
+                /* vgaarb's default device: the first VGA controller. */
+                if (p->class_code >> 8 == 0x0300 && (!w->boot_vga || fh_pci_addr_cmp(p, w->boot_vga) < 0))
+                        w->boot_vga = p;
+        }
+        w->nbits = fh_cpuset_nbits(&all);
+}
+
+int fakehost_write(const struct fakehost *fh, const char *root_dir)
+{
+        static const char *const base[] = {"sys", "etc", "run", "proc", "dev/vfio"};
+        struct wctx w = {.fh = fh};
+        _cleanup_close_ int root = open(root_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (root < 0)
+                return -errno;
+        w.root = root;
+        setup(&w);
+        for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
+                make_dir(&w, base[i], NULL);
+        write_nodes(&w);
+        if (fh->pcis.n > 0) {
+                make_dir(&w, "sys/bus/pci/drivers", NULL);
+                empty(&w, "sys/bus/pci", "drivers_probe");
+        }
+        for (size_t i = 0; i < fh->pcis.n; i++)
+                write_pci(&w, i);
+        write_mdevs(&w);
+        return w.err;
+}

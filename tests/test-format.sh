@@ -1,0 +1,16 @@
+#!/bin/sh
+# The tree matches .clang-format (Debian 12's clang-format 14).
+set -eu
+: "${top_srcdir:?run through make check}"
+command -v clang-format >/dev/null || { echo "clang-format is not installed (apt-get install clang-format)" >&2; exit 1; }
+cd "$top_srcdir"
+bad=0 files=0
+for f in $(find src hooks tests bench -name '*.[ch]' 2>/dev/null | sort); do
+        files=$((files + 1))
+        if ! clang-format --style=file "$f" | cmp -s - "$f"; then
+                echo "not formatted: $f (run clang-format -i $f)" >&2
+                bad=$((bad + 1))
+        fi
+done
+echo "$((files - bad)) passed, $bad failed"
+[ "$bad" = 0 ]

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The root prefix: reads stay inside it whatever the tree's links say, and
+ * the typed readers refuse what a sysfs attribute never is.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fakehost.h"
+#include "testsuite.h"
+
+static char *outer, *inner;
+static struct vgpu_root *root;
+
+/* outer/secret is outside; outer/root is the root prefix. */
+static void setup(void)
+{
+        char path[4096];
+
+        ck_assert_int_eq(fakehost_mktemp(&outer), 0);
+        snprintf(path, sizeof(path), "%s/root", outer);
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        inner = strdup(path);
+        testsuite_write(outer, "secret", "outside\n");
+        testsuite_write(inner, "secret", "inside\n");
+        ck_assert_int_eq(mkdir(strcat(path, "/sys"), 0755), 0);
+        ck_assert_int_eq(vgpu_root_new(inner, &root), 0);
+}
+
+static void teardown(void)
+{
+        root = vgpu_root_unref(root);
+        free(inner);
+        testsuite_remove_root(outer);
+        outer = NULL;
+}
+
+START_TEST(dotdot_stays_inside)
+{
+        char *s = NULL;
+
+        ck_assert_int_eq(vgpu_root_read_attr(root, "/../secret", &s), 6);
+        ck_assert_str_eq(s, "inside");
+        free(s);
+        ck_assert_int_eq(vgpu_root_read_attr(root, "sys/../../../secret", &s), 6);
+        ck_assert_str_eq(s, "inside");
+        free(s);
+}
+END_TEST
+
+START_TEST(links_stay_inside)
+{
+        char target[4096], *s = NULL;
+
+        /* An absolute link resolves against the root, a relative one climbs to it at most. */
+        snprintf(target, sizeof(target), "%s/secret", outer);
+        testsuite_symlink(inner, "sys/abs", target);
+        ck_assert_int_eq(vgpu_root_read_attr(root, "/sys/abs", &s), -ENOENT);
+        testsuite_symlink(inner, "sys/abs2", "/secret");
+        ck_assert_int_eq(vgpu_root_read_attr(root, "/sys/abs2", &s), 6);
+        ck_assert_str_eq(s, "inside");
+        free(s);
+        testsuite_symlink(inner, "sys/rel", "../../../../../secret");
+        ck_assert_int_eq(vgpu_root_read_attr(root, "/sys/rel", &s), 6);
+        ck_assert_str_eq(s, "inside");
+        free(s);
+}
+END_TEST
+
+START_TEST(link_loops_end)
+{
+        char *s = NULL;
+
+        /* A hostile tree's loop must end in ELOOP, not hang the hook. */
+        testsuite_symlink(inner, "sys/loop1", "loop2");
+        testsuite_symlink(inner, "sys/loop2", "/sys/loop1");
+        ck_assert_int_eq(vgpu_root_read_attr(root, "/sys/loop1", &s), -ELOOP);
+}
+END_TEST
+
+START_TEST(attr_reading)
+{
+        char *s = NULL, big[5000];
+
+        testsuite_write(inner, "sys/a", "0x1b36\n");
+        ck_assert_int_eq(vgpu_root_read_attr(root, "/sys/a", &s), 6);
+        ck_assert_str_eq(s, "0x1b36");
+        free(s);
+        /* only one newline is the kernel's */
+        testsuite_write(inner, "sys/b", "x\n\n");
+        ck_assert_int_eq(vgpu_root_read_attr(root, "/sys/b", &s), 2);
+        ck_assert_str_eq(s, "x\n");
+        free(s);
+        testsuite_write(inner, "sys/empty", "");
+        ck_assert_int_eq(vgpu_root_read_attr(root, "/sys/empty", &s), 0);
+        ck_assert_str_eq(s, "");
+        free(s);
+        memset(big, 'x', sizeof(big) - 1);
+        big[sizeof(big) - 1] = '\0';
+        testsuite_write(inner, "sys/big", big);
+        s = (char *)0x1;
+        ck_assert_int_eq(vgpu_root_read_attr(root, "/sys/big", &s), -EFBIG);
+        ck_assert_ptr_eq(s, (char *)0x1);
+        ck_assert_int_eq(vgpu_root_read_attr(root, "/sys", &s), -EISDIR);
+        ck_assert_int_eq(vgpu_root_read_attr(root, "/sys/missing", &s), -ENOENT);
+}
+END_TEST
+
+START_TEST(fifo_refused)
+{
+        char path[4096], *s = NULL;
+
+        /* A FIFO would block the hook (and libvirt) forever. */
+        snprintf(path, sizeof(path), "%s/sys/fifo", inner);
+        ck_assert_int_eq(mkfifo(path, 0600), 0);
+        ck_assert_int_eq(vgpu_root_read_attr(root, "/sys/fifo", &s), -EINVAL);
+}
+END_TEST
+
+START_TEST(links_and_dirs)
+{
+        char **names = NULL, *s = NULL;
+
+        testsuite_symlink(inner, "sys/driver", "../../bus/pci/drivers/vfio-pci");
+        ck_assert_int_eq(vgpu_root_read_link_name(root, "/sys/driver", &s), 8);
+        ck_assert_str_eq(s, "vfio-pci");
+        free(s);
+        ck_assert_int_eq(vgpu_root_read_link(root, "/sys/driver", &s), 30);
+        ck_assert_str_eq(s, "../../bus/pci/drivers/vfio-pci");
+        free(s);
+        testsuite_symlink(inner, "sys/dots", "..");
+        ck_assert_int_eq(vgpu_root_read_link_name(root, "/sys/dots", &s), -EINVAL);
+        ck_assert_int_eq(vgpu_root_read_link_name(root, "/secret", &s), -EINVAL);
+        ck_assert_int_eq(vgpu_root_read_link_name(root, "/sys/none", &s), -ENOENT);
+
+        testsuite_write(inner, "sys/virtfn10", "");
+        testsuite_write(inner, "sys/virtfn2", "");
+        ck_assert_int_eq(vgpu_root_list_dir(root, "/sys", &names), 4);
+        ck_assert_str_eq(names[0], "dots");
+        ck_assert_str_eq(names[1], "driver");
+        ck_assert_str_eq(names[2], "virtfn2");
+        ck_assert_str_eq(names[3], "virtfn10");
+        ck_assert_ptr_null(names[4]);
+        vgpu_strv_free(names);
+        ck_assert_int_eq(vgpu_root_list_dir(root, "/nope", &names), -ENOENT);
+        ck_assert(vgpu_root_exists(root, "/sys/virtfn2"));
+        ck_assert(!vgpu_root_exists(root, "/sys/virtfn3"));
+}
+END_TEST
+
+START_TEST(root_from_environment)
+{
+        struct vgpu_root *r = NULL;
+        char *s = NULL;
+
+        setenv("VGPU_HOOK_ROOT", inner, 1);
+        ck_assert_int_eq(vgpu_root_new(NULL, &r), 0);
+        ck_assert_str_eq(vgpu_root_path(r), inner);
+        ck_assert_int_eq(vgpu_root_read_attr(r, "/secret", &s), 6);
+        ck_assert_str_eq(s, "inside");
+        free(s);
+        vgpu_root_unref(r);
+        unsetenv("VGPU_HOOK_ROOT");
+        ck_assert_int_eq(vgpu_root_new(NULL, &r), 0);
+        ck_assert_str_eq(vgpu_root_path(r), "/");
+        vgpu_root_unref(r);
+        r = (void *)0x1;
+        ck_assert_int_eq(vgpu_root_new("/nonexistent/root", &r), -ENOENT);
+        ck_assert_ptr_eq(r, (void *)0x1);
+}
+END_TEST
+
+static Suite *root_suite(void)
+{
+        Suite *s = suite_create("root");
+        TCase *tc = tcase_create("prefix");
+
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, dotdot_stays_inside);
+        tcase_add_test(tc, links_stay_inside);
+        tcase_add_test(tc, link_loops_end);
+        tcase_add_test(tc, attr_reading);
+        tcase_add_test(tc, fifo_refused);
+        tcase_add_test(tc, links_and_dirs);
+        tcase_add_test(tc, root_from_environment);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void)
+{
+        return testsuite_run(root_suite());
+}

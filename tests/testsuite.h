@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Shared helpers of the Check suites: simulated hosts in fresh temp dirs. */
+#ifndef TESTSUITE_H
+#define TESTSUITE_H
+
+#include <check.h>
+
+#include "vgpuhook.h"
+
+/* Run @s (the program's only suite); returns the process exit status. */
+int testsuite_run(Suite *s);
+
+/* $top_srcdir/@rel, from the environment `make check` sets; free() it. */
+char *testsuite_srcpath(const char *rel);
+
+/* A new temp dir (never in srcdir) holding preset @name; free with _remove. */
+char *testsuite_fake_root(const char *preset);
+/* A new temp dir holding the real kernel capture from tests/data. */
+char *testsuite_capture_root(void);
+void testsuite_remove_root(char *dir);
+
+/* Load the host below @dir; fails the test on error. */
+struct vgpu_host *testsuite_load(const char *dir);
+
+/* Replace @path (below @dir) with a file holding @content / a symlink. */
+void testsuite_write(const char *dir, const char *path, const char *content);
+void testsuite_symlink(const char *dir, const char *path, const char *target);
+void testsuite_unlink(const char *dir, const char *path);
+
+/* Does host->problems hold a sentence containing @needle? */
+int testsuite_has_problem(const struct vgpu_host *host, const char *needle);
+
+#endif
