@@ -359,4 +359,7 @@ int vgpu_mdev_remove(const struct vgpu_root *root, const char *uuid);
  */
 json_t *vgpu_inventory_json(const struct vgpu_host *host);
 
+/* Configuration, profiles and mdevctl definitions: see vgpuhook-config.h. */
+#include "vgpuhook-config.h"
+
 #endif
