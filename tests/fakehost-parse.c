@@ -7,9 +7,11 @@
  *   node ID cpus=LIST
  *   pci ADDR vendor= device= class= [subvendor= subdevice= revision=]
  *           [bridge=ADDR] [driver=] [override=] [group=] [numa=] [cpus=]
+ *           [home=DRIVER|none] [vfio-bind=ok|fail]
  *           [totalvfs= numvfs= autoprobe= vf-offset= vf-stride= vf-device=]
- *           [physfn=ADDR] [vgpu-types="ID:NAME,..."] [current-type=ID] [vfio=N]
- *   mdev-pool NAME size=N [exclusive]
+ *           [numvfs-errno=ERRNO] [vgpu-fb=N] [vf-vgpu-types="ID:NAME:COST,..."]
+ *           [physfn=ADDR] [vgpu-types="ID:NAME[:COST],..."] [current-type=ID] [vfio=N]
+ *   mdev-pool NAME size=N [exclusive] [errno=ENOSPC|EUSERS]
  *   mdev-parent NAME pool= [max=] [class=] [mdev-driver=]
  *   mdev-type PARENT ID name= api= [description=] cost=
  *   mdev UUID parent= type= group= [vfio=]
@@ -17,6 +19,21 @@
  * Everything a line refers to (bridge, physfn, pool, parent, type) must be
  * declared on an earlier line, so each error points at the line that
  * breaks the model.
+ *
+ * What the kernel-emulation shim (tests/kshim*.c) needs:
+ *   home        the driver that binds the device by its IDs (drivers_probe,
+ *               bind; a PF's also binds the VFs it creates); default: its
+ *               driver unless that is vfio-pci or pci-stub, else none
+ *   vfio-bind   fail: vfio-pci's probe refuses the device
+ *   numvfs-errno  every change of sriov_numvfs fails so (ENOENT: a PF driver
+ *               without sriov_configure, like AMD GIM's module parameter)
+ *   vgpu-fb     a PF's framebuffer shared by its VFs' NVIDIA vGPU types; each
+ *               vgpu-types entry may end in :COST (same unit); a VF with a
+ *               current type offers none, the others only types that fit
+ *   vf-vgpu-types  a PF's vgpu-types for VFs that do not list their own
+ *               (also those sriov_numvfs creates)
+ *   errno       create's answer when a pool is full: ENOSPC (default; mtty,
+ *               mbochs) or EUSERS (the mdev core's counter: mdpy)
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -316,6 +333,24 @@ static int pci_ref(struct pctx *c, struct line *l, const char *key, struct fh_pc
         return 1;
 }
 
+static int pci_home(struct pctx *c, struct line *l, struct fh_pci *p)
+{
+        const char *home = opt(l, "home"), *bind = opt(l, "vfio-bind");
+
+        if (bind && strcmp(bind, "ok") != 0 && strcmp(bind, "fail") != 0)
+                return perr(c, "bad value for vfio-bind: '%s' (want ok or fail)", bind);
+        p->vfio_fail = bind && strcmp(bind, "fail") == 0;
+        if (home && !*home)
+                return perr(c, "empty value for home");
+        if (!home)
+                home = fh_default_home(p);
+        else if (strcmp(home, "none") == 0)
+                home = NULL;
+        if (home && !(p->home = strdup(home)))
+                return -ENOMEM;
+        return 0;
+}
+
 static int pci_host(struct pctx *c, struct line *l, struct fh_pci *p)
 {
         const char *cpus = opt(l, "cpus");
@@ -334,6 +369,8 @@ static int pci_host(struct pctx *c, struct line *l, struct fh_pci *p)
         p->cpus_set = cpus != NULL;
         if (p->physfn && !p->physfn->is_pf)
                 return perr(c, "physfn %s is not an SR-IOV PF (no totalvfs=)", p->physfn->addr);
+        if ((r = pci_home(c, l, p)) < 0)
+                return r;
         if (p->vfio >= 0 && fh_vfio_used(c->fh, p->vfio))
                 return perr(c, "vfio%d is already in use", p->vfio);
         for (size_t i = 0; i < c->fh->mdevs.n; i++) {
@@ -343,6 +380,22 @@ static int pci_host(struct pctx *c, struct line *l, struct fh_pci *p)
                         return perr(c, "IOMMU group %d belongs to mdev %s", p->group, m->uuid);
         }
         return 0;
+}
+
+/* Options that only a PF takes: 1 if any is present. */
+static int pci_pf_extras(struct pctx *c, struct line *l, struct fh_pci *p)
+{
+        const char *e = opt(l, "numvfs-errno");
+        int r, any = e != NULL;
+
+        if (e && (p->numvfs_errno = fh_errno_parse(e)) < 0)
+                return perr(c, "unknown errno name '%s'", e);
+        if ((r = opt_int(c, l, "vgpu-fb", 1, INT_MAX, &p->vgpu_fb)) < 0)
+                return r;
+        any |= r;
+        if ((r = opt_str(c, l, "vf-vgpu-types", false, &p->vf_vgpu_types)) < 0)
+                return r;
+        return any | r;
 }
 
 static int pci_sriov(struct pctx *c, struct line *l, struct fh_pci *p)
@@ -364,7 +417,9 @@ static int pci_sriov(struct pctx *c, struct line *l, struct fh_pci *p)
                         return r;
                 any |= r;
         }
-        if (any && !p->is_pf)
+        if ((r = pci_pf_extras(c, l, p)) < 0)
+                return r;
+        if ((any || r) && !p->is_pf)
                 return perr(c, "SR-IOV options need totalvfs=");
         if (p->numvfs > p->totalvfs)
                 return perr(c, "numvfs=%d is above totalvfs=%d", p->numvfs, p->totalvfs);
@@ -373,19 +428,17 @@ static int pci_sriov(struct pctx *c, struct line *l, struct fh_pci *p)
         return 0;
 }
 
-/* "ID:NAME,ID:NAME", as NVIDIA's creatable_vgpu_types lists them. */
+/* "ID:NAME[:COST],...", as NVIDIA's creatable_vgpu_types lists them. */
 static int check_vgpu_types(struct pctx *c, const char *list, const char *current)
 {
         bool found = !current || strcmp(current, "0") == 0;
-        size_t clen = current ? strlen(current) : 0;
+        struct fh_vgpu v;
+        int r;
 
-        for (const char *s = list; *s;) {
-                size_t len = strcspn(s, ","), idlen = strcspn(s, ":,");
-
-                if (idlen == 0 || idlen >= len - 1 || s[idlen] != ':')
-                        return perr(c, "bad vgpu-types entry '%.*s' (want ID:NAME)", (int)len, s);
-                found |= idlen == clen && strncmp(s, current, clen) == 0;
-                s += len + (s[len] == ',');
+        for (const char *s = list; (r = fh_vgpu_next(&s, &v)) != 0;) {
+                if (r < 0)
+                        return perr(c, "bad vgpu-types entry in '%s' (want ID:NAME[:COST])", list);
+                found |= current && fh_vgpu_is(&v, current);
         }
         if (!found)
                 return perr(c, "current-type %s is not in vgpu-types", current);
@@ -399,8 +452,13 @@ static int pci_vgpu(struct pctx *c, struct line *l, struct fh_pci *p)
         if ((r = opt_str(c, l, "vgpu-types", false, &p->vgpu_types)) < 0 ||
             (r = opt_str(c, l, "current-type", false, &p->current_type)) < 0)
                 return r;
+        if (!p->vgpu_types && p->physfn && p->physfn->vf_vgpu_types &&
+            !(p->vgpu_types = strdup(p->physfn->vf_vgpu_types)))
+                return -ENOMEM;
         if (p->current_type && !p->vgpu_types)
                 return perr(c, "current-type needs vgpu-types=");
+        if (p->vf_vgpu_types && (r = check_vgpu_types(c, p->vf_vgpu_types, NULL)) < 0)
+                return r;
         return p->vgpu_types ? check_vgpu_types(c, p->vgpu_types, p->current_type) : 0;
 }
 
@@ -448,6 +506,10 @@ static int d_pool(struct pctx *c, struct line *l)
         if (!p->name)
                 return -ENOMEM;
         p->exclusive = flag(l, "exclusive");
+        p->full_errno = ENOSPC;
+        const char *e = opt(l, "errno");
+        if (e && (p->full_errno = fh_errno_parse(e)) < 0)
+                return perr(c, "unknown errno name '%s'", e);
         if ((r = opt_int(c, l, "size", 1, INT_MAX, &p->size)) <= 0)
                 return r < 0 ? r : perr(c, "missing size=");
         if ((r = check_options(c, l)) < 0 || (r = fh_vec_push(&c->fh->pools, p)) < 0)

@@ -67,9 +67,14 @@ struct fh_pci {
         int totalvfs, numvfs, autoprobe, vf_offset, vf_stride;
         unsigned vf_device;
         int vf_index;     /* K in the PF's virtfnK */
-        char *vgpu_types; /* "ID:NAME,ID:NAME" */
+        char *vgpu_types; /* "ID:NAME[:COST],...": the types the VF supports */
         char *current_type;
-        char *path; /* root-relative device dir, set once parsing is complete */
+        char *path;          /* root-relative device dir, set once parsing is complete */
+        char *home;          /* the driver that claims it by its IDs; NULL: none */
+        int numvfs_errno;    /* PF driver without sriov_configure (AMD GIM) */
+        bool vfio_fail;      /* vfio-pci's probe refuses the device */
+        int vgpu_fb;         /* PF: framebuffer its VFs' types share; 0: no limit */
+        char *vf_vgpu_types; /* PF: the vgpu-types its VFs get by default */
 };
 
 struct fh_pool {
@@ -77,6 +82,7 @@ struct fh_pool {
         char *name;
         int size;
         bool exclusive;
+        int full_errno; /* create's answer when there is no room */
 };
 
 struct fh_parent {
@@ -104,6 +110,13 @@ struct fh_mdev {
         int group, vfio;
 };
 
+/* One entry of a vgpu-types list; ID and NAME point into the list. */
+struct fh_vgpu {
+        const char *id, *name;
+        int idlen, namelen;
+        int cost; /* 0: free */
+};
+
 struct fakehost {
         struct fh_vec files; /* display names of parsed presets (char *) */
         struct fh_vec real;  /* their realpath()s, to include each once */
@@ -128,6 +141,17 @@ void fh_pci_free(struct fh_pci *p);
 void fh_parent_free(struct fh_parent *p);
 void fh_type_free(struct fh_type *t);
 void fh_pool_free(struct fh_pool *p);
+void fh_pci_remove(struct fakehost *fh, struct fh_pci *p);
+const char *fh_default_home(const struct fh_pci *p);
+bool fh_is_stub_driver(const char *driver);
+int fh_next_group(const struct fakehost *fh);
+int fh_next_vfio(const struct fakehost *fh);
+int fh_errno_parse(const char *name);
+const char *fh_errno_name(int err);
+int fh_vgpu_next(const char **s, struct fh_vgpu *v);
+bool fh_vgpu_is(const struct fh_vgpu *v, const char *id);
+bool fh_vgpu_find(const char *list, const char *id, struct fh_vgpu *v);
+bool fh_vgpu_creatable(const struct fakehost *fh, const struct fh_pci *p, const struct fh_vgpu *v);
 int fh_cpuset_parse(const char *s, struct fh_cpuset *set);
 void fh_cpuset_set(struct fh_cpuset *set, unsigned bit);
 void fh_cpuset_or(struct fh_cpuset *dst, const struct fh_cpuset *src);
@@ -136,3 +160,14 @@ bool fh_cpuset_intersects(const struct fh_cpuset *a, const struct fh_cpuset *b);
 int fh_cpuset_nbits(const struct fh_cpuset *set);
 void fh_cpuset_list(const struct fh_cpuset *set, char *buf, size_t len);
 void fh_cpuset_mask(const struct fh_cpuset *set, int nbits, char *buf, size_t len);
+
+/* fakehost-write.c: the tree alone (fakehost_write() adds the model file).
+ * With DRY nothing is written; RECORD (may be NULL) collects every path
+ * the tree holds, directories included, for fh_prune(). */
+int fh_write_tree(const struct fakehost *fh, const char *root_dir, bool dry, struct fh_vec *record);
+
+/* fakehost-dump.c: ROOT/.fakehost/model.host (and the marker dirs). */
+int fh_write_model(const struct fakehost *fh, const char *root_dir);
+/* Deletes what OLD recorded and NOW does not (sys/ and dev/vfio/ only). */
+int fh_prune(const char *root_dir, struct fh_vec *old, struct fh_vec *now);
+void fh_paths_free(struct fh_vec *paths);

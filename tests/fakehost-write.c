@@ -16,8 +16,10 @@
 struct wctx {
         const struct fakehost *fh;
         int root;
-        int err;   /* the first error; every later write is skipped */
-        int nbits; /* nr_cpu_ids: the width of the kernel's CPU masks */
+        bool dry;              /* record paths only */
+        struct fh_vec *record; /* NULL: no recording */
+        int err;               /* the first error; every later write is skipped */
+        int nbits;             /* nr_cpu_ids: the width of the kernel's CPU masks */
         struct fh_cpuset online;
         const struct fh_pci *boot_vga;
 };
@@ -38,6 +40,25 @@ static int mkdir_p(int root, char *path)
         }
 }
 
+/* Records PATH and its ancestors (a shim prunes what a change removed). */
+static void record(struct wctx *w, const char *path)
+{
+        if (!w->record || w->err)
+                return;
+        for (const char *s = path;; s++) {
+                if (*s != '/' && *s != '\0')
+                        continue;
+                char *copy = strndup(path, (size_t)(s - path));
+                if (!copy || fh_vec_push(w->record, copy) < 0) {
+                        free(copy);
+                        w->err = -ENOMEM;
+                        return;
+                }
+                if (!*s)
+                        return;
+        }
+}
+
 static void make_dir(struct wctx *w, const char *dir, const char *name)
 {
         char path[PATH_MAX];
@@ -46,7 +67,8 @@ static void make_dir(struct wctx *w, const char *dir, const char *name)
                 return;
         if (snprintf(path, sizeof(path), "%s%s%s", dir, name ? "/" : "", name ? name : "") >= (int)sizeof(path))
                 w->err = -ENAMETOOLONG;
-        else
+        record(w, path);
+        if (!w->err && !w->dry)
                 w->err = mkdir_p(w->root, path);
 }
 
@@ -71,13 +93,44 @@ static int prepare(struct wctx *w, const char *dir, const char *name, char *path
         return w->err;
 }
 
+static bool same_bytes(int root, const char *path, const char *data)
+{
+        size_t len = strlen(data);
+        _cleanup_free_ char *buf = malloc(len + 1);
+        _cleanup_close_ int fd = openat(root, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        struct stat st;
+
+        if (!buf || fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != len)
+                return false;
+        return read(fd, buf, len + 1) == (ssize_t)len && memcmp(buf, data, len) == 0;
+}
+
+/* A temporary name beside PATH, for replacing it in one rename(2). */
+static int tmp_name(char *tmp, size_t len, const char *path)
+{
+        const char *slash = strrchr(path, '/');
+        int dirlen = slash ? (int)(slash - path + 1) : 0;
+        int n = snprintf(tmp, len, "%.*s.fakehost-tmp.%s", dirlen, path, path + dirlen);
+
+        return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* Files are replaced by rename, and only when their bytes change, so that
+ * a process reading the tree while a shim updates it never sees a
+ * truncated attribute. */
 static void put(struct wctx *w, const char *dir, const char *name, const char *data, mode_t mode)
 {
-        char path[PATH_MAX];
+        char path[PATH_MAX], tmp[PATH_MAX + 16];
 
         if (prepare(w, dir, name, path, sizeof(path)) < 0)
                 return;
-        _cleanup_close_ int fd = openat(w->root, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+        record(w, path);
+        if (w->dry || same_bytes(w->root, path, data))
+                return;
+        if ((w->err = tmp_name(tmp, sizeof(tmp), path)) < 0)
+                return;
+        unlinkat(w->root, tmp, 0);
+        _cleanup_close_ int fd = openat(w->root, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
         if (fd < 0) {
                 w->err = -errno;
                 return;
@@ -87,6 +140,10 @@ static void put(struct wctx *w, const char *dir, const char *name, const char *d
                 w->err = -errno;
         else if ((size_t)n != strlen(data))
                 w->err = -EIO;
+        else if (renameat(w->root, tmp, w->root, path) < 0)
+                w->err = -errno;
+        if (w->err)
+                unlinkat(w->root, tmp, 0);
 }
 
 __attribute__((format(printf, 4, 5))) static void attr(struct wctx *w, const char *dir, const char *name,
@@ -163,13 +220,26 @@ static void lnk(struct wctx *w, const char *dir, const char *name, const char *t
 {
         char path[PATH_MAX], rel[PATH_MAX];
 
+        char old[PATH_MAX], tmp[PATH_MAX + 16];
+
         if (prepare(w, dir, name, path, sizeof(path)) < 0)
                 return;
-        if ((w->err = relpath(dir, target, rel, sizeof(rel))) < 0)
+        record(w, path);
+        if (w->dry || (w->err = relpath(dir, target, rel, sizeof(rel))) < 0)
                 return;
-        if (unlinkat(w->root, path, 0) < 0 && errno != ENOENT)
+        ssize_t n = readlinkat(w->root, path, old, sizeof(old) - 1);
+        if (n >= 0 && (size_t)n == strlen(rel) && memcmp(old, rel, (size_t)n) == 0)
+                return;
+        if (symlinkat(rel, w->root, path) == 0)
+                return;
+        if (errno != EEXIST) {
                 w->err = -errno;
-        else if (symlinkat(rel, w->root, path) < 0)
+                return;
+        }
+        if ((w->err = tmp_name(tmp, sizeof(tmp), path)) < 0)
+                return;
+        unlinkat(w->root, tmp, 0);
+        if (symlinkat(rel, w->root, tmp) < 0 || renameat(w->root, tmp, w->root, path) < 0)
                 w->err = -errno;
 }
 
@@ -345,15 +415,51 @@ static void write_vfio_dev(struct wctx *w, const char *devdir, int n)
         empty(w, dir, "uevent");
 }
 
-static void write_pci_driver(struct wctx *w, const struct fh_pci *p)
+/* A loaded driver's directory; every driver a device uses or would bind to
+ * is loaded, and vfio-pci on any host with PCI devices. */
+static void write_driver_dir(struct wctx *w, const char *driver)
 {
         static const char *const files[] = {"bind", "unbind", "new_id", "remove_id", "uevent"};
         char dir[PATH_MAX];
 
-        pathf(w, dir, "sys/bus/pci/drivers/%s", p->driver);
+        pathf(w, dir, "sys/bus/pci/drivers/%s", driver);
         for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
                 empty(w, dir, files[i]);
-        module_link(w, dir, p->driver);
+        module_link(w, dir, driver);
+}
+
+static bool driver_seen(const struct fakehost *fh, size_t before, const char *driver)
+{
+        for (size_t i = 0; i < before; i++) {
+                const struct fh_pci *p = fh->pcis.v[i];
+
+                if ((p->driver && strcmp(p->driver, driver) == 0) || (p->home && strcmp(p->home, driver) == 0))
+                        return true;
+        }
+        return false;
+}
+
+static void write_pci_drivers(struct wctx *w)
+{
+        const struct fakehost *fh = w->fh;
+
+        if (fh->pcis.n > 0 && !driver_seen(fh, fh->pcis.n, "vfio-pci"))
+                write_driver_dir(w, "vfio-pci");
+        for (size_t i = 0; i < fh->pcis.n; i++) {
+                const struct fh_pci *p = fh->pcis.v[i];
+
+                if (p->driver && !driver_seen(fh, i, p->driver))
+                        write_driver_dir(w, p->driver);
+                if (p->home && (!p->driver || strcmp(p->home, p->driver) != 0) && !driver_seen(fh, i, p->home))
+                        write_driver_dir(w, p->home);
+        }
+}
+
+static void write_pci_driver(struct wctx *w, const struct fh_pci *p)
+{
+        char dir[PATH_MAX];
+
+        pathf(w, dir, "sys/bus/pci/drivers/%s", p->driver);
         lnk(w, dir, p->addr, p->path);
         lnk(w, p->path, "driver", dir);
 }
@@ -457,6 +563,7 @@ static void write_nvidia(struct wctx *w, const struct fh_pci *p)
         _cleanup_free_ char *text = NULL;
         char dir[PATH_MAX];
         size_t len = 0;
+        struct fh_vgpu v;
         FILE *f = open_memstream(&text, &len);
 
         if (!f) {
@@ -464,12 +571,9 @@ static void write_nvidia(struct wctx *w, const struct fh_pci *p)
                 return;
         }
         fputs("ID    : vGPU Name\n", f);
-        for (const char *s = p->vgpu_types; *s;) {
-                size_t n = strcspn(s, ","), id = strcspn(s, ":");
-
-                fprintf(f, "%-6.*s: %.*s\n", (int)id, s, (int)(n - id - 1), s + id + 1);
-                s += n + (s[n] == ',');
-        }
+        for (const char *s = p->vgpu_types; fh_vgpu_next(&s, &v) > 0;)
+                if (fh_vgpu_creatable(w->fh, p, &v))
+                        fprintf(f, "%-6.*s: %.*s\n", v.idlen, v.id, v.namelen, v.name);
         if (fclose(f) != 0 && !w->err)
                 w->err = -ENOMEM;
         pathf(w, dir, "%s/nvidia", p->path);
@@ -660,13 +764,13 @@ static void setup(struct wctx *w)
         w->nbits = fh_cpuset_nbits(&all);
 }
 
-int fakehost_write(const struct fakehost *fh, const char *root_dir)
+int fh_write_tree(const struct fakehost *fh, const char *root_dir, bool dry, struct fh_vec *rec)
 {
         static const char *const base[] = {"sys", "etc", "run", "proc", "dev/vfio"};
-        struct wctx w = {.fh = fh};
-        _cleanup_close_ int root = open(root_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct wctx w = {.fh = fh, .dry = dry, .record = rec, .root = -1};
+        _cleanup_close_ int root = dry ? -1 : open(root_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-        if (root < 0)
+        if (!dry && root < 0)
                 return -errno;
         w.root = root;
         setup(&w);
@@ -676,9 +780,17 @@ int fakehost_write(const struct fakehost *fh, const char *root_dir)
         if (fh->pcis.n > 0) {
                 make_dir(&w, "sys/bus/pci/drivers", NULL);
                 empty(&w, "sys/bus/pci", "drivers_probe");
+                write_pci_drivers(&w);
         }
         for (size_t i = 0; i < fh->pcis.n; i++)
                 write_pci(&w, i);
         write_mdevs(&w);
         return w.err;
+}
+
+int fakehost_write(const struct fakehost *fh, const char *root_dir)
+{
+        int r = fh_write_tree(fh, root_dir, false, NULL);
+
+        return r < 0 ? r : fh_write_model(fh, root_dir);
 }

@@ -198,6 +198,169 @@ int fakehost_mdev_remove(struct fakehost *fh, const char *uuid)
         return -ENOENT;
 }
 
+static void vec_del(struct fh_vec *vec, size_t i)
+{
+        memmove(&vec->v[i], &vec->v[i + 1], (vec->n - i - 1) * sizeof(void *));
+        vec->n--;
+}
+
+/* Removes parent P's types and their instances, then P. */
+static void parent_remove(struct fakehost *fh, struct fh_parent *p)
+{
+        for (size_t i = fh->mdevs.n; i-- > 0;)
+                if (((struct fh_mdev *)fh->mdevs.v[i])->type->parent == p) {
+                        free(fh->mdevs.v[i]);
+                        vec_del(&fh->mdevs, i);
+                }
+        for (size_t i = fh->types.n; i-- > 0;)
+                if (((struct fh_type *)fh->types.v[i])->parent == p) {
+                        fh_type_free(fh->types.v[i]);
+                        vec_del(&fh->types, i);
+                }
+        for (size_t i = fh->parents.n; i-- > 0;)
+                if (fh->parents.v[i] == p) {
+                        fh_parent_free(p);
+                        vec_del(&fh->parents, i);
+                }
+}
+
+/* Removes device P (a VF: nothing points at it but its mdev parents). */
+void fh_pci_remove(struct fakehost *fh, struct fh_pci *p)
+{
+        for (size_t i = fh->parents.n; i-- > 0;)
+                if (((struct fh_parent *)fh->parents.v[i])->pci == p)
+                        parent_remove(fh, fh->parents.v[i]);
+        for (size_t i = 0; i < fh->pcis.n; i++)
+                if (fh->pcis.v[i] == p) {
+                        vec_del(&fh->pcis, i);
+                        break;
+                }
+        fh_pci_free(p);
+}
+
+/* vfio-pci and pci-stub claim no device by its IDs, only through
+ * driver_override (or new_id). */
+bool fh_is_stub_driver(const char *driver)
+{
+        return driver && (strcmp(driver, "vfio-pci") == 0 || strcmp(driver, "pci-stub") == 0);
+}
+
+/* The driver that binds P when nothing overrides it: the one the preset
+ * binds it to, unless that is vfio-pci or pci-stub (which claim devices
+ * only through driver_override).  A VF that sriov_numvfs creates gets its
+ * PF's instead; say home= for a preset VF that should have one. */
+const char *fh_default_home(const struct fh_pci *p)
+{
+        return p->driver && !fh_is_stub_driver(p->driver) ? p->driver : NULL;
+}
+
+/* The kernel numbers IOMMU groups and vfio devices with an IDA: the
+ * lowest free number. */
+int fh_next_group(const struct fakehost *fh)
+{
+        int n = 0;
+
+        while (fh_group_used(fh, n))
+                n++;
+        return n;
+}
+
+int fh_next_vfio(const struct fakehost *fh)
+{
+        int n = 0;
+
+        while (fh_vfio_used(fh, n))
+                n++;
+        return n;
+}
+
+/* "EUSERS" -> EUSERS; -EINVAL for an unknown name. */
+int fh_errno_parse(const char *name)
+{
+        for (int e = 1; e < 4096; e++) {
+                const char *s = strerrorname_np(e);
+
+                if (s && strcmp(s, name) == 0)
+                        return e;
+        }
+        return -EINVAL;
+}
+
+const char *fh_errno_name(int err)
+{
+        const char *s = strerrorname_np(err);
+
+        return s ? s : "E?";
+}
+
+/* ---- NVIDIA vendor VFIO types: "ID:NAME[:COST]" lists ------------------ */
+
+int fh_vgpu_next(const char **s, struct fh_vgpu *v)
+{
+        const char *e = *s;
+        size_t len = strcspn(e, ","), idlen = strcspn(e, ":,");
+
+        if (!*e)
+                return 0;
+        *s = e + len + (e[len] == ',');
+        if (idlen == 0 || idlen + 1 >= len)
+                return -EINVAL;
+        v->id = e;
+        v->idlen = (int)idlen;
+        v->name = e + idlen + 1;
+        v->namelen = (int)(len - idlen - 1);
+        v->cost = 0;
+        /* A last ":DIGITS" is the cost; a name may hold colons. */
+        const char *colon = memrchr(v->name, ':', (size_t)v->namelen);
+        size_t digits = colon ? (size_t)(e + len - colon - 1) : 0;
+        if (colon && colon > v->name && digits > 0 && digits < 9 && strspn(colon + 1, "0123456789") >= digits) {
+                v->cost = atoi(colon + 1);
+                v->namelen = (int)(colon - v->name);
+        }
+        return 1;
+}
+
+bool fh_vgpu_is(const struct fh_vgpu *v, const char *id)
+{
+        return strlen(id) == (size_t)v->idlen && strncmp(v->id, id, (size_t)v->idlen) == 0;
+}
+
+bool fh_vgpu_find(const char *list, const char *id, struct fh_vgpu *v)
+{
+        const char *s = list;
+
+        while (list && fh_vgpu_next(&s, v) > 0)
+                if (fh_vgpu_is(v, id))
+                        return true;
+        return false;
+}
+
+static bool has_type(const struct fh_pci *p)
+{
+        return p->current_type && strcmp(p->current_type, "0") != 0;
+}
+
+/* The rule of the emulation: a VF with a type offers none; the others
+ * offer the types whose cost fits in what their PF's vgpu-fb has left. */
+bool fh_vgpu_creatable(const struct fakehost *fh, const struct fh_pci *p, const struct fh_vgpu *v)
+{
+        const struct fh_pci *pf = p->physfn;
+        int used = 0;
+
+        if (has_type(p))
+                return false;
+        if (!pf || pf->vgpu_fb == 0)
+                return true;
+        for (size_t i = 0; i < fh->pcis.n; i++) {
+                const struct fh_pci *q = fh->pcis.v[i];
+                struct fh_vgpu cur;
+
+                if (q->physfn == pf && has_type(q) && fh_vgpu_find(q->vgpu_types, q->current_type, &cur))
+                        used += cur.cost;
+        }
+        return v->cost <= pf->vgpu_fb - used;
+}
+
 int fh_uuid_canonical(const char *in, char out[37])
 {
         for (int i = 0; i < 36; i++) {
@@ -356,6 +519,8 @@ void fh_pci_free(struct fh_pci *p)
         free(p->vgpu_types);
         free(p->current_type);
         free(p->path);
+        free(p->home);
+        free(p->vf_vgpu_types);
         free(p);
 }
 

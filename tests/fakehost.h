@@ -12,6 +12,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct fakehost;
 
@@ -43,11 +44,20 @@ int fakehost_mdev_add(struct fakehost *fh, const char *uuid, const char *parent,
 int fakehost_mdev_remove(struct fakehost *fh, const char *uuid);
 
 /* Writes the model's tree under ROOT_DIR (which must exist): ROOT_DIR/sys/...,
- * ROOT_DIR/dev/vfio/<group> and empty ROOT_DIR/{etc,run,proc}.  Existing
- * directories are kept, files and links are replaced, so writing again after
- * fakehost_mdev_add() adds the new instance and refreshes every
- * available_instances (removed instances' directories are not deleted). */
+ * ROOT_DIR/dev/vfio/<group> and empty ROOT_DIR/{etc,run,proc}, and the
+ * model itself as a preset in ROOT_DIR/.fakehost/model.host (what the
+ * kernel-emulation shim, tests/kshim.c, reads and changes; the empty
+ * ROOT_DIR/.fakehost/{held,eperm} are for its marker files).  Existing
+ * directories are kept; a file or link is replaced (by rename) only when it
+ * changes, so writing again after fakehost_mdev_add() adds the new instance
+ * and refreshes every available_instances (removed instances' directories
+ * are not deleted: the shim prunes them). */
 int fakehost_write(const struct fakehost *fh, const char *root_dir);
+
+/* Prints the model as one self-contained preset (no include, every option
+ * spelled out): fakehost_parse() of it gives the same model and the same
+ * tree.  Returns 0, or -EIO when F reports an error. */
+int fakehost_dump(const struct fakehost *fh, FILE *f);
 
 /* fakehost_parse() + fakehost_write() + fakehost_free().  On a write error
  * ERR holds "cannot write the tree under ROOT_DIR: reason". */

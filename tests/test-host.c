@@ -217,11 +217,12 @@ START_TEST(l4_vendor_vfio)
         ck_assert(!pci("0000:82:00.0")->nvidia_vfio);
         ck_assert(pci("0000:82:00.4")->nvidia_vfio);
         ck_assert_int_eq(pci("0000:82:00.4")->nvidia_current_type, 941);
-        ck_assert_uint_eq(pci("0000:82:00.4")->n_nvidia_types, 1);
+        /* A typed VF offers nothing more; the others what fits in 24 - 4 GB. */
+        ck_assert_uint_eq(pci("0000:82:00.4")->n_nvidia_types, 0);
         ck_assert_int_eq(pci("0000:82:00.5")->nvidia_current_type, 0);
-        ck_assert_uint_eq(pci("0000:82:00.5")->n_nvidia_types, 7);
-        ck_assert_str_eq(pci("0000:82:00.5")->nvidia_types[6].name, "NVIDIA L4-24Q");
-        ck_assert_uint_eq(pci("0000:82:00.5")->nvidia_types[6].id, 945);
+        ck_assert_uint_eq(pci("0000:82:00.5")->n_nvidia_types, 6);
+        ck_assert_str_eq(pci("0000:82:00.5")->nvidia_types[5].name, "NVIDIA L4-12Q");
+        ck_assert_uint_eq(pci("0000:82:00.5")->nvidia_types[5].id, 944);
         ck_assert_uint_eq(host->n_parents, 0);
         ck_assert_uint_eq(host->n_problems, 0);
 }

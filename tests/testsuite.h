@@ -7,6 +7,11 @@
 
 #include "vgpuhook.h"
 
+/* Call first in main(): re-executes the program with the kernel-emulation
+ * shim ($top_builddir/tests/.libs/libkshim.so) in LD_PRELOAD unless it is
+ * there already.  Each test then sets VGPU_HOOK_ROOT to its host. */
+void testsuite_preload_kshim(char **argv);
+
 /* Run @s (the program's only suite); returns the process exit status. */
 int testsuite_run(Suite *s);
 

@@ -16,7 +16,8 @@
 
 #include "vgpuhook-private.h"
 
-#define ATTR_MAX 4096
+#define ATTR_MAX        4096
+#define OPENAT2_RETRIES 128
 
 struct vgpu_root {
         int refcount;
@@ -83,7 +84,16 @@ int vgpu_root_open(const struct vgpu_root *root, const char *path, int flags)
                 path++;
         if (!*path)
                 path = ".";
-        fd = syscall(SYS_openat2, root->fd, path, &how, sizeof(how));
+        /*
+         * With RESOLVE_IN_ROOT the kernel answers EAGAIN when any rename on
+         * the system raced with a ".." step (sysfs links are full of them):
+         * retry, boundedly.
+         */
+        for (int tries = 0; tries < OPENAT2_RETRIES; tries++) {
+                fd = syscall(SYS_openat2, root->fd, path, &how, sizeof(how));
+                if (fd >= 0 || errno != EAGAIN)
+                        break;
+        }
         return fd < 0 ? -errno : (int)fd;
 }
 

@@ -127,6 +127,22 @@ int vgpu_parse_cpulist(const char *s, uint64_t *bits, unsigned nbits);
  */
 int vgpu_uuid_normalize(const char *s, char ret[VGPU_UUID_STRLEN]);
 
+/*
+ * RFC 4122 version-5 UUID of @name in namespace @namespace_uuid, lower-case
+ * into @ret.  -EINVAL for a bad namespace.
+ */
+int vgpu_uuid_v5(const char *namespace_uuid, const char *name, char ret[VGPU_UUID_STRLEN]);
+
+/*
+ * The mdev UUID vgpuctl gives device @index of domain @domain_uuid
+ * (UUIDv5 of "vgpu-hook/mdev/INDEX" in the domain's UUID), so that after a
+ * lost ledger "is this ours?" can be answered; a hand-written UUID never is.
+ */
+int vgpu_mdev_uuid_for(const char *domain_uuid, unsigned index, char ret[VGPU_UUID_STRLEN]);
+
+/* Is @uuid vgpu_mdev_uuid_for(@domain_uuid, i) for some i < @max_index? */
+bool vgpu_mdev_uuid_is_ours(const char *domain_uuid, const char *uuid, unsigned max_index);
+
 /* ---- PCI addresses (pci-addr.c) ------------------------------------------ */
 
 struct vgpu_pci_addr {
@@ -320,6 +336,32 @@ int vgpu_pci_bind_vfio(const struct vgpu_root *root, const struct vgpu_pci_addr 
  */
 int vgpu_pci_unbind_vfio(const struct vgpu_root *root, const struct vgpu_pci_addr *addr);
 
+/* ---- writing SR-IOV and vendor-VFIO state (sriov-ops.c, nvidia.c) -------- */
+
+/*
+ * Set @pf's VF count to @num_vfs, and sriov_drivers_autoprobe to @autoprobe
+ * first unless it is -1.  A change between two non-zero counts writes 0
+ * first.  Refuses with -EBUSY, writing nothing, while a VM holds any VF.
+ * The kernel's own refusals come back as they are: -ERANGE (above
+ * sriov_totalvfs), -ENOENT (no SR-IOV capable PF driver: AMD GIM sets VFs by
+ * module parameter), -EINVAL, -EBUSY.
+ */
+int vgpu_sriov_set_numvfs(const struct vgpu_root *root, const struct vgpu_pci_addr *pf, int num_vfs, int autoprobe);
+
+/*
+ * Give NVIDIA vendor-VFIO VF @vf the vGPU type called @type_name (e.g.
+ * "NVIDIA L40-4Q"), resolved to its id in that VF's creatable_vgpu_types.
+ * Returns 0 and the id in *ret_id (may be NULL); -ENOENT when the VF cannot
+ * create that type now; -ENODEV when the VF has no nvidia/ interface.  The
+ * driver refuses with EPERM while the VF is being released: retried a few
+ * times, 100 ms apart.
+ */
+int vgpu_nvidia_set_type(const struct vgpu_root *root, const struct vgpu_pci_addr *vf, const char *type_name,
+                         unsigned *ret_id);
+
+/* Clear @vf's vGPU type (writes 0), with the same EPERM retries. */
+int vgpu_nvidia_clear_type(const struct vgpu_root *root, const struct vgpu_pci_addr *vf);
+
 /* ---- writing mdevs (mdev-ops.c) ------------------------------------------- */
 
 struct vgpu_mdev_attr {
@@ -361,5 +403,11 @@ json_t *vgpu_inventory_json(const struct vgpu_host *host);
 
 /* Configuration, profiles and mdevctl definitions: see vgpuhook-config.h. */
 #include "vgpuhook-config.h"
+/* The domain XML: see vgpuhook-domain.h. */
+#include "vgpuhook-domain.h"
+/* Leases: see vgpuhook-ledger.h. */
+#include "vgpuhook-ledger.h"
+/* Placement: see vgpuhook-placement.h. */
+#include "vgpuhook-placement.h"
 
 #endif
