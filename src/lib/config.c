@@ -1,1 +1,231 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * /etc/vgpu-hook/vgpu-hook.conf: the few settings of the hook and vgpuctl.
+ * libvirt runs the hook with a cleared environment, so this file is the only
+ * way to change its behaviour (debug logging, a test root).
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include "vgpuhook-private.h"
+
+#define LOCK_WAIT_MS_DEFAULT    5000
+#define LOCK_WAIT_MS_MAX        60000 /* libvirt's domain lock is held meanwhile */
+#define RELEASE_RETRIES_DEFAULT 3
+#define RELEASE_RETRIES_MAX     100
+#define NUM_VFS_MAX             65535 /* sriov_totalvfs is 16 bits */
+
+static const char *const log_names[] = {"err", "warning", "info", "debug", NULL};
+static const enum vgpu_log_level log_levels[] = {VGPU_LOG_ERR, VGPU_LOG_WARNING, VGPU_LOG_INFO, VGPU_LOG_DEBUG};
+
+const char *vgpu_log_level_name(enum vgpu_log_level level)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(log_levels); i++)
+                if (log_levels[i] == level)
+                        return log_names[i];
+        return NULL;
+}
+
+void vgpu_config_free(struct vgpu_config *config)
+{
+        if (!config)
+                return;
+        for (size_t i = 0; i < config->n_cordoned; i++)
+                free(config->cordoned[i]);
+        free(config->cordoned);
+        free(config->sriov_vfs);
+        free(config->root);
+        free(config);
+}
+
+int vgpu_config_new_default(struct vgpu_config **ret_config)
+{
+        struct vgpu_config *config = calloc(1, sizeof(*config));
+
+        if (!config)
+                return -ENOMEM;
+        config->lock_wait_ms = LOCK_WAIT_MS_DEFAULT;
+        config->release_retries = RELEASE_RETRIES_DEFAULT;
+        config->log_level = VGPU_LOG_INFO;
+        *ret_config = config;
+        return 0;
+}
+
+/* A PCI address in the kernel's spelling, any other name as it is. */
+static char *canonical_name(const char *name)
+{
+        struct vgpu_pci_addr addr;
+        char buf[VGPU_PCI_ADDR_STRLEN];
+
+        if (vgpu_pci_addr_parse(name, &addr) < 0)
+                return strdup(name);
+        vgpu_pci_addr_format(&addr, buf);
+        return strdup(buf);
+}
+
+bool vgpu_config_is_cordoned(const struct vgpu_config *config, const char *name)
+{
+        _cleanup_free_ char *canon = canonical_name(name);
+
+        for (size_t i = 0; canon && i < config->n_cordoned; i++)
+                if (strcmp(config->cordoned[i], canon) == 0)
+                        return true;
+        return false;
+}
+
+static int get_cordoned(const struct vgpu_json_node *node, struct vgpu_config *config, struct vgpu_error *err)
+{
+        size_t n = json_array_size(node->value);
+        int r = vgpu_json_expect(node, JSON_ARRAY, err);
+
+        if (r < 0)
+                return r;
+        config->cordoned = calloc(n + 1, sizeof(char *));
+        if (!config->cordoned)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                struct vgpu_json_node elem = vgpu_json_element(node, i);
+                const char *s;
+
+                r = vgpu_json_get_string(&elem, &s, err);
+                if (r < 0)
+                        return r;
+                if (!vgpu_mdevctl_name_valid(s))
+                        return vgpu_json_error(&elem, false, err, EINVAL, "expected an mdev parent or PCI address");
+                if (vgpu_config_is_cordoned(config, s))
+                        return vgpu_json_error(&elem, false, err, EINVAL, "listed twice");
+                config->cordoned[i] = canonical_name(s);
+                if (!config->cordoned[i])
+                        return -ENOMEM;
+                config->n_cordoned++;
+        }
+        return 0;
+}
+
+static int cmp_vf_count(const void *a, const void *b)
+{
+        return vgpu_pci_addr_cmp(&((const struct vgpu_sriov_vf_count *)a)->pf,
+                                 &((const struct vgpu_sriov_vf_count *)b)->pf);
+}
+
+static int get_sriov_vfs(const struct vgpu_json_node *node, struct vgpu_config *config, struct vgpu_error *err)
+{
+        const char *key;
+        json_t *value;
+        int r = vgpu_json_expect(node, JSON_OBJECT, err);
+
+        if (r < 0)
+                return r;
+        config->sriov_vfs = calloc(json_object_size(node->value) + 1, sizeof(*config->sriov_vfs));
+        if (!config->sriov_vfs)
+                return -ENOMEM;
+        json_object_foreach(node->value, key, value)
+        {
+                struct vgpu_json_node member = vgpu_json_member(node, key, value);
+                struct vgpu_sriov_vf_count *c = &config->sriov_vfs[config->n_sriov_vfs];
+
+                if (vgpu_pci_addr_parse(key, &c->pf) < 0)
+                        return vgpu_json_error(&member, true, err, EINVAL, "not a PCI address like \"0000:86:00.0\"");
+                for (size_t i = 0; i < config->n_sriov_vfs; i++)
+                        if (vgpu_pci_addr_cmp(&config->sriov_vfs[i].pf, &c->pf) == 0)
+                                return vgpu_json_error(&member, true, err, EINVAL, "the same PF as an earlier key");
+                r = vgpu_json_get_uint(&member, NUM_VFS_MAX, &c->num_vfs, err);
+                if (r < 0)
+                        return r;
+                config->n_sriov_vfs++;
+        }
+        qsort(config->sriov_vfs, config->n_sriov_vfs, sizeof(*config->sriov_vfs), cmp_vf_count);
+        return 0;
+}
+
+static int get_root(const struct vgpu_json_node *node, struct vgpu_config *config, struct vgpu_error *err)
+{
+        const char *s;
+        int r = vgpu_json_get_string(node, &s, err);
+
+        if (r < 0)
+                return r;
+        if (s[0] != '/' || strlen(s) >= PATH_MAX)
+                return vgpu_json_error(node, false, err, EINVAL, "expected an absolute path");
+        config->root = strdup(s);
+        return config->root ? 0 : -ENOMEM;
+}
+
+static int get_log_level(const struct vgpu_json_node *node, struct vgpu_config *config, struct vgpu_error *err)
+{
+        int r = vgpu_json_get_enum(node, log_names, err);
+
+        if (r < 0)
+                return r;
+        config->log_level = log_levels[r];
+        return 0;
+}
+
+static const char *const config_keys[] = {
+        "profiles_only", "lock_wait_ms", "release_retries", "log_level", "cordoned", "sriov_vfs", "root", NULL,
+};
+
+static int config_member(const struct vgpu_json_node *member, struct vgpu_config *config, struct vgpu_error *err)
+{
+        const char *key = member->key;
+
+        if (strcmp(key, "profiles_only") == 0)
+                return vgpu_json_get_bool(member, &config->profiles_only, err);
+        if (strcmp(key, "lock_wait_ms") == 0)
+                return vgpu_json_get_uint(member, LOCK_WAIT_MS_MAX, &config->lock_wait_ms, err);
+        if (strcmp(key, "release_retries") == 0)
+                return vgpu_json_get_uint(member, RELEASE_RETRIES_MAX, &config->release_retries, err);
+        if (strcmp(key, "log_level") == 0)
+                return get_log_level(member, config, err);
+        if (strcmp(key, "cordoned") == 0)
+                return get_cordoned(member, config, err);
+        if (strcmp(key, "sriov_vfs") == 0)
+                return get_sriov_vfs(member, config, err);
+        return get_root(member, config, err);
+}
+
+static int config_parse(const struct vgpu_json_file *file, struct vgpu_config *config, struct vgpu_error *err)
+{
+        struct vgpu_json_node top = vgpu_json_root(file);
+        const char *key;
+        json_t *value;
+        int r = vgpu_json_check_keys(&top, config_keys, err);
+
+        if (r < 0)
+                return r;
+        json_object_foreach(file->json, key, value)
+        {
+                struct vgpu_json_node member = vgpu_json_member(&top, key, value);
+
+                r = config_member(&member, config, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int vgpu_config_load(const struct vgpu_root *root, struct vgpu_config **ret_config, struct vgpu_error *err)
+{
+        struct vgpu_json_file *file = NULL;
+        struct vgpu_config *config = NULL;
+        struct vgpu_error e;
+        int r = vgpu_json_file_load(root, VGPU_CONFIG_PATH, &file, &e);
+
+        if (r < 0 && r != -ENOENT) {
+                if (err)
+                        *err = e;
+                return r;
+        }
+        r = vgpu_config_new_default(&config);
+        if (r >= 0 && file)
+                r = config_parse(file, config, err);
+        vgpu_json_file_free(file);
+        if (r < 0) {
+                vgpu_config_free(config);
+                return r;
+        }
+        *ret_config = config;
+        return 0;
+}

@@ -10,44 +10,7 @@
 
 #include "vgpuhook.h"
 
-/* ---- cleanup attributes -------------------------------------------------- */
-
-static inline void freep(void *p)
-{
-        free(*(void **)p);
-}
-
-static inline void closep(int *fd)
-{
-        if (*fd >= 0)
-                close(*fd);
-}
-
-static inline void strv_freep(char ***strv)
-{
-        vgpu_strv_free(*strv);
-}
-
-static inline void jsonp(json_t **j)
-{
-        json_decref(*j);
-}
-
-#define _cleanup_(f)    __attribute__((cleanup(f)))
-#define _cleanup_free_  _cleanup_(freep)
-#define _cleanup_close_ _cleanup_(closep)
-#define _cleanup_strv_  _cleanup_(strv_freep)
-#define _cleanup_json_  _cleanup_(jsonp)
-
-/* Hand a cleanup-owned pointer to someone else. */
-#define TAKE_PTR(p)                       \
-        ({                                \
-                __typeof__(p) _tp_ = (p); \
-                (p) = NULL;               \
-                _tp_;                     \
-        })
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "cleanup.h"
 
 /* ---- util.c -------------------------------------------------------------- */
 
@@ -56,6 +19,74 @@ char *vgpu_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 
 
 /* Grow *array (of *n elements of @size) by one zeroed element; NULL on ENOMEM. */
 void *vgpu_array_push(void *array_p, size_t *n, size_t size);
+
+/* ---- json-file.c --------------------------------------------------------- */
+
+/* A parsed JSON file and its text, in which values are located for errors. */
+struct vgpu_json_file {
+        char *source; /* the path below the root, for messages */
+        char *text;
+        size_t len;
+        json_t *json; /* always an object */
+};
+
+/*
+ * A value and the path that leads to it from the document's root: nodes
+ * live on the stack of the code that walks the document, each pointing up.
+ */
+struct vgpu_json_node {
+        const struct vgpu_json_file *file;
+        const struct vgpu_json_node *up; /* NULL: the root object */
+        const char *key;                 /* member of up; NULL: element @index */
+        size_t index;
+        json_t *value;
+};
+
+/*
+ * Load @path below @root (VGPU_JSON_FILE_MAX, regular files only, duplicate
+ * keys refused, the top level must be an object).  Returns 0 and a new file
+ * (vgpu_json_file_free()), or -errno with the position in @err.
+ */
+int vgpu_json_file_load(const struct vgpu_root *root, const char *path, struct vgpu_json_file **ret,
+                        struct vgpu_error *err);
+void vgpu_json_file_free(struct vgpu_json_file *file);
+
+/* Nodes for the root object, member @key of @obj, element @index of @array. */
+struct vgpu_json_node vgpu_json_root(const struct vgpu_json_file *file);
+struct vgpu_json_node vgpu_json_member(const struct vgpu_json_node *obj, const char *key, json_t *value);
+struct vgpu_json_node vgpu_json_element(const struct vgpu_json_node *array, size_t index);
+
+/*
+ * Fill @err with the position of @node's value (of its key when @at_key)
+ * and "key 'a.b[2]': " followed by the message; returns -@errnum.
+ */
+int vgpu_json_error(const struct vgpu_json_node *node, bool at_key, struct vgpu_error *err, int errnum, const char *fmt,
+                    ...) __attribute__((format(printf, 5, 6)));
+
+/* Every key of object @obj is in the NULL-terminated @allowed, else -EINVAL. */
+int vgpu_json_check_keys(const struct vgpu_json_node *obj, const char *const *allowed, struct vgpu_error *err);
+
+/* Typed values: the value or -EINVAL with "expected …" at the node. */
+int vgpu_json_expect(const struct vgpu_json_node *node, json_type type, struct vgpu_error *err);
+int vgpu_json_get_string(const struct vgpu_json_node *node, const char **ret, struct vgpu_error *err);
+int vgpu_json_get_bool(const struct vgpu_json_node *node, bool *ret, struct vgpu_error *err);
+int vgpu_json_get_uint(const struct vgpu_json_node *node, unsigned max, unsigned *ret, struct vgpu_error *err);
+/* A string that is one of the NULL-terminated @names: its index. */
+int vgpu_json_get_enum(const struct vgpu_json_node *node, const char *const *names, struct vgpu_error *err);
+int vgpu_json_get_pci_addr(const struct vgpu_json_node *node, struct vgpu_pci_addr *ret, struct vgpu_error *err);
+/* An array of distinct PCI addresses (empty allowed), sorted. */
+int vgpu_json_get_pci_addrs(const struct vgpu_json_node *node, struct vgpu_pci_addr **ret, size_t *ret_n,
+                            struct vgpu_error *err);
+
+/*
+ * mdevctl's attrs: null, or an array of one-key objects with string values
+ * whose names pass vgpu_mdev_attr_name_valid().  Order and duplicates kept.
+ */
+int vgpu_json_get_attrs(const struct vgpu_json_node *node, struct vgpu_mdev_attr **ret, size_t *ret_n,
+                        struct vgpu_error *err);
+
+/* Append a copy of @err to *problems; allocation failure is -ENOMEM. */
+int vgpu_problem_push(struct vgpu_error **problems, size_t *n, const struct vgpu_error *err);
 
 /* ---- host.c -------------------------------------------------------------- */
 
@@ -90,6 +121,13 @@ void vgpu_mdev_parent_clear(struct vgpu_mdev_parent *parent);
 /* ---- iommu.c ------------------------------------------------------------- */
 
 int vgpu_iommu_load(struct vgpu_host *host);
+
+/* ---- ledger-json.c ------------------------------------------------------- */
+
+/* Fill @ledger's leases from ledger.json's text; errors name the ledger file. */
+int vgpu_ledger_parse_json(struct vgpu_ledger *ledger, const char *text, size_t len, struct vgpu_error *err);
+/* The ledger as text (free()), or NULL on ENOMEM. */
+char *vgpu_ledger_to_json(const struct vgpu_ledger *ledger);
 
 /* ---- numa.c -------------------------------------------------------------- */
 
