@@ -13,6 +13,7 @@
 
 static const struct vgpuctl_cmd commands[] = {
         {"inventory", vgpuctl_inventory, "GPUs, mdev parents and types, instances, VFs (--json for machines)"},
+        {"leases", vgpuctl_leases, "which domain holds which device, in which state"},
 };
 
 static void vprint(const char *fmt, va_list ap)

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "cleanup.h"
 #include "vgpuhook.h"
 
 /* Exit codes, as virsh and mdevctl users expect. */
@@ -35,5 +36,6 @@ int vgpuctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2
 int vgpuctl_load_host(const struct vgpuctl_ctx *ctx, struct vgpu_host **ret_host);
 
 int vgpuctl_inventory(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
+int vgpuctl_leases(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 
 #endif

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The hook module's entry: build the context (root, config, domain), then
+ * run the op.  Whatever goes wrong in an op that cannot fail without harming
+ * a VM is logged and the exit status stays 0.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hook.h"
+
+void hook_log(const struct hook *h, int prio, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (h->config && prio > (int)h->config->log_level)
+                return;
+        va_start(ap, fmt);
+        vsyslog(prio, fmt, ap);
+        va_end(ap);
+}
+
+int hook_fail(const struct hook *h, const char *fmt, ...)
+{
+        char text[512];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof(text), fmt, ap);
+        va_end(ap);
+        syslog(h->can_fail ? LOG_ERR : LOG_WARNING, "%s %s: %s", h->name, h->op, text);
+        if (!h->can_fail)
+                return 0;
+        fprintf(stderr, "vgpu-hook: %s\n", text);
+        return 1;
+}
+
+/* Domain names are the user's: keep them printable and short in logs. */
+static void printable(const char *in, char *out, size_t size)
+{
+        size_t o = 0;
+
+        for (const unsigned char *p = (const unsigned char *)in; *p && o + 5 < size; p++)
+                o += (size_t)(isprint(*p) && *p != '\\' ? snprintf(out + o, size - o, "%c", *p)
+                                                        : snprintf(out + o, size - o, "\\x%02x", *p));
+        out[o] = '\0';
+}
+
+int hook_lock(const struct hook *h, struct vgpu_ledger **ret)
+{
+        struct vgpu_error err = {0};
+        char where[512];
+        int r = vgpu_ledger_lock(h->root, (int)h->config->lock_wait_ms, ret, &err);
+
+        if (r < 0)
+                hook_fail(h, "the lease ledger is unusable (%s); see 'vgpuctl leases' or 'vgpuctl reconcile'",
+                          vgpu_error_format(&err, where, sizeof(where)));
+        return r;
+}
+
+int hook_load_host(const struct hook *h, struct vgpu_host **ret)
+{
+        int r = vgpu_host_load(h->root, ret);
+
+        if (r < 0)
+                hook_fail(h, "cannot read the host's devices under %s: %s", vgpu_root_path(h->root), strerror(-r));
+        return r;
+}
+
+void hook_lease_init(const struct hook *h, struct vgpu_lease *lease)
+{
+        memset(lease, 0, sizeof(*lease));
+        memcpy(lease->domain_uuid, h->dom->uuid, sizeof(lease->domain_uuid));
+        lease->domain_name = h->dom->name;
+        lease->hook = h->self;
+        lease->libvirtd = h->libvirtd;
+        lease->since = (long long)time(NULL);
+}
+
+static int setup_root(struct hook *h)
+{
+        struct vgpu_error err = {0};
+        char where[512];
+        int r = vgpu_root_new(NULL, &h->root);
+
+        if (r < 0)
+                return hook_fail(h, "cannot open the root directory: %s", strerror(-r)), r;
+        r = vgpu_config_load(h->root, &h->config, &err);
+        if (r < 0) {
+                hook_fail(h, "%s", vgpu_error_format(&err, where, sizeof(where)));
+                return r;
+        }
+        /* libvirt clears the environment: a test setup names its root in the config. */
+        if (h->config->root && !secure_getenv("VGPU_HOOK_ROOT")) {
+                vgpu_root_unref(h->root);
+                h->root = NULL;
+                r = vgpu_root_new(h->config->root, &h->root);
+                if (r < 0)
+                        return hook_fail(h, "cannot open the configured root %s: %s", h->config->root, strerror(-r)), r;
+        }
+        return 0;
+}
+
+static int setup(struct hook *h, const char *xml, size_t len)
+{
+        struct vgpu_error err = {0};
+        char where[512];
+        int r = vgpu_domain_parse(xml, len, &h->dom, &err);
+
+        if (r < 0)
+                return hook_fail(h, "%s", vgpu_error_format(&err, where, sizeof(where))), r;
+        r = setup_root(h);
+        if (r < 0)
+                return r;
+        vgpu_proc_id_of(h->root, getpid(), &h->self);
+        vgpu_proc_id_of(h->root, getppid(), &h->libvirtd);
+        return 0;
+}
+
+static int dispatch(struct hook *h)
+{
+        bool begin = strcmp(h->subop, "begin") == 0, end = strcmp(h->subop, "end") == 0;
+
+        if (strcmp(h->op, "prepare") == 0 && begin)
+                return hook_prepare(h);
+        if (strcmp(h->op, "started") == 0 && begin)
+                return hook_started(h);
+        if (strcmp(h->op, "release") == 0 && end)
+                return hook_release(h);
+        if (strcmp(h->op, "reconnect") == 0 && begin)
+                return hook_reconnect(h);
+        return 0; /* start, stopped, migrate and restore (filters come later), unknown ops */
+}
+
+static bool op_needs_work(const char *op, const char *subop)
+{
+        return (strcmp(subop, "begin") == 0 &&
+                (strcmp(op, "prepare") == 0 || strcmp(op, "started") == 0 || strcmp(op, "reconnect") == 0)) ||
+               (strcmp(subop, "end") == 0 && strcmp(op, "release") == 0);
+}
+
+int vgpu_hook_run(int argc, char *argv[], const char *xml, size_t len)
+{
+        struct hook h = {.op = argv[2], .subop = argv[3], .extra = argc > 4 ? argv[4] : ""};
+        int r = 0;
+
+        printable(argv[1], h.name, sizeof(h.name));
+        h.can_fail = strcmp(h.op, "prepare") == 0;
+        if (!op_needs_work(h.op, h.subop))
+                return 0;
+        openlog("vgpu-hook", LOG_PID, LOG_DAEMON);
+        if (setup(&h, xml, len) >= 0)
+                r = dispatch(&h);
+        else
+                r = h.can_fail ? 1 : 0;
+        vgpu_domain_free(h.dom);
+        vgpu_config_free(h.config);
+        vgpu_root_unref(h.root);
+        closelog();
+        return h.can_fail ? r : 0;
+}

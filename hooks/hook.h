@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The hook module: one file per op group; shared context and logging here. */
+#ifndef HOOK_H
+#define HOOK_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cleanup.h"
+#include "vgpuhook.h"
+
+#define VGPU_HOOK_RUN_SYMBOL "vgpu_hook_run"
+typedef int (*vgpu_hook_run_fn)(int argc, char *argv[], const char *xml, size_t len);
+
+/* Everything one hook run knows. */
+struct hook {
+        const char *op, *subop, *extra;
+        char name[80]; /* the domain's name, made printable, for logs and messages */
+        struct vgpu_root *root;
+        struct vgpu_config *config;
+        struct vgpu_domain *dom;
+        struct vgpu_proc_id self;
+        struct vgpu_proc_id libvirtd;
+        bool can_fail; /* prepare: errors exit 1; elsewhere 0 */
+};
+
+/* The module's entry point (dlsym'd by the front). */
+int vgpu_hook_run(int argc, char *argv[], const char *xml, size_t len);
+
+/* syslog at @prio (filtered by the config's log_level). */
+void hook_log(const struct hook *h, int prio, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * A refusal: logged, and on stderr as one sentence for the virsh user when
+ * the op may fail.  Returns the op's exit status (1, or 0 where failing
+ * would harm a VM).
+ */
+int hook_fail(const struct hook *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Lock the ledger with the configured wait; logs/fails with a sentence. */
+int hook_lock(const struct hook *h, struct vgpu_ledger **ret);
+
+/* Read the host; logs on failure. */
+int hook_load_host(const struct hook *h, struct vgpu_host **ret);
+
+/* A lease of this domain for @kind/@device, filled with our identity. */
+void hook_lease_init(const struct hook *h, struct vgpu_lease *lease);
+
+int hook_prepare(struct hook *h);
+int hook_started(struct hook *h);
+int hook_release(struct hook *h);
+int hook_reconnect(struct hook *h);
+
+#endif

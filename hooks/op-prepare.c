@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * prepare begin: all or nothing.  Reserve under the ledger lock (pending
+ * leases), create outside it (the kernel may take its time), commit under
+ * it (prepared).  On any failure, undo what this run did and say why.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "prepare.h"
+
+/* A lease of another domain on one of our devices: refuse, unless it is stale. */
+static int check_conflicts(struct prep *p, struct vgpu_ledger *l)
+{
+        long long now = (long long)time(NULL);
+
+        for (size_t i = 0; i < p->n_items; i++) {
+                struct vgpu_lease *lease = vgpu_ledger_find(l, VGPU_DEVICE_MDEV, p->items[i].uuid);
+
+                if (!lease || strcmp(lease->domain_uuid, p->h->dom->uuid) == 0)
+                        continue;
+                if (!vgpu_lease_stale(p->h->root, lease, now, 600))
+                        return hook_fail(p->h,
+                                         "mdev %s is leased to domain %.64s (%s); a clone keeps its source's "
+                                         "UUIDs: 'vgpuctl start' gives it fresh ones",
+                                         p->items[i].uuid, lease->domain_name ? lease->domain_name : "?",
+                                         vgpu_lease_state_name(lease->state));
+                hook_log(p->h, LOG_WARNING, "taking over the stale lease of mdev %s from domain %.64s",
+                         p->items[i].uuid, lease->domain_name ? lease->domain_name : "?");
+        }
+        return 0;
+}
+
+/* Drop every lease this domain holds on our items (a previous failed run, a stale one). */
+static void drop_item_leases(struct prep *p, struct vgpu_ledger *l, bool *ret_owned)
+{
+        for (size_t i = 0; i < p->n_items; i++) {
+                struct vgpu_lease *lease = vgpu_ledger_find(l, VGPU_DEVICE_MDEV, p->items[i].uuid);
+
+                if (!lease)
+                        continue;
+                /* A device an earlier lease created stays ours to remove. */
+                ret_owned[i] = lease->created && p->items[i].present;
+                vgpu_ledger_remove(l, (size_t)(lease - l->leases));
+        }
+}
+
+static int reserve(struct prep *p, struct vgpu_ledger *l)
+{
+        bool *owned = calloc(p->n_items ? p->n_items : 1, sizeof(bool));
+        int r = owned ? 0 : -ENOMEM;
+
+        if (r == 0)
+                drop_item_leases(p, l, owned);
+        for (size_t i = 0; r == 0 && i < p->n_items; i++) {
+                struct item *it = &p->items[i];
+                struct vgpu_lease lease;
+
+                hook_lease_init(p->h, &lease);
+                lease.state = it->present ? VGPU_LEASE_PREPARED : VGPU_LEASE_PENDING;
+                lease.kind = VGPU_DEVICE_MDEV;
+                lease.device = it->uuid;
+                lease.parent = it->parent;
+                lease.type = it->type;
+                lease.profile = it->profile ? it->profile->name : NULL;
+                lease.created = it->owned || owned[i];
+                it->owned = lease.created;
+                if (!vgpu_ledger_add(l, &lease))
+                        r = -ENOMEM;
+        }
+        free(owned);
+        if (r == 0)
+                r = vgpu_ledger_commit(l);
+        if (r < 0)
+                hook_fail(p->h, "cannot write the lease ledger: %s", strerror(-r));
+        return r;
+}
+
+static bool gpu_taken_by_other(const struct prep *p, const struct item *self, const char *physical)
+{
+        for (size_t i = 0; i < p->n_items; i++) {
+                const struct vgpu_mdev_parent *par = vgpu_host_find_parent(p->host, p->items[i].parent);
+
+                if (&p->items[i] != self && par && strcmp(par->physical, physical) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* Create one placed item, moving on when a parent turns out full. */
+static int create_placed(struct prep *p, struct item *it)
+{
+        int r = -ENOSPC;
+
+        for (size_t i = 0; i < it->placement->n_usable; i++) {
+                const struct vgpu_candidate *c = &it->placement->candidates[i];
+
+                if (i > 0 && gpu_taken_by_other(p, it, c->parent->physical))
+                        continue;
+                r = vgpu_mdev_create(p->h->root, c->parent->name, c->type->id, it->uuid, it->attrs, it->n_attrs, NULL);
+                if (r == -ENOSPC || r == -EUSERS) {
+                        hook_log(p->h, LOG_INFO, "%s had no room left for %s, trying the next parent", c->parent->name,
+                                 it->uuid);
+                        continue;
+                }
+                if (r == 0) {
+                        snprintf(it->parent, sizeof(it->parent), "%s", c->parent->name);
+                        snprintf(it->type, sizeof(it->type), "%s", c->type->id);
+                }
+                break;
+        }
+        return r;
+}
+
+static int create_all(struct prep *p)
+{
+        for (size_t i = 0; i < p->n_items; i++) {
+                struct item *it = &p->items[i];
+                int r;
+
+                if (it->present)
+                        continue;
+                r = it->placement ? create_placed(p, it)
+                                  : vgpu_mdev_create(p->h->root, it->parent, it->type, it->uuid, it->attrs, it->n_attrs,
+                                                     NULL);
+                if (r < 0)
+                        return hook_fail(p->h, "cannot create mdev %s (%s on %s): %s%s", it->uuid, it->type_name,
+                                         it->parent, strerror(-r),
+                                         r == -ENOSPC || r == -EUSERS ? "; another tool took the room, retry" : "");
+                it->created = true;
+        }
+        return 0;
+}
+
+/* Under the lock again: pending -> prepared, with where the device went. */
+static int commit_prepared(struct prep *p)
+{
+        struct vgpu_ledger *l;
+        int r = hook_lock(p->h, &l);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < p->n_items; i++) {
+                struct vgpu_lease *lease = vgpu_ledger_find(l, VGPU_DEVICE_MDEV, p->items[i].uuid);
+                char *parent = strdup(p->items[i].parent), *type = strdup(p->items[i].type);
+
+                if (!lease || !parent || !type) {
+                        free(parent);
+                        free(type);
+                        r = lease ? -ENOMEM : -ESTALE;
+                        break;
+                }
+                free(lease->parent);
+                free(lease->type);
+                lease->parent = parent;
+                lease->type = type;
+                lease->state = VGPU_LEASE_PREPARED;
+                lease->since = (long long)time(NULL);
+        }
+        if (r >= 0)
+                r = vgpu_ledger_commit(l);
+        vgpu_ledger_free(l);
+        if (r < 0)
+                hook_fail(p->h, "cannot record the prepared devices in the lease ledger: %s", strerror(-r));
+        return r;
+}
+
+/* Undo: remove what this run created, drop the leases it added. */
+static void rollback(struct prep *p, bool leases_added)
+{
+        struct vgpu_ledger *l;
+
+        for (size_t i = 0; i < p->n_items; i++)
+                if (p->items[i].created && vgpu_mdev_remove(p->h->root, p->items[i].uuid) < 0)
+                        hook_log(p->h, LOG_ERR, "rollback: cannot remove mdev %s", p->items[i].uuid);
+        if (!leases_added || hook_lock(p->h, &l) < 0)
+                return;
+        for (size_t i = 0; i < p->n_items; i++) {
+                struct vgpu_lease *lease = vgpu_ledger_find(l, VGPU_DEVICE_MDEV, p->items[i].uuid);
+
+                if (lease && strcmp(lease->domain_uuid, p->h->dom->uuid) == 0)
+                        vgpu_ledger_remove(l, (size_t)(lease - l->leases));
+        }
+        if (vgpu_ledger_commit(l) < 0)
+                hook_log(p->h, LOG_ERR, "rollback: cannot write the lease ledger");
+        vgpu_ledger_free(l);
+}
+
+static void audit(const struct prep *p)
+{
+        for (size_t i = 0; i < p->n_items; i++) {
+                const struct item *it = &p->items[i];
+
+                hook_log(p->h, LOG_INFO, "allocated mdev %s (%s, type %s on %s%s) to domain %s %s", it->uuid,
+                         it->type_name, it->type, it->parent, it->created ? ", created" : ", present", p->h->dom->uuid,
+                         p->h->name);
+        }
+}
+
+static int locked_plan(struct prep *p)
+{
+        struct vgpu_ledger *l;
+        int r = hook_lock(p->h, &l);
+
+        if (r < 0)
+                return r;
+        r = check_conflicts(p, l) ? -EBUSY : 0;
+        if (r == 0)
+                r = prep_resolve(p, l);
+        if (r == 0)
+                r = reserve(p, l);
+        vgpu_ledger_free(l);
+        return r;
+}
+
+int hook_prepare(struct hook *h)
+{
+        struct prep p = {.h = h};
+        int r = prep_collect(&p);
+
+        if (r == 0 && p.n_items == 0) {
+                prep_clear(&p);
+                return 0;
+        }
+        if (r == 0)
+                r = hook_load_host(h, &p.host);
+        if (r == 0)
+                r = locked_plan(&p);
+        if (r == 0) {
+                r = create_all(&p) ? -EIO : 0;
+                if (r == 0)
+                        r = commit_prepared(&p);
+                if (r < 0)
+                        rollback(&p, true);
+                else
+                        audit(&p);
+        }
+        prep_clear(&p);
+        return r < 0 ? 1 : 0;
+}

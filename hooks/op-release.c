@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * release end: free what the domain held.  Always exits 0 (libvirt ignores
+ * it anyway); idempotent; a device a VM still holds (or that the kernel
+ * refuses to free) stays "releasing" for 'vgpuctl reconcile', and is logged.
+ * Mark under the lock, free outside it, drop under it.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "hook.h"
+
+struct release {
+        char device[VGPU_UUID_STRLEN];
+        bool remove;
+        bool done;
+};
+
+/* Mark this domain's leases releasing; return what to free. */
+static int mark(struct hook *h, struct release **ret, size_t *ret_n)
+{
+        struct vgpu_ledger *l;
+        struct release *list;
+        size_t n = 0;
+        int r = hook_lock(h, &l);
+
+        if (r < 0)
+                return r;
+        list = calloc(l->n_leases ? l->n_leases : 1, sizeof(*list));
+        for (size_t i = 0; list && i < l->n_leases; i++) {
+                struct vgpu_lease *lease = &l->leases[i];
+
+                if (strcmp(lease->domain_uuid, h->dom->uuid) != 0 || lease->kind != VGPU_DEVICE_MDEV)
+                        continue;
+                lease->state = VGPU_LEASE_RELEASING;
+                lease->hook = h->self;
+                lease->since = (long long)time(NULL);
+                snprintf(list[n].device, sizeof(list[n].device), "%s", lease->device);
+                list[n++].remove = lease->created;
+        }
+        r = !list ? -ENOMEM : n ? vgpu_ledger_commit(l) : 0;
+        vgpu_ledger_free(l);
+        if (r < 0) {
+                free(list);
+                return hook_fail(h, "cannot mark leases releasing: %s", strerror(-r)), r;
+        }
+        *ret = list;
+        *ret_n = n;
+        return 0;
+}
+
+static int free_one(struct hook *h, const char *uuid)
+{
+        const struct timespec pause = {0, 200 * 1000 * 1000};
+        int r;
+
+        for (unsigned try = 0;; try++) {
+                r = vgpu_mdev_remove(h->root, uuid);
+                if (r != -EBUSY || try >= h->config->release_retries)
+                        return r;
+                /* QEMU may still be closing the device. */
+                nanosleep(&pause, NULL);
+        }
+}
+
+static void drop_done(struct hook *h, const struct release *list, size_t n)
+{
+        struct vgpu_ledger *l;
+
+        if (hook_lock(h, &l) < 0)
+                return;
+        for (size_t i = 0; i < n; i++) {
+                struct vgpu_lease *lease = list[i].done ? vgpu_ledger_find(l, VGPU_DEVICE_MDEV, list[i].device) : NULL;
+
+                if (lease && strcmp(lease->domain_uuid, h->dom->uuid) == 0)
+                        vgpu_ledger_remove(l, (size_t)(lease - l->leases));
+        }
+        if (vgpu_ledger_commit(l) < 0)
+                hook_log(h, LOG_ERR, "cannot drop released leases of domain %s", h->dom->uuid);
+        vgpu_ledger_free(l);
+}
+
+int hook_release(struct hook *h)
+{
+        struct release *list = NULL;
+        size_t n = 0;
+
+        if (mark(h, &list, &n) < 0)
+                return 0;
+        for (size_t i = 0; i < n; i++) {
+                int r = list[i].remove ? free_one(h, list[i].device) : 0;
+
+                list[i].done = r == 0;
+                if (r == 0)
+                        hook_log(h, LOG_INFO, "released mdev %s%s from domain %s %s", list[i].device,
+                                 list[i].remove ? " (removed)" : " (left in place)", h->dom->uuid, h->name);
+                else
+                        hook_log(h, LOG_ERR, "mdev %s of domain %s stays releasing: %s; 'vgpuctl reconcile' retries",
+                                 list[i].device, h->name, strerror(-r));
+        }
+        if (n)
+                drop_done(h, list, n);
+        free(list);
+        return 0;
+}

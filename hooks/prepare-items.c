@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * prepare, step one: what the domain asks for.  Metadata names a profile or
+ * a type; a bare mdev hostdev is used as present, or started from its
+ * mdevctl definition (virt-manager's "mediated device not found" case).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prepare.h"
+
+static struct item *new_item(struct prep *p, const char *uuid)
+{
+        struct item *it = realloc(p->items, (p->n_items + 1) * sizeof(*it));
+
+        if (!it)
+                return NULL;
+        p->items = it;
+        it = &p->items[p->n_items++];
+        memset(it, 0, sizeof(*it));
+        memcpy(it->uuid, uuid, VGPU_UUID_STRLEN);
+        return it;
+}
+
+static int item_from_profile(struct prep *p, struct item *it)
+{
+        struct vgpu_error err = {0};
+        char where[512];
+        int r = vgpu_profile_load(p->h->root, it->spec->profile, &it->profile, &err);
+
+        if (r == -ENOENT)
+                return hook_fail(
+                        p->h, "profile '%s' (mdev %s) does not exist in " VGPU_PROFILES_DIR "; see 'vgpuctl profiles'",
+                        it->spec->profile, it->uuid);
+        if (r < 0)
+                return hook_fail(p->h, "%s", vgpu_error_format(&err, where, sizeof(where)));
+        if (it->profile->kind != VGPU_PROFILE_MDEV)
+                return hook_fail(p->h, "profile '%s' is a %s profile, but mdev %s needs an mdev_type profile",
+                                 it->profile->name, vgpu_profile_kind_name(it->profile->kind), it->uuid);
+        it->req.profile = it->profile;
+        it->req.type_name = it->profile->mdev_type_name;
+        it->req.type_id = it->profile->mdev_type_id;
+        it->attrs = it->profile->attrs;
+        it->n_attrs = it->profile->n_attrs;
+        return 0;
+}
+
+static int item_from_spec(struct prep *p, const struct vgpu_spec *s)
+{
+        struct item *it;
+
+        if (s->kind != VGPU_SPEC_MDEV)
+                return hook_fail(p->h, "<vgpu:%s> (line %d) is not supported by this version of vgpu-hook",
+                                 s->kind == VGPU_SPEC_VF ? "vf" : "pci", s->line);
+        if (!vgpu_domain_find_mdev(p->h->dom, s->uuid))
+                return hook_fail(p->h,
+                                 "the vgpu metadata names mdev %s, but no <hostdev> uses it; add the hostdev "
+                                 "or remove the metadata entry",
+                                 s->uuid);
+        it = new_item(p, s->uuid);
+        if (!it)
+                return hook_fail(p->h, "out of memory");
+        it->spec = s;
+        it->req.parent = s->parent;
+        if (s->profile)
+                return item_from_profile(p, it);
+        if (p->h->config->profiles_only)
+                return hook_fail(p->h,
+                                 "mdev %s names type '%s' without a profile, and this host accepts profiles "
+                                 "only; use profile=",
+                                 s->uuid, s->type);
+        /* A type names its sysfs name ("GRID T4-4Q") or its id ("nvidia-224"): try the name first. */
+        it->req.type_name = s->type;
+        return 0;
+}
+
+int prep_collect(struct prep *p)
+{
+        const struct vgpu_domain *dom = p->h->dom;
+
+        for (size_t i = 0; i < dom->n_specs; i++) {
+                int r = item_from_spec(p, &dom->specs[i]);
+
+                if (r)
+                        return -EINVAL;
+        }
+        for (size_t i = 0; i < dom->n_hostdevs; i++) {
+                const struct vgpu_hostdev *hd = &dom->hostdevs[i];
+                bool described = false;
+
+                if (hd->kind != VGPU_HOSTDEV_MDEV)
+                        continue;
+                for (size_t j = 0; j < p->n_items; j++)
+                        described |= strcmp(p->items[j].uuid, hd->uuid) == 0;
+                if (!described && !new_item(p, hd->uuid))
+                        return hook_fail(p->h, "out of memory"), -ENOMEM;
+        }
+        return 0;
+}
+
+void prep_clear(struct prep *p)
+{
+        for (size_t i = 0; i < p->n_items; i++) {
+                vgpu_profile_free(p->items[i].profile);
+                vgpu_mdevctl_def_free(p->items[i].def);
+                vgpu_placement_free(p->items[i].placement);
+        }
+        free(p->items);
+        free(p->taken);
+        vgpu_host_free(p->host);
+}

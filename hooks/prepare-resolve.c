@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * prepare, step two: for each device, is it there already (and fit to use),
+ * or where will it be created?  Runs under the ledger lock but writes
+ * nothing: placement sees the other domains' pending reservations.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prepare.h"
+
+static const struct vgpu_mdev_type *type_of(const struct vgpu_host *host, const char *parent, const char *id)
+{
+        const struct vgpu_mdev_parent *p = parent ? vgpu_host_find_parent(host, parent) : NULL;
+
+        for (size_t i = 0; p && id && i < p->n_types; i++)
+                if (strcmp(p->types[i].id, id) == 0)
+                        return &p->types[i];
+        return NULL;
+}
+
+static const char *wanted(const struct item *it)
+{
+        if (it->def)
+                return it->def->type;
+        return it->req.type_name ? it->req.type_name : it->req.type_id;
+}
+
+static bool type_matches(const struct prep *p, const struct item *it, const struct vgpu_mdev *m)
+{
+        const struct vgpu_mdev_type *t = type_of(p->host, m->parent, m->type_id);
+        const char *want = wanted(it);
+
+        if (!it->spec && !it->def)
+                return true; /* a bare hostdev: used as it is */
+        if (!m->type_id)
+                return false;
+        if (strcmp(m->type_id, want) == 0)
+                return true;
+        return !it->def && !it->req.type_id && t && t->name && strcmp(t->name, want) == 0;
+}
+
+static void note_taken(struct prep *p, const char *parent)
+{
+        const struct vgpu_mdev_parent *par = vgpu_host_find_parent(p->host, parent);
+        const char **grown;
+
+        if (!par || !(grown = realloc(p->taken, (p->n_taken + 1) * sizeof(*grown))))
+                return;
+        p->taken = grown;
+        p->taken[p->n_taken++] = par->physical;
+}
+
+static int use_present(struct prep *p, struct item *it, const struct vgpu_mdev *m)
+{
+        const struct vgpu_mdev_type *t = type_of(p->host, m->parent, m->type_id);
+        int busy;
+
+        if (!type_matches(p, it, m))
+                return hook_fail(p->h,
+                                 "mdev %s exists with type %s on %s, but the domain asks for %s; remove it "
+                                 "('vgpuctl reconcile' or mdevctl stop) or change the domain's metadata",
+                                 it->uuid, m->type_id ? m->type_id : "?", m->parent ? m->parent : "?", wanted(it));
+        busy = vgpu_vfio_group_busy(p->h->root, m->iommu_group);
+        if (busy > 0)
+                return hook_fail(p->h,
+                                 "mdev %s is in use by another VM (IOMMU group %d is open); a clone? "
+                                 "'vgpuctl start' gives a clone fresh UUIDs",
+                                 it->uuid, m->iommu_group);
+        it->present = true;
+        snprintf(it->parent, sizeof(it->parent), "%s", m->parent ? m->parent : "");
+        snprintf(it->type, sizeof(it->type), "%s", m->type_id ? m->type_id : "");
+        snprintf(it->type_name, sizeof(it->type_name), "%s", t && t->name ? t->name : it->type);
+        note_taken(p, it->parent);
+        return 0;
+}
+
+/* Worth telling: why the parents that could have served did not. */
+static bool telling(enum vgpu_fit fit)
+{
+        return fit != VGPU_FIT_TYPE_ABSENT && fit != VGPU_FIT_PINNED_ELSEWHERE && fit != VGPU_FIT_FILTERED;
+}
+
+/* "no parent has a free X (P: reason (detail); …)". */
+static int no_room(struct prep *p, const struct item *it)
+{
+        const struct vgpu_placement *pl = it->placement;
+        size_t o = 0, shown = 0, filtered = 0;
+        char why[512] = "";
+
+        for (size_t i = 0; i < pl->n; i++) {
+                const struct vgpu_candidate *c = &pl->candidates[i];
+
+                filtered += c->fit == VGPU_FIT_FILTERED || c->fit == VGPU_FIT_PINNED_ELSEWHERE;
+                if (!telling(c->fit) || o >= sizeof(why) - 1)
+                        continue;
+                o += (size_t)snprintf(why + o, sizeof(why) - o, "%s%s: %s%s%s%s", shown++ ? "; " : "", c->parent->name,
+                                      vgpu_fit_reason(c->fit), *c->detail ? " (" : "", c->detail,
+                                      *c->detail ? ")" : "");
+        }
+        if (!shown)
+                snprintf(why, sizeof(why), "%s",
+                         filtered ? "the profile's filters or the pinned parent exclude every "
+                                    "parent that offers it"
+                                  : "no parent offers it");
+        return hook_fail(p->h, "no parent has a free %s instance for mdev %s (%s); stop a VM or pick another profile",
+                         wanted(it), it->uuid, why);
+}
+
+static int place(struct prep *p, const struct vgpu_ledger *ledger, struct item *it)
+{
+        const struct vgpu_candidate *c;
+        int r;
+
+        it->req.taken_physical = p->taken;
+        it->req.n_taken = p->n_taken;
+        r = vgpu_place_mdev(p->host, p->h->config, ledger, p->h->dom, &it->req, &it->placement);
+        if (r >= 0 && it->placement->n_usable == 0 && it->spec && it->spec->type) {
+                /* type= may also be a type id */
+                vgpu_placement_free(it->placement);
+                it->req.type_id = it->req.type_name;
+                it->req.type_name = NULL;
+                r = vgpu_place_mdev(p->host, p->h->config, ledger, p->h->dom, &it->req, &it->placement);
+        }
+        if (r < 0)
+                return hook_fail(p->h, "placement failed: %s", strerror(-r));
+        if (it->placement->n_usable == 0)
+                return no_room(p, it);
+        c = &it->placement->candidates[0];
+        snprintf(it->parent, sizeof(it->parent), "%s", c->parent->name);
+        snprintf(it->type, sizeof(it->type), "%s", c->type->id);
+        snprintf(it->type_name, sizeof(it->type_name), "%s", c->type->name ? c->type->name : c->type->id);
+        it->owned = true;
+        note_taken(p, it->parent);
+        return 0;
+}
+
+static int from_mdevctl(struct prep *p, struct item *it, const struct vgpu_mdevctl_defs *defs)
+{
+        const struct vgpu_mdevctl_def *d = defs ? vgpu_mdevctl_defs_find(defs, it->uuid, NULL) : NULL;
+        struct vgpu_error err = {0};
+        int r;
+
+        if (!d)
+                return hook_fail(p->h,
+                                 "mdev %s is neither present nor defined in mdevctl; define it ('mdevctl "
+                                 "define') or give the domain vgpu metadata ('vgpuctl render')",
+                                 it->uuid);
+        r = vgpu_mdevctl_read(p->h->root, d->parent, d->uuid, &it->def, &err);
+        if (r < 0)
+                return hook_fail(p->h, "the mdevctl definition of %s is unreadable: %s", it->uuid, err.text);
+        snprintf(it->parent, sizeof(it->parent), "%s", it->def->parent);
+        snprintf(it->type, sizeof(it->type), "%s", it->def->type);
+        snprintf(it->type_name, sizeof(it->type_name), "%s", it->def->type);
+        it->attrs = it->def->attrs;
+        it->n_attrs = it->def->n_attrs;
+        /* We start it, so we stop it — unless mdevctl starts it at boot. */
+        it->owned = !it->def->autostart;
+        note_taken(p, it->parent);
+        return 0;
+}
+
+int prep_resolve(struct prep *p, const struct vgpu_ledger *ledger)
+{
+        struct vgpu_mdevctl_defs *defs = NULL;
+        int r = 0;
+
+        for (size_t i = 0; r == 0 && i < p->n_items; i++) {
+                struct item *it = &p->items[i];
+                const struct vgpu_mdev *m = vgpu_host_find_mdev(p->host, it->uuid);
+
+                if (m)
+                        r = use_present(p, it, m);
+                else if (it->spec)
+                        r = place(p, ledger, it);
+                else {
+                        if (!defs && vgpu_mdevctl_list(p->h->root, &defs) < 0)
+                                defs = NULL;
+                        r = from_mdevctl(p, it, defs);
+                }
+        }
+        vgpu_mdevctl_defs_free(defs);
+        return r ? -EINVAL : 0;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* prepare: the devices one domain needs, and how each is to be had. */
+#ifndef PREPARE_H
+#define PREPARE_H
+
+#include "hook.h"
+
+struct item {
+        char uuid[VGPU_UUID_STRLEN];
+        const struct vgpu_spec *spec; /* NULL: an mdev hostdev without metadata */
+        struct vgpu_profile *profile; /* owned */
+        struct vgpu_mdevctl_def *def; /* owned: an mdevctl definition to start */
+        struct vgpu_mdev_request req;
+        const struct vgpu_mdev_attr *attrs;
+        size_t n_attrs;
+        bool present;                     /* exists: used as it is */
+        bool created;                     /* made by this run */
+        bool owned;                       /* the lease says we remove it at release */
+        struct vgpu_placement *placement; /* when it must be created */
+        char parent[128];                 /* where it is / goes */
+        char type[128];                   /* its type id */
+        char type_name[128];
+};
+
+struct prep {
+        struct hook *h;
+        struct vgpu_host *host;
+        size_t n_items;
+        struct item *items;
+        const char **taken; /* physical GPUs given to this domain so far */
+        size_t n_taken;
+};
+
+/* Build the items from the domain's metadata and mdev hostdevs; fails with a sentence. */
+int prep_collect(struct prep *p);
+
+/* Decide for each item: present, to create (with its placement), or refuse. */
+int prep_resolve(struct prep *p, const struct vgpu_ledger *ledger);
+
+void prep_clear(struct prep *p);
+
+#endif

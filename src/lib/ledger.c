@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The ledger file: locking with a bounded wait, safe state-file handling
+ * (0700 dir, 0600 files, owned by us, never through a symlink), atomic
+ * replacement.  The JSON form of leases is in ledger-json.c.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "vgpuhook-private.h"
+
+#define LOCK_POLL_NS (5 * 1000 * 1000)
+
+/* A state file or dir we may trust: ours, not reachable by others. */
+static int check_owned(int fd, bool dir)
+{
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+                return -EPERM;
+        if (st.st_uid != geteuid() || (st.st_mode & 077))
+                return -EPERM;
+        return 0;
+}
+
+/* Open /run/vgpu-hook, creating it when @create. */
+static int open_dir(const struct vgpu_root *root, bool create)
+{
+        _cleanup_close_ int run = vgpu_root_open(root, "/run", O_PATH | O_DIRECTORY);
+        int fd, r;
+
+        if (run < 0)
+                return run;
+        if (create && mkdirat(run, "vgpu-hook", 0700) < 0 && errno != EEXIST)
+                return -errno;
+        fd = openat(run, "vgpu-hook", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOTDIR || errno == ELOOP ? -EPERM : -errno;
+        r = check_owned(fd, true);
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+static long long now_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int take_lock(int fd, int wait_ms)
+{
+        const struct timespec poll = {0, LOCK_POLL_NS};
+        long long deadline = now_ns() + (long long)wait_ms * 1000000;
+
+        /* Poll rather than block: a stopped or hung holder must not hang libvirt. */
+        for (;;) {
+                if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+                        return 0;
+                if (errno != EWOULDBLOCK && errno != EINTR)
+                        return -errno;
+                if (now_ns() >= deadline)
+                        return -ETIMEDOUT;
+                nanosleep(&poll, NULL);
+        }
+}
+
+static int open_lock(int dir_fd)
+{
+        int fd = openat(dir_fd, "ledger.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        int r;
+
+        if (fd < 0)
+                return errno == ELOOP ? -EPERM : -errno;
+        r = check_owned(fd, false);
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+static struct vgpu_ledger *ledger_new(const struct vgpu_root *root)
+{
+        struct vgpu_ledger *l = calloc(1, sizeof(*l));
+
+        if (!l)
+                return NULL;
+        l->root = root;
+        l->dir_fd = -1;
+        l->lock_fd = -1;
+        return l;
+}
+
+/* Read ledger.json into @l: missing is empty. */
+static int load(struct vgpu_ledger *l, struct vgpu_error *err)
+{
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        struct stat st;
+        ssize_t n;
+
+        if (l->dir_fd < 0)
+                return 0;
+        fd = openat(l->dir_fd, "ledger.json", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT)
+                return 0;
+        if (fd < 0)
+                return vgpu_error_set(err, errno == ELOOP ? EPERM : errno, VGPU_LEDGER_FILE, 0, 0, "cannot open: %s",
+                                      errno == ELOOP ? "it is a symlink" : strerror(errno));
+        if (check_owned(fd, false) < 0 || fstat(fd, &st) < 0)
+                return vgpu_error_set(err, EPERM, VGPU_LEDGER_FILE, 0, 0, "not a private regular file");
+        if ((size_t)st.st_size > VGPU_LEDGER_MAX)
+                return vgpu_error_set(err, EFBIG, VGPU_LEDGER_FILE, 0, 0, "larger than %u bytes", VGPU_LEDGER_MAX);
+        buf = malloc((size_t)st.st_size + 1);
+        if (!buf)
+                return -ENOMEM;
+        n = pread(fd, buf, (size_t)st.st_size, 0);
+        if (n != st.st_size)
+                return vgpu_error_set(err, EIO, VGPU_LEDGER_FILE, 0, 0, "short read");
+        return vgpu_ledger_parse_json(l, buf, (size_t)n, err);
+}
+
+int vgpu_ledger_lock(const struct vgpu_root *root, int wait_ms, struct vgpu_ledger **ret_ledger, struct vgpu_error *err)
+{
+        struct vgpu_ledger *l = ledger_new(root);
+        int r;
+
+        if (!l)
+                return -ENOMEM;
+        r = l->dir_fd = open_dir(root, true);
+        if (r >= 0)
+                r = l->lock_fd = open_lock(l->dir_fd);
+        if (r < 0)
+                vgpu_error_set(err, r, VGPU_LEDGER_DIR, 0, 0, "%s",
+                               r == -EPERM ? "not a private directory owned by this user" : strerror(-r));
+        if (r >= 0) {
+                r = take_lock(l->lock_fd, wait_ms);
+                if (r < 0)
+                        vgpu_error_set(err, r, VGPU_LEDGER_LOCK, 0, 0, "%s",
+                                       r == -ETIMEDOUT ? "still locked by another process" : strerror(-r));
+        }
+        if (r >= 0)
+                r = load(l, err);
+        if (r < 0) {
+                vgpu_ledger_free(l);
+                return r;
+        }
+        *ret_ledger = l;
+        return 0;
+}
+
+int vgpu_ledger_read(const struct vgpu_root *root, struct vgpu_ledger **ret_ledger, struct vgpu_error *err)
+{
+        struct vgpu_ledger *l = ledger_new(root);
+        int r;
+
+        if (!l)
+                return -ENOMEM;
+        l->dir_fd = open_dir(root, false);
+        r = l->dir_fd == -ENOENT ? 0 : l->dir_fd;
+        if (r < 0)
+                vgpu_error_set(err, r, VGPU_LEDGER_DIR, 0, 0, "%s", strerror(-r));
+        else
+                r = load(l, err);
+        if (r < 0) {
+                vgpu_ledger_free(l);
+                return r;
+        }
+        *ret_ledger = l;
+        return 0;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+        while (len > 0) {
+                ssize_t n = write(fd, buf, len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                buf += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+int vgpu_ledger_commit(struct vgpu_ledger *l)
+{
+        _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        if (l->lock_fd < 0)
+                return -ENOLCK;
+        text = vgpu_ledger_to_json(l);
+        if (!text)
+                return -ENOMEM;
+        unlinkat(l->dir_fd, "ledger.json.tmp", 0);
+        fd = openat(l->dir_fd, "ledger.json.tmp", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -errno;
+        r = write_all(fd, text, strlen(text));
+        if (r >= 0 && fsync(fd) < 0)
+                r = -errno;
+        if (r >= 0 && renameat(l->dir_fd, "ledger.json.tmp", l->dir_fd, "ledger.json") < 0)
+                r = -errno;
+        if (r < 0) {
+                unlinkat(l->dir_fd, "ledger.json.tmp", 0);
+                return r;
+        }
+        fsync(l->dir_fd);
+        return 0;
+}
+
+static void lease_clear(struct vgpu_lease *lease)
+{
+        free(lease->domain_name);
+        free(lease->device);
+        free(lease->parent);
+        free(lease->type);
+        free(lease->profile);
+}
+
+void vgpu_ledger_free(struct vgpu_ledger *l)
+{
+        if (!l)
+                return;
+        for (size_t i = 0; i < l->n_leases; i++)
+                lease_clear(&l->leases[i]);
+        free(l->leases);
+        if (l->lock_fd >= 0)
+                close(l->lock_fd); /* drops the flock */
+        if (l->dir_fd >= 0)
+                close(l->dir_fd);
+        free(l);
+}
+
+static char *dup_or_null(const char *s)
+{
+        return s ? strdup(s) : NULL;
+}
+
+struct vgpu_lease *vgpu_ledger_add(struct vgpu_ledger *l, const struct vgpu_lease *lease)
+{
+        struct vgpu_lease *n = vgpu_array_push(&l->leases, &l->n_leases, sizeof(*n));
+
+        if (!n)
+                return NULL;
+        *n = *lease;
+        n->domain_name = dup_or_null(lease->domain_name);
+        n->device = dup_or_null(lease->device);
+        n->parent = dup_or_null(lease->parent);
+        n->type = dup_or_null(lease->type);
+        n->profile = dup_or_null(lease->profile);
+        if ((lease->domain_name && !n->domain_name) || !n->device || (lease->parent && !n->parent) ||
+            (lease->type && !n->type) || (lease->profile && !n->profile)) {
+                vgpu_ledger_remove(l, l->n_leases - 1);
+                return NULL;
+        }
+        return n;
+}
+
+void vgpu_ledger_remove(struct vgpu_ledger *l, size_t i)
+{
+        lease_clear(&l->leases[i]);
+        memmove(&l->leases[i], &l->leases[i + 1], (l->n_leases - i - 1) * sizeof(*l->leases));
+        l->n_leases--;
+}
+
+struct vgpu_lease *vgpu_ledger_find(struct vgpu_ledger *l, enum vgpu_device_kind kind, const char *device)
+{
+        for (size_t i = 0; i < l->n_leases; i++)
+                if (l->leases[i].kind == kind && strcmp(l->leases[i].device, device) == 0)
+                        return &l->leases[i];
+        return NULL;
+}

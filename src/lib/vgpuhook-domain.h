@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libvgpuhook: what the hook and vgpuctl read from a libvirt domain XML —
+ * the hostdevs, our metadata and the NUMA hints.  Included by vgpuhook.h.
+ */
+#ifndef VGPUHOOK_DOMAIN_H
+#define VGPUHOOK_DOMAIN_H
+
+/* The metadata namespace; bump the version segment on incompatible change. */
+#define VGPU_XMLNS        "http://vgpu-hook.org/xmlns/domain/1.0"
+#define VGPU_XMLNS_PREFIX "vgpu"
+
+/* Domain XML we read is capped: libvirt's are a few KiB. */
+#define VGPU_DOMAIN_XML_MAX (4u << 20)
+
+enum vgpu_hostdev_kind {
+        VGPU_HOSTDEV_MDEV,
+        VGPU_HOSTDEV_PCI,
+};
+
+/* A <hostdev mode='subsystem'> of type mdev or pci. */
+struct vgpu_hostdev {
+        enum vgpu_hostdev_kind kind;
+        char uuid[VGPU_UUID_STRLEN]; /* mdev */
+        char *model;                 /* mdev: "vfio-pci", "vfio-ccw", … */
+        struct vgpu_pci_addr addr;   /* pci */
+        bool managed;                /* pci: managed='yes' */
+        int line;                    /* in the XML, for messages */
+};
+
+enum vgpu_spec_kind {
+        VGPU_SPEC_MDEV, /* <vgpu:mdev uuid= (profile= | type= [parent=])> */
+        VGPU_SPEC_VF,   /* <vgpu:vf address= profile=> */
+        VGPU_SPEC_PCI,  /* <vgpu:pci address= profile=> */
+};
+
+/* One device our metadata asks for. */
+struct vgpu_spec {
+        enum vgpu_spec_kind kind;
+        char uuid[VGPU_UUID_STRLEN]; /* mdev */
+        struct vgpu_pci_addr addr;   /* vf, pci */
+        char *profile;               /* NULL when type is given */
+        char *type;                  /* mdev type (sysfs name or id) */
+        char *parent;                /* pinned parent, or NULL */
+        int line;
+};
+
+enum vgpu_numa_mode {
+        VGPU_NUMA_NONE,      /* no <numatune><memory> */
+        VGPU_NUMA_STRICT,    /* also when mode is absent */
+        VGPU_NUMA_PREFERRED, /* preferred, interleave, restrictive */
+};
+
+struct vgpu_domain {
+        char *name;
+        char uuid[VGPU_UUID_STRLEN];
+        size_t n_hostdevs;
+        struct vgpu_hostdev *hostdevs;
+        size_t n_specs;
+        struct vgpu_spec *specs;
+        enum vgpu_numa_mode numa_mode;
+        char *numa_nodeset; /* <numatune><memory nodeset> */
+        char *vcpu_cpuset;  /* union of <vcpupin cpuset> and <vcpu cpuset>, or NULL */
+};
+
+/*
+ * Cheap test, without parsing, that @xml may concern us: an mdev hostdev or
+ * our namespace.  False means "plain VM" for sure; true means parse it.
+ */
+bool vgpu_domain_xml_maybe_ours(const char *xml, size_t len);
+
+/*
+ * Parse a domain XML safely: no network, no DOCTYPE (so no entity of any
+ * kind), at most VGPU_DOMAIN_XML_MAX bytes.  Malformed XML, a bad UUID or
+ * PCI address, an unknown element in our namespace: -EINVAL with the line
+ * in @err.  Free the result with vgpu_domain_free().
+ */
+int vgpu_domain_parse(const char *xml, size_t len, struct vgpu_domain **ret_domain, struct vgpu_error *err);
+void vgpu_domain_free(struct vgpu_domain *domain);
+
+/* A profile name: [a-z0-9][a-z0-9._-]*, at most 64 characters. */
+bool vgpu_profile_name_valid(const char *name);
+
+/* The domain's mdev hostdev for @uuid, or NULL. */
+const struct vgpu_hostdev *vgpu_domain_find_mdev(const struct vgpu_domain *domain, const char *uuid);
+
+#endif

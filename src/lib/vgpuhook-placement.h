@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libvgpuhook: choosing where an mdev goes (DESIGN §6), shared by the hook
+ * and `vgpuctl plan`.  Included by vgpuhook.h.
+ */
+#ifndef VGPUHOOK_PLACEMENT_H
+#define VGPUHOOK_PLACEMENT_H
+
+/* Why a candidate cannot take the device (VGPU_FIT_OK: it can). */
+enum vgpu_fit {
+        VGPU_FIT_OK,
+        VGPU_FIT_PINNED_ELSEWHERE, /* the request names another parent */
+        VGPU_FIT_FILTERED,         /* the profile's addresses / ids exclude it */
+        VGPU_FIT_CORDONED,
+        VGPU_FIT_TYPE_ABSENT, /* the parent does not offer the type */
+        VGPU_FIT_OTHER_TYPE,  /* NVIDIA: another type lives on that GPU */
+        VGPU_FIT_SAME_VM_GPU, /* NVIDIA: this VM has a vGPU on that GPU already */
+        VGPU_FIT_NUMA,        /* strict NUMA, other node */
+        VGPU_FIT_FULL,        /* no instance available (pending leases counted) */
+};
+
+struct vgpu_candidate {
+        const struct vgpu_mdev_parent *parent;
+        const struct vgpu_mdev_type *type; /* NULL when absent */
+        enum vgpu_fit fit;
+        char detail[160]; /* e.g. "holds GRID T4-1Q for domain web1" */
+        int free;         /* available_instances less pending reservations */
+        bool numa_preferred;
+        int gpu_used; /* instances on the same physical GPU */
+};
+
+struct vgpu_mdev_request {
+        const char *type_name;              /* match the type's sysfs name, or */
+        const char *type_id;                /* its id */
+        const char *parent;                 /* pinned parent, or NULL */
+        const struct vgpu_profile *profile; /* filters, policy, NUMA; may be NULL */
+        /* physical GPUs this VM already got in this request batch */
+        size_t n_taken;
+        const char *const *taken_physical;
+};
+
+struct vgpu_placement {
+        size_t n;
+        struct vgpu_candidate *candidates; /* usable ones first, in order of preference */
+        size_t n_usable;
+};
+
+/*
+ * Rank every mdev parent for @req: usable ones first (NUMA preference, then
+ * the policy — pack fills the most used physical GPU first, spread the
+ * least used — then PCI address), then the others with the reason.  @ledger
+ * (may be NULL) adds pending reservations; @domain (may be NULL) gives NUMA
+ * hints; @config (may be NULL) the cordons.  Free with vgpu_placement_free().
+ */
+int vgpu_place_mdev(const struct vgpu_host *host, const struct vgpu_config *config, const struct vgpu_ledger *ledger,
+                    const struct vgpu_domain *domain, const struct vgpu_mdev_request *req, struct vgpu_placement **ret);
+void vgpu_placement_free(struct vgpu_placement *placement);
+
+/* A short phrase for @fit: "no instance available", … */
+const char *vgpu_fit_reason(enum vgpu_fit fit);
+
+#endif

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vgpuctl leases: who holds which device, in which state. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vgpuctl.h"
+
+static json_t *lease_json(const struct vgpu_lease *l)
+{
+        return json_pack("{s:s, s:s?, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:b, s:I, s:I}", "domain_uuid", l->domain_uuid,
+                         "domain_name", l->domain_name, "state", vgpu_lease_state_name(l->state), "kind",
+                         vgpu_device_kind_name(l->kind), "device", l->device, "parent", l->parent, "type", l->type,
+                         "profile", l->profile, "created", l->created, "qemu_pid", (json_int_t)l->qemu_pid, "since",
+                         (json_int_t)l->since);
+}
+
+static int print_json(const struct vgpu_ledger *l)
+{
+        _cleanup_json_ json_t *arr = json_array(), *doc = NULL;
+
+        for (size_t i = 0; arr && i < l->n_leases; i++)
+                if (json_array_append_new(arr, lease_json(&l->leases[i])) < 0)
+                        return vgpuctl_fail("out of memory");
+        doc = json_pack("{s:i, s:O}", "schema_version", 1, "leases", arr);
+        if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || putchar('\n') == EOF)
+                return vgpuctl_fail("cannot write to standard output");
+        return VGPUCTL_OK;
+}
+
+static void print_table(const struct vgpu_ledger *l)
+{
+        printf("%-20s %-36s %-9s %-5s %-36s %-14s %s\n", "DOMAIN", "DOMAIN UUID", "STATE", "KIND", "DEVICE", "PARENT",
+               "TYPE");
+        for (size_t i = 0; i < l->n_leases; i++) {
+                const struct vgpu_lease *x = &l->leases[i];
+
+                printf("%-20.20s %-36s %-9s %-5s %-36s %-14s %s%s%s%s\n", x->domain_name ? x->domain_name : "-",
+                       x->domain_uuid, vgpu_lease_state_name(x->state), vgpu_device_kind_name(x->kind), x->device,
+                       x->parent ? x->parent : "-", x->type ? x->type : "-", x->profile ? " (" : "",
+                       x->profile ? x->profile : "", x->profile ? ")" : "");
+        }
+}
+
+int vgpuctl_leases(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
+{
+        static const struct option opts[] = {
+                {"json", no_argument, NULL, 'j'},
+                {"root", required_argument, NULL, 'r'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        struct vgpuctl_ctx ctx = *gctx;
+        struct vgpu_error err = {0};
+        struct vgpu_ledger *l = NULL;
+        struct vgpu_root *root = NULL;
+        bool json = false;
+        char where[512];
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                if (c == 'j')
+                        json = true;
+                else if (c == 'r')
+                        ctx.root = optarg;
+                else if (c == 'h')
+                        return puts("Usage: vgpuctl leases [--json] [--root DIR]\n\nList the leases: which domain "
+                                    "holds which device, in which state."),
+                               VGPUCTL_OK;
+                else
+                        return VGPUCTL_USAGE;
+        }
+        if (optind < argc)
+                return vgpuctl_usage_error("leases takes no arguments ('%s')", argv[optind]);
+        r = vgpu_root_new(ctx.root, &root);
+        if (r < 0)
+                return vgpuctl_fail("cannot open the root directory: %s", strerror(-r));
+        r = vgpu_ledger_read(root, &l, &err);
+        if (r < 0) {
+                vgpu_root_unref(root);
+                return vgpuctl_fail("%s", vgpu_error_format(&err, where, sizeof(where)));
+        }
+        if (json)
+                r = print_json(l);
+        else
+                print_table(l);
+        vgpu_ledger_free(l);
+        vgpu_root_unref(root);
+        return json ? r : VGPUCTL_OK;
+}

@@ -1,0 +1,87 @@
+# Shared shell helpers for the end-to-end hook tests: a fresh simulated
+# host with the kernel emulation, domain XML, and assertions.
+# Sourced by tests/test-hook*.sh; needs top_srcdir and top_builddir.
+
+: "${top_srcdir:?run through make check}" "${top_builddir:?run through make check}"
+HOOK="$top_builddir/vgpu-hook"
+VGPUCTL="$top_builddir/vgpuctl"
+FAKEHOST="$top_builddir/tests/vgpu-fakehost"
+export VGPU_HOOK_MODULE="$top_builddir/.libs/vgpu-hook-ops.so"
+KSHIM="$top_builddir/tests/.libs/libkshim.so"
+passed=0 failures=0
+
+pass() { passed=$((passed + 1)); }
+not() { ! "$@"; }
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+check() { # check DESCRIPTION CMD...
+        local what=$1
+        shift
+        if "$@"; then pass; else fail "$what"; fi
+}
+finish() {
+        echo "$passed passed, $failures failed"
+        [ "$failures" = 0 ]
+}
+
+# fresh PRESET: a new root in $ROOT with the kernel emulation on.
+fresh() {
+        [ -n "${ROOT:-}" ] && rm -rf "$ROOT"
+        ROOT=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-test-XXXXXX")
+        "$FAKEHOST" "$top_srcdir/tests/presets/$1.host" "$ROOT" >/dev/null
+        mkdir -p "$ROOT/etc/vgpu-hook/profiles.d" "$ROOT/run/libvirt/qemu"
+        printf '{"lock_wait_ms": 300, "release_retries": 0}\n' >"$ROOT/etc/vgpu-hook/vgpu-hook.conf"
+        export VGPU_HOOK_ROOT="$ROOT"
+}
+
+# profile NAME JSON
+profile() { printf '%s\n' "$2" >"$ROOT/etc/vgpu-hook/profiles.d/$1.json"; }
+
+# domain NAME UUID METADATA-ELEMENTS HOSTDEV-UUIDS...: a domain XML on stdout
+domain() {
+        local name=$1 uuid=$2 meta=$3
+        shift 3
+        printf "<domain type='kvm'>\n  <name>%s</name>\n  <uuid>%s</uuid>\n" "$name" "$uuid"
+        [ -n "$meta" ] && printf "  <metadata>\n    <vgpu:devices xmlns:vgpu='http://vgpu-hook.org/xmlns/domain/1.0'>\n%s\n    </vgpu:devices>\n  </metadata>\n" "$meta"
+        printf "  <memory unit='KiB'>1048576</memory>\n  <devices>\n"
+        for u in "$@"; do
+                printf "    <hostdev mode='subsystem' type='mdev' model='vfio-pci'>\n      <source><address uuid='%s'/></source>\n    </hostdev>\n" "$u"
+        done
+        printf "  </devices>\n</domain>\n"
+}
+
+# hook XMLFILE NAME OP SUBOP [EXTRA]: run the real hook with the kernel emulation;
+# sets $rc, $out, $err
+hook() {
+        local xml=$1
+        shift
+        # the hook's parent plays libvirtd: make it visible in the simulated /proc
+        mkdir -p "$ROOT/proc/$BASHPID"
+        cp "/proc/$BASHPID/stat" "$ROOT/proc/$BASHPID/stat"
+        set +e
+        LD_PRELOAD="$KSHIM" "$HOOK" "$@" <"$xml" >"$ROOT/.out" 2>"$ROOT/.err"
+        rc=$?
+        set -e
+        out=$(cat "$ROOT/.out")
+        err=$(cat "$ROOT/.err")
+}
+
+mdev_exists() { [ -e "$ROOT/sys/bus/mdev/devices/$1" ]; }
+mdev_parent() { basename "$(dirname "$(readlink "$ROOT/sys/bus/mdev/devices/$1")")"; }
+leases() { "$VGPUCTL" leases --json --root "$ROOT"; }
+lease_count() { leases | grep -c '"domain_uuid"' || true; }
+lease_state() { leases | tr -d ' \n' | grep -o "\"device\":\"$1\"" >/dev/null && leases | tr -d ' \n' | sed 's/},{/}\n{/g' | grep "\"device\":\"$1\"" | sed 's/.*"state":"\([a-z]*\)".*/\1/'; }
+# a running "QEMU" for a domain, as libvirt leaves it: a pid file and a process
+fake_qemu() { # NAME UUID
+        sleep 600 &
+        echo $! >"$ROOT/run/libvirt/qemu/$1.pid"
+        mkdir -p "$ROOT/proc/$!"
+        cp "/proc/$!/stat" "$ROOT/proc/$!/stat"
+        printf 'qemu-system-x86_64\0-uuid\0%s\0' "$2" >"$ROOT/proc/$!/cmdline"
+        QEMU_PIDS="${QEMU_PIDS:-} $!"
+}
+cleanup() {
+        [ -n "${QEMU_PIDS:-}" ] && kill $QEMU_PIDS 2>/dev/null
+        [ -n "${ROOT:-}" ] && rm -rf "$ROOT"
+        return 0
+}
+trap cleanup EXIT

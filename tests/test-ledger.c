@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The ledger: atomic, private, strictly read, locked with a bounded wait;
+ * and the staleness rule of DESIGN §5 against a simulated /proc.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fakehost.h"
+#include "testsuite.h"
+
+#define DOM  "5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a2b"
+#define MDEV "3b0e1c2d-0000-4000-8000-00000000aa01"
+
+static char *dir;
+static struct vgpu_root *root;
+
+static void setup(void)
+{
+        char path[4096];
+
+        ck_assert_int_eq(fakehost_mktemp(&dir), 0);
+        testsuite_write(dir, "placeholder", "");
+        snprintf(path, sizeof(path), "%s/run", dir);
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        snprintf(path, sizeof(path), "%s/proc", dir);
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        ck_assert_int_eq(vgpu_root_new(dir, &root), 0);
+}
+
+static void teardown(void)
+{
+        root = vgpu_root_unref(root);
+        testsuite_remove_root(dir);
+        dir = NULL;
+}
+
+static struct vgpu_lease sample(enum vgpu_lease_state state)
+{
+        struct vgpu_lease l = {.state = state, .kind = VGPU_DEVICE_MDEV, .created = true};
+
+        memcpy(l.domain_uuid, DOM, sizeof(l.domain_uuid));
+        l.domain_name = "web1";
+        l.device = MDEV;
+        l.parent = "0000:3b:00.0";
+        l.type = "nvidia-224";
+        l.profile = "t4-4q";
+        l.hook = (struct vgpu_proc_id){4242, 1000};
+        l.libvirtd = (struct vgpu_proc_id){100, 50};
+        l.since = 1700000000;
+        return l;
+}
+
+static void write_ledger(const char *text)
+{
+        char path[4096];
+
+        snprintf(path, sizeof(path), "%s/run/vgpu-hook", dir);
+        mkdir(path, 0700);
+        testsuite_write(dir, "run/vgpu-hook/ledger.json", text);
+        snprintf(path, sizeof(path), "%s/run/vgpu-hook/ledger.json", dir);
+        chmod(path, 0600);
+}
+
+START_TEST(round_trip)
+{
+        struct vgpu_ledger *l = NULL;
+        struct vgpu_lease s = sample(VGPU_LEASE_ACTIVE);
+        struct stat st;
+        char path[4096];
+
+        ck_assert_int_eq(vgpu_ledger_lock(root, 1000, &l, NULL), 0);
+        ck_assert_uint_eq(l->n_leases, 0);
+        s.qemu_pid = 777;
+        ck_assert_ptr_nonnull(vgpu_ledger_add(l, &s));
+        ck_assert_int_eq(vgpu_ledger_commit(l), 0);
+        vgpu_ledger_free(l);
+        ck_assert_int_eq(vgpu_ledger_read(root, &l, NULL), 0);
+        ck_assert_uint_eq(l->n_leases, 1);
+        ck_assert_str_eq(l->leases[0].domain_uuid, DOM);
+        ck_assert_str_eq(l->leases[0].domain_name, "web1");
+        ck_assert_int_eq(l->leases[0].state, VGPU_LEASE_ACTIVE);
+        ck_assert_str_eq(l->leases[0].profile, "t4-4q");
+        ck_assert(l->leases[0].created);
+        ck_assert_int_eq(l->leases[0].qemu_pid, 777);
+        ck_assert_uint_eq(l->leases[0].hook.start, 1000);
+        ck_assert_ptr_nonnull(vgpu_ledger_find(l, VGPU_DEVICE_MDEV, MDEV));
+        ck_assert_ptr_null(vgpu_ledger_find(l, VGPU_DEVICE_VF, MDEV));
+        vgpu_ledger_free(l);
+        /* private state: 0700 directory, 0600 files, no temp file left */
+        snprintf(path, sizeof(path), "%s/run/vgpu-hook", dir);
+        ck_assert_int_eq(stat(path, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 0777, 0700);
+        snprintf(path, sizeof(path), "%s/run/vgpu-hook/ledger.json", dir);
+        ck_assert_int_eq(stat(path, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 0777, 0600);
+        snprintf(path, sizeof(path), "%s/run/vgpu-hook/ledger.json.tmp", dir);
+        ck_assert_int_ne(access(path, F_OK), 0);
+}
+END_TEST
+
+START_TEST(read_without_dir)
+{
+        struct vgpu_ledger *l = NULL;
+
+        ck_assert_int_eq(vgpu_ledger_read(root, &l, NULL), 0);
+        ck_assert_uint_eq(l->n_leases, 0);
+        ck_assert_int_eq(vgpu_ledger_commit(l), -ENOLCK);
+        vgpu_ledger_free(l);
+}
+END_TEST
+
+static const struct {
+        const char *text;
+        int err;
+} corrupt[] = {
+        {"", -EBADMSG},
+        {"{\"version\": 1, \"leases\": [", -EBADMSG},
+        {"[]", -EBADMSG},
+        {"{\"version\": 2, \"leases\": []}", -EPROTONOSUPPORT},
+        {"{\"version\": 0, \"leases\": []}", -EBADMSG},
+        {"{\"version\": 1, \"leases\": [], \"extra\": 1}", -EBADMSG},
+        {"{\"version\": 1, \"version\": 1, \"leases\": []}", -EBADMSG},
+        {"{\"version\": 1, \"leases\": [{\"domain_uuid\": \"x\"}]}", -EBADMSG},
+        {"{\"version\": 1, \"leases\": [{\"domain_uuid\": \"" DOM "\", \"state\": \"gone\", \"kind\": \"mdev\", "
+         "\"device\": \"" MDEV
+         "\", \"created\": true, \"hook\": {\"pid\": 1, \"start\": 1}, \"libvirtd\": {\"pid\": 1, "
+         "\"start\": 1}, \"qemu_pid\": 0, \"since\": 0}]}",
+         -EBADMSG},
+        {"{\"version\": 1, \"leases\": [{\"domain_uuid\": \"" DOM "\", \"state\": \"active\", \"kind\": \"mdev\", "
+         "\"device\": \"../../etc\", \"created\": true, \"hook\": {\"pid\": 1, \"start\": 1}, \"libvirtd\": {\"pid\": "
+         "1, "
+         "\"start\": 1}, \"qemu_pid\": 0, \"since\": 0}]}",
+         -EBADMSG},
+};
+
+START_TEST(corrupt_refused)
+{
+        struct vgpu_ledger *l = (void *)0x1;
+        struct vgpu_error err = {0};
+
+        write_ledger(corrupt[_i].text);
+        ck_assert_int_eq(vgpu_ledger_lock(root, 100, &l, &err), corrupt[_i].err);
+        ck_assert_ptr_eq(l, (void *)0x1);
+        ck_assert_str_eq(err.source, VGPU_LEDGER_FILE);
+        ck_assert_int_eq(vgpu_ledger_read(root, &l, NULL), corrupt[_i].err);
+}
+END_TEST
+
+START_TEST(unsafe_state_refused)
+{
+        struct vgpu_ledger *l = NULL;
+        char path[4096], target[4096];
+
+        write_ledger("{\"version\": 1, \"leases\": []}");
+        /* a symlinked ledger */
+        snprintf(path, sizeof(path), "%s/run/vgpu-hook/ledger.json", dir);
+        snprintf(target, sizeof(target), "%s/placeholder", dir);
+        unlink(path);
+        ck_assert_int_eq(symlink(target, path), 0);
+        ck_assert_int_eq(vgpu_ledger_lock(root, 100, &l, NULL), -EPERM);
+        unlink(path);
+        /* a world-readable directory */
+        snprintf(path, sizeof(path), "%s/run/vgpu-hook", dir);
+        chmod(path, 0755);
+        ck_assert_int_eq(vgpu_ledger_lock(root, 100, &l, NULL), -EPERM);
+        chmod(path, 0700);
+        /* owned by someone else (the tests run as root in CI; skip the chown part otherwise) */
+        if (geteuid() == 0) {
+                ck_assert_int_eq(chown(path, 65534, 65534), 0);
+                ck_assert_int_eq(vgpu_ledger_lock(root, 100, &l, NULL), -EPERM);
+                ck_assert_int_eq(chown(path, 0, 0), 0);
+        }
+        ck_assert_int_eq(vgpu_ledger_lock(root, 100, &l, NULL), 0);
+        vgpu_ledger_free(l);
+}
+END_TEST
+
+static long long ms_now(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+START_TEST(bounded_wait)
+{
+        struct vgpu_ledger *l = NULL;
+        int ready[2];
+        long long t0;
+        pid_t child;
+        char c;
+
+        ck_assert_int_eq(pipe(ready), 0);
+        child = fork();
+        if (child == 0) {
+                struct vgpu_ledger *held = NULL;
+
+                if (vgpu_ledger_lock(root, 1000, &held, NULL) < 0)
+                        _exit(1);
+                write(ready[1], "x", 1);
+                pause();
+                _exit(0);
+        }
+        ck_assert_int_eq(read(ready[0], &c, 1), 1);
+        t0 = ms_now();
+        ck_assert_int_eq(vgpu_ledger_lock(root, 200, &l, NULL), -ETIMEDOUT);
+        ck_assert_int_ge(ms_now() - t0, 190);
+        ck_assert_int_lt(ms_now() - t0, 2000);
+        /* a holder that dies (even by SIGKILL) frees the lock */
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+        ck_assert_int_eq(vgpu_ledger_lock(root, 200, &l, NULL), 0);
+        vgpu_ledger_free(l);
+}
+END_TEST
+
+/* A fake process in the simulated /proc. */
+static void fake_proc(int pid, unsigned long long start, const char *cmdline, size_t cmdlen)
+{
+        char path[256], stat[512];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/proc/%d", dir, pid);
+        mkdir(path, 0755);
+        snprintf(path, sizeof(path), "proc/%d/stat", pid);
+        snprintf(stat, sizeof(stat),
+                 "%d (qemu (x) y) S 1 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 %llu 1000 100 18446744073709551615 "
+                 "0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n",
+                 pid, start);
+        testsuite_write(dir, path, stat);
+        snprintf(path, sizeof(path), "%s/proc/%d/cmdline", dir, pid);
+        f = fopen(path, "w");
+        fwrite(cmdline, 1, cmdlen, f);
+        fclose(f);
+}
+
+START_TEST(proc_identity)
+{
+        struct vgpu_proc_id id = {0};
+        static const char cmd[] = "qemu-system-x86_64\0-name\0web1\0-uuid\0" DOM "\0";
+
+        fake_proc(300, 98765, cmd, sizeof(cmd));
+        ck_assert_int_eq(vgpu_proc_id_of(root, 300, &id), 0);
+        ck_assert_uint_eq(id.start, 98765);
+        ck_assert(vgpu_proc_id_alive(root, &id));
+        id.start++;
+        ck_assert(!vgpu_proc_id_alive(root, &id)); /* pid reused */
+        ck_assert_int_eq(vgpu_find_qemu(root, DOM), 300);
+        ck_assert_int_eq(vgpu_find_qemu(root, "11111111-2222-4333-8444-555555555555"), 0);
+        ck_assert_int_eq(vgpu_proc_id_of(root, 301, &id), -ESRCH);
+}
+END_TEST
+
+START_TEST(staleness_rule)
+{
+        static const char qemu[] = "qemu\0-uuid\0" DOM "\0";
+        struct vgpu_lease l = sample(VGPU_LEASE_PREPARED);
+        long long now = 1700000000;
+
+        fake_proc(100, 50, "libvirtd", 9); /* the libvirtd of the lease */
+        /* hook alive: never stale */
+        fake_proc(4242, 1000, "vgpu-hook", 10);
+        ck_assert(!vgpu_lease_stale(root, &l, now + 9999, 600));
+        l.hook.start = 1; /* that hook is gone */
+        /* libvirtd same, no QEMU: stale only after the grace */
+        ck_assert(!vgpu_lease_stale(root, &l, now + 60, 600));
+        ck_assert(vgpu_lease_stale(root, &l, now + 601, 600));
+        /* a QEMU for the domain runs: not stale */
+        fake_proc(500, 7, qemu, sizeof(qemu));
+        ck_assert(!vgpu_lease_stale(root, &l, now + 9999, 600));
+        /* libvirtd restarted since: stale at once */
+        l.libvirtd.start = 49;
+        ck_assert(vgpu_lease_stale(root, &l, now + 1, 600));
+        /* active: stale exactly when its QEMU is gone */
+        l = sample(VGPU_LEASE_ACTIVE);
+        l.hook.start = 1;
+        l.qemu_pid = 500;
+        ck_assert(!vgpu_lease_stale(root, &l, now, 600));
+        l.qemu_pid = 501;
+        ck_assert(vgpu_lease_stale(root, &l, now, 600));
+        l.qemu_pid = 100; /* a live process, but not this domain's QEMU */
+        ck_assert(vgpu_lease_stale(root, &l, now, 600));
+}
+END_TEST
+
+static Suite *ledger_suite(void)
+{
+        Suite *s = suite_create("ledger");
+        TCase *tc = tcase_create("ledger");
+
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, round_trip);
+        tcase_add_test(tc, read_without_dir);
+        tcase_add_loop_test(tc, corrupt_refused, 0, (int)(sizeof(corrupt) / sizeof(corrupt[0])));
+        tcase_add_test(tc, unsafe_state_refused);
+        tcase_add_test(tc, bounded_wait);
+        tcase_add_test(tc, proc_identity);
+        tcase_add_test(tc, staleness_rule);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void)
+{
+        return testsuite_run(ledger_suite());
+}
