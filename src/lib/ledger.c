@@ -182,21 +182,6 @@ int vgpu_ledger_read(const struct vgpu_root *root, struct vgpu_ledger **ret_ledg
         return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-        while (len > 0) {
-                ssize_t n = write(fd, buf, len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                buf += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 int vgpu_ledger_commit(struct vgpu_ledger *l)
 {
         _cleanup_free_ char *text = NULL;
@@ -212,7 +197,7 @@ int vgpu_ledger_commit(struct vgpu_ledger *l)
         fd = openat(l->dir_fd, "ledger.json.tmp", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
                 return -errno;
-        r = write_all(fd, text, strlen(text));
+        r = vgpu_write_all(fd, text, strlen(text));
         if (r >= 0 && fsync(fd) < 0)
                 r = -errno;
         if (r >= 0 && renameat(l->dir_fd, "ledger.json.tmp", l->dir_fd, "ledger.json") < 0)

@@ -366,21 +366,6 @@ static int open_dir_p(const struct vgpu_root *root, const char *path)
         return vgpu_root_open(root, path, O_RDONLY | O_DIRECTORY);
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-        while (len > 0) {
-                ssize_t n = write(fd, buf, len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                buf += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 /* A new hidden file next to @name: its fd, its name in @tmp. */
 static int create_temp(int dir_fd, const char *name, char tmp[64])
 {
@@ -407,7 +392,7 @@ static int write_atomic(int dir_fd, const char *name, const char *text, size_t l
 
         if (fd < 0)
                 return fd;
-        r = write_all(fd, text, len);
+        r = vgpu_write_all(fd, text, len);
         if (r == 0 && fsync(fd) < 0)
                 r = -errno;
         if (close(fd) < 0 && r == 0)

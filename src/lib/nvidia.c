@@ -132,21 +132,13 @@ int vgpu_nvidia_load(struct vgpu_host *host, struct vgpu_pci_dev *dev, const cha
 #define EPERM_RETRIES  5
 #define EPERM_DELAY_NS (100 * 1000 * 1000)
 
-static int vf_path(const struct vgpu_pci_addr *vf, const char *attr, char *buf, size_t len)
-{
-        char name[VGPU_PCI_ADDR_STRLEN];
-
-        vgpu_pci_addr_format(vf, name);
-        return snprintf(buf, len, "/sys/bus/pci/devices/%s/nvidia/%s", name, attr) < (int)len ? 0 : -ENAMETOOLONG;
-}
-
 static int write_type(const struct vgpu_root *root, const struct vgpu_pci_addr *vf, unsigned id)
 {
         const struct timespec delay = {0, EPERM_DELAY_NS};
         char path[128], value[16];
         int r;
 
-        vf_path(vf, "current_vgpu_type", path, sizeof(path));
+        vgpu_pci_path(vf, "nvidia/current_vgpu_type", path, sizeof(path));
         snprintf(value, sizeof(value), "%u", id);
         for (int i = 0;; i++) {
                 r = vgpu_root_write_attr(root, path, value, strlen(value));
@@ -163,7 +155,7 @@ static int find_type(const struct vgpu_root *root, const struct vgpu_pci_addr *v
         char path[128];
         int n, r = -ENOENT;
 
-        vf_path(vf, "creatable_vgpu_types", path, sizeof(path));
+        vgpu_pci_path(vf, "nvidia/creatable_vgpu_types", path, sizeof(path));
         n = vgpu_root_read_file(root, path, 64 * 1024, &text);
         if (n < 0)
                 return n == -ENOENT ? -ENODEV : n;

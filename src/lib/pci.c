@@ -41,17 +41,10 @@ static int read_numa_node(struct vgpu_host *host, const char *dir)
 /* The IOMMU group number from the iommu_group link, or -1 without IOMMU. */
 int vgpu_read_iommu_group(struct vgpu_host *host, const char *dir)
 {
-        _cleanup_free_ char *path = vgpu_strdup_printf("%s/iommu_group", dir), *name = NULL;
-        unsigned long long v;
-        int r;
+        int group, r = vgpu_device_iommu_group(host->root, dir, &group);
 
-        if (!path)
-                return -1;
-        r = vgpu_root_read_link_name(host->root, path, &name);
-        if (r == -ENOENT)
-                return -1;
-        if (r >= 0 && vgpu_parse_uint(name, INT32_MAX, &v) == 0)
-                return (int)v;
+        if (r >= 0)
+                return group;
         vgpu_host_problem(host, "%s: iommu_group is not a link to a group", dir);
         return -1;
 }

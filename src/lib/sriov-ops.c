@@ -12,14 +12,6 @@
 
 #include "vgpuhook-private.h"
 
-static int pf_path(const struct vgpu_pci_addr *pf, const char *attr, char *buf, size_t len)
-{
-        char name[VGPU_PCI_ADDR_STRLEN];
-
-        vgpu_pci_addr_format(pf, name);
-        return snprintf(buf, len, "/sys/bus/pci/devices/%s/%s", name, attr) < (int)len ? 0 : -ENAMETOOLONG;
-}
-
 static int read_numvfs(const struct vgpu_root *root, const struct vgpu_pci_addr *pf)
 {
         _cleanup_free_ char *s = NULL;
@@ -27,7 +19,7 @@ static int read_numvfs(const struct vgpu_root *root, const struct vgpu_pci_addr 
         char path[128];
         int r;
 
-        pf_path(pf, "sriov_numvfs", path, sizeof(path));
+        vgpu_pci_path(pf, "sriov_numvfs", path, sizeof(path));
         r = vgpu_root_read_attr(root, path, &s);
         if (r < 0)
                 return r;
@@ -41,7 +33,7 @@ static int any_vf_busy(const struct vgpu_root *root, const struct vgpu_pci_addr 
         char dir[128];
         int n;
 
-        pf_path(pf, "", dir, sizeof(dir));
+        vgpu_pci_path(pf, "", dir, sizeof(dir));
         n = vgpu_root_list_dir(root, dir, &names);
         if (n < 0)
                 return n;
@@ -51,7 +43,7 @@ static int any_vf_busy(const struct vgpu_root *root, const struct vgpu_pci_addr 
 
                 if (strncmp(*name, "virtfn", 6) != 0)
                         continue;
-                vf = vgpu_strdup_printf("%s%s", dir, *name);
+                vf = vgpu_strdup_printf("%s/%s", dir, *name);
                 r = vf ? vgpu_device_busy(root, vf) : -ENOMEM;
                 if (r != 0)
                         return r;
@@ -63,7 +55,7 @@ static int write_number(const struct vgpu_root *root, const struct vgpu_pci_addr
 {
         char path[128], value[16];
 
-        pf_path(pf, attr, path, sizeof(path));
+        vgpu_pci_path(pf, attr, path, sizeof(path));
         snprintf(value, sizeof(value), "%d", v);
         return vgpu_root_write_attr(root, path, value, strlen(value));
 }

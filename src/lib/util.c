@@ -57,3 +57,30 @@ int vgpu_error_set(struct vgpu_error *err, int errnum, const char *source, int l
         va_end(ap);
         return -errnum;
 }
+
+int vgpu_write_all(int fd, const void *buf, size_t len)
+{
+        const char *p = buf;
+
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+int vgpu_pci_path(const struct vgpu_pci_addr *addr, const char *attr, char *buf, size_t len)
+{
+        char name[VGPU_PCI_ADDR_STRLEN];
+
+        vgpu_pci_addr_format(addr, name);
+        return snprintf(buf, len, "/sys/bus/pci/devices/%s%s%s", name, *attr ? "/" : "", attr) < (int)len
+                       ? 0
+                       : -ENAMETOOLONG;
+}

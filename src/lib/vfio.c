@@ -62,23 +62,13 @@ int vgpu_device_busy(const struct vgpu_root *root, const char *dir)
         return r < 0 ? r : vgpu_vfio_group_busy(root, group);
 }
 
-static int pci_attr_path(const struct vgpu_pci_addr *addr, const char *attr, char *buf, size_t len)
-{
-        char name[VGPU_PCI_ADDR_STRLEN];
-
-        vgpu_pci_addr_format(addr, name);
-        return snprintf(buf, len, "/sys/bus/pci/devices/%s%s%s", name, *attr ? "/" : "", attr) < (int)len
-                       ? 0
-                       : -ENAMETOOLONG;
-}
-
 /* The bound driver's name into *ret (NULL: none). */
 static int pci_driver(const struct vgpu_root *root, const struct vgpu_pci_addr *addr, char **ret)
 {
         char path[128];
         int r;
 
-        pci_attr_path(addr, "driver", path, sizeof(path));
+        vgpu_pci_path(addr, "driver", path, sizeof(path));
         r = vgpu_root_read_link_name(root, path, ret);
         if (r == -ENOENT) {
                 *ret = NULL;
@@ -92,7 +82,7 @@ static int pci_write(const struct vgpu_root *root, const struct vgpu_pci_addr *a
 {
         char path[128];
 
-        pci_attr_path(addr, attr, path, sizeof(path));
+        vgpu_pci_path(addr, attr, path, sizeof(path));
         return vgpu_root_write_attr(root, path, value, strlen(value));
 }
 
@@ -145,7 +135,7 @@ int vgpu_pci_unbind_vfio(const struct vgpu_root *root, const struct vgpu_pci_add
         char dir[128];
         int r;
 
-        pci_attr_path(addr, "", dir, sizeof(dir));
+        vgpu_pci_path(addr, "", dir, sizeof(dir));
         r = pci_driver(root, addr, &driver);
         if (r < 0)
                 return r;

@@ -17,6 +17,12 @@
 /* asprintf that returns NULL on failure. */
 char *vgpu_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* write(2) all of @buf, retrying short writes and EINTR: 0 or -errno. */
+int vgpu_write_all(int fd, const void *buf, size_t len);
+
+/* "/sys/bus/pci/devices/ADDR/ATTR" (ATTR "" for the directory) into @buf. */
+int vgpu_pci_path(const struct vgpu_pci_addr *addr, const char *attr, char *buf, size_t len);
+
 /* Grow *array (of *n elements of @size) by one zeroed element; NULL on ENOMEM. */
 void *vgpu_array_push(void *array_p, size_t *n, size_t size);
 
