@@ -35,6 +35,16 @@ for who in root 65534; do
                 check "plain VM, $op as $who: one execve (itself)" [ "$(grep -c execve "$X/trace")" = 1 ]
         done
 done
+# What a real libvirtd 9.0 sends for each op (tests/data/libvirt-9.0).
+for f in "$top_srcdir"/tests/data/libvirt-9.0/plain-*.xml; do
+        opsub=$(basename "$f" .xml)
+        opsub=${opsub#plain-}
+        cp "$f" "$X/plain.xml"
+        run_traced root ${opsub%-*} ${opsub#*-}
+        check "libvirt's $opsub stdin: exit 0" [ "$rc" = 0 ]
+        check "libvirt's $opsub stdin: module not loaded" not grep -q vgpu-hook-ops "$X/trace"
+        check "libvirt's $opsub stdin: nothing under the root prefix" not grep -q "$ROOT" "$X/trace"
+done
 check "no ledger was created" [ ! -e "$ROOT/run/vgpu-hook" ]
 
 # Missing arguments: usage, exit 2; huge stdin is drained and refused at prepare only.

@@ -37,6 +37,19 @@ check "release dropped the lease" [ "$(lease_count)" = 0 ]
 hook "$X/vm1.xml" vm1 release end -
 check "a second release is harmless" [ "$rc" = 0 -a "$(lease_count)" = 0 ]
 
+# ---- what a real libvirtd 9.0 sends (tests/data/libvirt-9.0) ----------------
+fresh t4
+profile t4-4q '{"mdev_type": {"name": "GRID T4-4Q"}}'
+LV="$top_srcdir/tests/data/libvirt-9.0"
+hook "$LV/vgpu-prepare-begin.xml" capture-vgpu prepare begin -
+check "libvirt's prepare stdin: created ($err)" [ "$rc" = 0 ]
+check "libvirt's prepare stdin: the mdev exists" mdev_exists $U1
+hook "$LV/vgpu-stopped-end.xml" capture-vgpu stopped end -
+check "libvirt's stopped stdin: exit 0" [ "$rc" = 0 ]
+hook "$LV/vgpu-release-end.xml" capture-vgpu release end -
+check "libvirt's release stdin: removed" not mdev_exists $U1
+check "libvirt's release stdin: no lease left" [ "$(lease_count)" = 0 ]
+
 # ---- refusals leave host and ledger as they were ---------------------------
 snapshot() { "$VGPUCTL" inventory --json --root "$ROOT" >"$X/inv.$1"; leases >"$X/led.$1"; }
 unchanged() { cmp -s "$X/inv.before" "$X/inv.after" && cmp -s "$X/led.before" "$X/led.after"; }
