@@ -206,10 +206,37 @@ static int config_parse(const struct vgpu_json_file *file, struct vgpu_config *c
         return 0;
 }
 
+/* Defaults overridden by @file (NULL: none). */
+static int config_from_file(const struct vgpu_json_file *file, struct vgpu_config **ret_config, struct vgpu_error *err)
+{
+        struct vgpu_config *config = NULL;
+        int r = vgpu_config_new_default(&config);
+
+        if (r >= 0 && file)
+                r = config_parse(file, config, err);
+        if (r < 0) {
+                vgpu_config_free(config);
+                return r;
+        }
+        *ret_config = config;
+        return 0;
+}
+
+int vgpu_config_parse(const char *source, const char *text, size_t len, struct vgpu_config **ret_config,
+                      struct vgpu_error *err)
+{
+        struct vgpu_json_file *file = NULL;
+        int r = vgpu_json_file_parse(source, text, len, &file, err);
+
+        if (r >= 0)
+                r = config_from_file(file, ret_config, err);
+        vgpu_json_file_free(file);
+        return r;
+}
+
 int vgpu_config_load(const struct vgpu_root *root, struct vgpu_config **ret_config, struct vgpu_error *err)
 {
         struct vgpu_json_file *file = NULL;
-        struct vgpu_config *config = NULL;
         struct vgpu_error e;
         int r = vgpu_json_file_load(root, VGPU_CONFIG_PATH, &file, &e);
 
@@ -218,14 +245,7 @@ int vgpu_config_load(const struct vgpu_root *root, struct vgpu_config **ret_conf
                         *err = e;
                 return r;
         }
-        r = vgpu_config_new_default(&config);
-        if (r >= 0 && file)
-                r = config_parse(file, config, err);
+        r = config_from_file(file, ret_config, err);
         vgpu_json_file_free(file);
-        if (r < 0) {
-                vgpu_config_free(config);
-                return r;
-        }
-        *ret_config = config;
-        return 0;
+        return r;
 }

@@ -77,29 +77,26 @@ static bool all_space(const char *s, size_t len)
         return strspn(s, " \t\r\n") == len;
 }
 
-int vgpu_json_file_load(const struct vgpu_root *root, const char *path, struct vgpu_json_file **ret,
-                        struct vgpu_error *err)
+/* Parse @text (taken: freed on failure too) as the file @source. */
+static int file_from_text(const char *source, char *text, size_t len, struct vgpu_json_file **ret,
+                          struct vgpu_error *err)
 {
-        struct vgpu_json_file *file;
+        struct vgpu_json_file *file = calloc(1, sizeof(*file));
         struct vgpu_json_node top;
         json_error_t jerr;
-        char *text = NULL;
-        int r = vgpu_root_read_file(root, path, VGPU_JSON_FILE_MAX, &text);
+        int r = 0;
 
-        if (r < 0)
-                return read_error(path, r, err);
-        file = calloc(1, sizeof(*file));
-        if (!file || !(file->source = strdup(path))) {
+        if (!file || !(file->source = strdup(source))) {
                 free(text);
                 free(file);
                 return -ENOMEM;
         }
         file->text = text;
-        file->len = (size_t)r;
+        file->len = len;
         if (all_space(text, file->len))
-                r = vgpu_error_set(err, EINVAL, path, 0, 0, "empty, expected a JSON object");
+                r = vgpu_error_set(err, EINVAL, source, 0, 0, "empty, expected a JSON object");
         else if (!(file->json = json_loadb(text, file->len, JSON_REJECT_DUPLICATES, &jerr)))
-                r = vgpu_error_set(err, EINVAL, path, jerr.line, jerr.column, "%s", jerr.text);
+                r = vgpu_error_set(err, EINVAL, source, jerr.line, jerr.column, "%s", jerr.text);
         else if (!json_is_object(file->json)) {
                 top = vgpu_json_root(file);
                 r = vgpu_json_error(&top, false, err, EINVAL, "expected an object");
@@ -110,6 +107,32 @@ int vgpu_json_file_load(const struct vgpu_root *root, const char *path, struct v
         }
         *ret = file;
         return 0;
+}
+
+int vgpu_json_file_parse(const char *source, const char *text, size_t len, struct vgpu_json_file **ret,
+                         struct vgpu_error *err)
+{
+        char *copy;
+
+        if (len > VGPU_JSON_FILE_MAX)
+                return read_error(source, -EFBIG, err);
+        copy = malloc(len + 1);
+        if (!copy)
+                return -ENOMEM;
+        memcpy(copy, text, len);
+        copy[len] = '\0';
+        return file_from_text(source, copy, len, ret, err);
+}
+
+int vgpu_json_file_load(const struct vgpu_root *root, const char *path, struct vgpu_json_file **ret,
+                        struct vgpu_error *err)
+{
+        char *text = NULL;
+        int r = vgpu_root_read_file(root, path, VGPU_JSON_FILE_MAX, &text);
+
+        if (r < 0)
+                return read_error(path, r, err);
+        return file_from_text(path, text, (size_t)r, ret, err);
 }
 
 /* ---- nodes --------------------------------------------------------------- */

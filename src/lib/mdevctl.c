@@ -81,6 +81,20 @@ static int def_from_json(const struct vgpu_json_file *file, struct vgpu_mdevctl_
         return vgpu_json_get_attrs(&attrs_node, &def->attrs, &def->n_attrs, err);
 }
 
+/* @def from a parsed file; @uuid is already normalised. */
+static int def_from_file(const struct vgpu_json_file *file, const char *parent, const char *uuid,
+                         struct vgpu_mdevctl_def *def, struct vgpu_error *err)
+{
+        int r;
+
+        memcpy(def->uuid, uuid, VGPU_UUID_STRLEN);
+        def->parent = strdup(parent);
+        r = def->parent ? def_from_json(file, def, err) : -ENOMEM;
+        if (r < 0)
+                def_clear(def);
+        return r;
+}
+
 /* Read one file into @def; @uuid is already normalised. */
 static int read_def(const struct vgpu_root *root, const char *parent, const char *file_name, const char *uuid,
                     struct vgpu_mdevctl_def *def, struct vgpu_error *err)
@@ -94,13 +108,33 @@ static int read_def(const struct vgpu_root *root, const char *parent, const char
         r = vgpu_json_file_load(root, path, &file, err);
         if (r < 0)
                 return r;
-        memcpy(def->uuid, uuid, VGPU_UUID_STRLEN);
-        def->parent = strdup(parent);
-        r = def->parent ? def_from_json(file, def, err) : -ENOMEM;
+        r = def_from_file(file, parent, uuid, def, err);
         vgpu_json_file_free(file);
-        if (r < 0)
-                def_clear(def);
         return r;
+}
+
+int vgpu_mdevctl_def_parse(const char *parent, const char *uuid, const char *source, const char *text, size_t len,
+                           struct vgpu_mdevctl_def **ret_def, struct vgpu_error *err)
+{
+        struct vgpu_json_file *file = NULL;
+        struct vgpu_mdevctl_def *def = NULL;
+        char id[VGPU_UUID_STRLEN];
+        int r;
+
+        if (!vgpu_mdevctl_name_valid(parent))
+                return vgpu_error_set(err, EINVAL, DEF_SOURCE, 0, 0, "'%s' is not a valid parent name", parent);
+        if (vgpu_uuid_normalize(uuid, id) < 0)
+                return vgpu_error_set(err, EINVAL, DEF_SOURCE, 0, 0, "'%s' is not a UUID", uuid);
+        r = vgpu_json_file_parse(source, text, len, &file, err);
+        if (r >= 0)
+                r = (def = calloc(1, sizeof(*def))) ? def_from_file(file, parent, id, def, err) : -ENOMEM;
+        vgpu_json_file_free(file);
+        if (r < 0) {
+                free(def);
+                return r;
+        }
+        *ret_def = def;
+        return 0;
 }
 
 /*

@@ -336,6 +336,27 @@ static int profile_parse(const struct vgpu_json_file *file, struct vgpu_profile 
 
 /* ---- loading ------------------------------------------------------------- */
 
+static int check_name(const char *name, const char *source, struct vgpu_error *err)
+{
+        if (!vgpu_profile_name_valid(name))
+                return vgpu_error_set(err, EINVAL, source, 0, 0,
+                                      "not a valid profile name: [a-z0-9][a-z0-9._-]*, at most %d characters",
+                                      VGPU_PROFILE_NAME_MAX);
+        return 0;
+}
+
+static int parse_into(const char *name, const struct vgpu_json_file *file, struct vgpu_profile *p,
+                      struct vgpu_error *err)
+{
+        int r;
+
+        p->name = strdup(name);
+        r = p->name ? profile_parse(file, p, err) : -ENOMEM;
+        if (r < 0)
+                profile_clear(p);
+        return r < 0 ? r : 0;
+}
+
 static int load_into(const struct vgpu_root *root, const char *name, struct vgpu_profile *p, struct vgpu_error *err)
 {
         _cleanup_free_ char *path = vgpu_strdup_printf(VGPU_PROFILES_DIR "/%s.json", name);
@@ -344,19 +365,14 @@ static int load_into(const struct vgpu_root *root, const char *name, struct vgpu
 
         if (!path)
                 return -ENOMEM;
-        if (!vgpu_profile_name_valid(name))
-                return vgpu_error_set(err, EINVAL, path, 0, 0,
-                                      "not a valid profile name: [a-z0-9][a-z0-9._-]*, at most %d characters",
-                                      VGPU_PROFILE_NAME_MAX);
-        r = vgpu_json_file_load(root, path, &file, err);
+        r = check_name(name, path, err);
+        if (r >= 0)
+                r = vgpu_json_file_load(root, path, &file, err);
         if (r < 0)
                 return r;
-        p->name = strdup(name);
-        r = p->name ? profile_parse(file, p, err) : -ENOMEM;
+        r = parse_into(name, file, p, err);
         vgpu_json_file_free(file);
-        if (r < 0)
-                profile_clear(p);
-        return r < 0 ? r : 0;
+        return r;
 }
 
 int vgpu_profile_load(const struct vgpu_root *root, const char *name, struct vgpu_profile **ret_profile,
@@ -368,6 +384,26 @@ int vgpu_profile_load(const struct vgpu_root *root, const char *name, struct vgp
         if (!p)
                 return -ENOMEM;
         r = load_into(root, name, p, err);
+        if (r < 0) {
+                free(p);
+                return r;
+        }
+        *ret_profile = p;
+        return 0;
+}
+
+int vgpu_profile_parse(const char *name, const char *source, const char *text, size_t len,
+                       struct vgpu_profile **ret_profile, struct vgpu_error *err)
+{
+        struct vgpu_json_file *file = NULL;
+        struct vgpu_profile *p = NULL;
+        int r = check_name(name, source, err);
+
+        if (r >= 0)
+                r = vgpu_json_file_parse(source, text, len, &file, err);
+        if (r >= 0)
+                r = (p = calloc(1, sizeof(*p))) ? parse_into(name, file, p, err) : -ENOMEM;
+        vgpu_json_file_free(file);
         if (r < 0) {
                 free(p);
                 return r;

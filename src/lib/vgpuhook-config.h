@@ -85,6 +85,13 @@ int vgpu_mdevctl_read(const struct vgpu_root *root, const char *parent, const ch
                       struct vgpu_mdevctl_def **ret_def, struct vgpu_error *err);
 
 /*
+ * The same for the @len bytes of @text, as if read from the file @source
+ * (for messages), the definition of @uuid under @parent.
+ */
+int vgpu_mdevctl_def_parse(const char *parent, const char *uuid, const char *source, const char *text, size_t len,
+                           struct vgpu_mdevctl_def **ret_def, struct vgpu_error *err);
+
+/*
  * Every definition below /etc/mdevctl.d.  One bad file never hides the
  * others: it becomes one entry in problems.  mdevctl's own scripts.d, files
  * that are not directories at the top, and hidden files (our temp files) are
@@ -170,6 +177,13 @@ struct vgpu_config {
  * bad content, -EFBIG, -EISDIR, -EINVAL for a FIFO or device…).
  */
 int vgpu_config_load(const struct vgpu_root *root, struct vgpu_config **ret_config, struct vgpu_error *err);
+
+/*
+ * The same for the @len bytes of @text, as if read from the file @source
+ * (for messages): what a config file will mean before it is installed.
+ */
+int vgpu_config_parse(const char *source, const char *text, size_t len, struct vgpu_config **ret_config,
+                      struct vgpu_error *err);
 
 /* The defaults, as a missing file gives them: 0 or -ENOMEM. */
 int vgpu_config_new_default(struct vgpu_config **ret_config);
@@ -281,6 +295,13 @@ struct vgpu_profiles {
  */
 int vgpu_profile_load(const struct vgpu_root *root, const char *name, struct vgpu_profile **ret_profile,
                       struct vgpu_error *err);
+
+/*
+ * The same for the @len bytes of @text, as if read from the file @source
+ * (for messages): what a profile will mean before it is installed.
+ */
+int vgpu_profile_parse(const char *name, const char *source, const char *text, size_t len,
+                       struct vgpu_profile **ret_profile, struct vgpu_error *err);
 
 /*
  * Every profile: files NAME.json (other names, hidden files and non-.json

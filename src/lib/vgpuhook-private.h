@@ -55,6 +55,9 @@ struct vgpu_json_node {
  */
 int vgpu_json_file_load(const struct vgpu_root *root, const char *path, struct vgpu_json_file **ret,
                         struct vgpu_error *err);
+/* The same for @len bytes of @text (copied) named @source: -EFBIG beyond VGPU_JSON_FILE_MAX. */
+int vgpu_json_file_parse(const char *source, const char *text, size_t len, struct vgpu_json_file **ret,
+                         struct vgpu_error *err);
 void vgpu_json_file_free(struct vgpu_json_file *file);
 
 /* Nodes for the root object, member @key of @obj, element @index of @array. */
