@@ -5,7 +5,7 @@ set -eu
 command -v clang-format >/dev/null || { echo "clang-format is not installed (apt-get install clang-format)" >&2; exit 1; }
 cd "$top_srcdir"
 bad=0 files=0
-for f in $(find src hooks tests bench -name '*.[ch]' 2>/dev/null | sort); do
+for f in $(find src hooks tests bench fuzz -name '*.[ch]' 2>/dev/null | sort); do
         files=$((files + 1))
         if ! clang-format --style=file "$f" | cmp -s - "$f"; then
                 echo "not formatted: $f (run clang-format -i $f)" >&2
