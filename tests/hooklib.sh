@@ -7,7 +7,11 @@ HOOK="$top_builddir/vgpu-hook"
 VGPUCTL="$top_builddir/vgpuctl"
 FAKEHOST="$top_builddir/tests/vgpu-fakehost"
 export VGPU_HOOK_MODULE="$top_builddir/.libs/vgpu-hook-ops.so"
-KSHIM="$top_builddir/tests/.libs/libkshim.so"
+# What the hook runs with LD_PRELOAD: the kernel emulation, after the ASan
+# runtime when the hook is built with it (configure --enable-sanitizers),
+# since ASan must come first in the initial library list.
+ASAN_RUNTIME=$(ldd "$HOOK" 2>/dev/null | awk '$1 ~ /^libasan\.so/ { print $3 }')
+KSHIM="${ASAN_RUNTIME:+$ASAN_RUNTIME:}$top_builddir/tests/.libs/libkshim.so"
 passed=0 failures=0
 
 pass() { passed=$((passed + 1)); }

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <link.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <spawn.h>
@@ -16,9 +17,17 @@
 
 extern char **environ;
 
+static int find_asan(struct dl_phdr_info *info, size_t size, void *data)
+{
+        if (!strstr(info->dlpi_name, "/libasan.so"))
+                return 0;
+        *(const char **)data = info->dlpi_name;
+        return 1;
+}
+
 void testsuite_preload_kshim(char **argv)
 {
-        const char *top = getenv("top_builddir"), *old = getenv("LD_PRELOAD");
+        const char *top = getenv("top_builddir"), *old = getenv("LD_PRELOAD"), *asan = NULL;
         char *preload;
 
         if (old && strstr(old, "/libkshim.so"))
@@ -27,7 +36,10 @@ void testsuite_preload_kshim(char **argv)
                 fputs("top_builddir is not set: run the tests through 'make check'\n", stderr);
                 exit(99);
         }
-        if (asprintf(&preload, "%s/tests/.libs/libkshim.so%s%s", top, old && *old ? ":" : "", old ? old : "") < 0 ||
+        /* Built with ASan (--enable-sanitizers): its runtime must stay first. */
+        dl_iterate_phdr(find_asan, &asan);
+        if (asprintf(&preload, "%s%s%s/tests/.libs/libkshim.so%s%s", asan ? asan : "", asan ? ":" : "", top,
+                     old && *old ? ":" : "", old ? old : "") < 0 ||
             setenv("LD_PRELOAD", preload, 1) < 0) {
                 perror("LD_PRELOAD");
                 exit(99);
