@@ -241,43 +241,68 @@ static int parse_metadata(struct walk *w, const xmlNode *metadata)
         return 0;
 }
 
-static int check_cpulist(struct walk *w, const xmlNode *n, const char *list)
-{
-        uint64_t bits[64];
+#define SET_BITS 8192
 
-        return vgpu_parse_cpulist(list, bits, 4096) < 0 ? fail(w, n, EINVAL, "'%.64s' is not a CPU list", list) : 0;
+/* "0-2,5": the set in @bits as a plain cpulist, which placement reads. */
+static char *format_set(const uint64_t *bits)
+{
+        char *out = strdup(""), *grown;
+
+        for (unsigned c = 0; out && c < SET_BITS; c++) {
+                unsigned hi = c;
+
+                if (!(bits[c / 64] & (1ULL << (c % 64))))
+                        continue;
+                while (hi + 1 < SET_BITS && (bits[(hi + 1) / 64] & (1ULL << ((hi + 1) % 64))))
+                        hi++;
+                grown = hi > c ? vgpu_strdup_printf("%s%s%u-%u", out, *out ? "," : "", c, hi)
+                               : vgpu_strdup_printf("%s%s%u", out, *out ? "," : "", c);
+                free(out);
+                out = grown;
+                c = hi;
+        }
+        return out;
+}
+
+/* A libvirt cpuset/nodeset ("0-7,^3"), normalised to a plain list in *ret. */
+static int parse_set(struct walk *w, const xmlNode *n, const char *list, char **ret)
+{
+        uint64_t bits[SET_BITS / 64];
+
+        if (vgpu_parse_cpuset(list, bits, SET_BITS) < 0)
+                return fail(w, n, EINVAL, "'%.64s' is not a CPU list", list);
+        *ret = format_set(bits);
+        return *ret ? 0 : -ENOMEM;
 }
 
 static int parse_numatune(struct walk *w, const xmlNode *numatune)
 {
         const xmlNode *mem = child(numatune, "memory");
-        _cleanup_free_ char *mode = NULL;
+        _cleanup_free_ char *mode = NULL, *nodeset = NULL;
 
         if (!mem)
                 return 0;
         mode = prop(mem, "mode");
-        w->dom->numa_nodeset = prop(mem, "nodeset");
+        nodeset = prop(mem, "nodeset");
+        if (!nodeset)
+                return 0; /* placement='auto': numad decides */
         /* libvirt: no mode means strict */
         w->dom->numa_mode = !mode || strcmp(mode, "strict") == 0 ? VGPU_NUMA_STRICT : VGPU_NUMA_PREFERRED;
-        if (!w->dom->numa_nodeset) {
-                w->dom->numa_mode = VGPU_NUMA_NONE; /* placement='auto': numad decides */
-                return 0;
-        }
-        return check_cpulist(w, mem, w->dom->numa_nodeset);
+        return parse_set(w, mem, nodeset, &w->dom->numa_nodeset);
 }
 
 static int add_cpuset(struct walk *w, const xmlNode *n)
 {
-        _cleanup_free_ char *set = prop(n, "cpuset");
+        _cleanup_free_ char *set = prop(n, "cpuset"), *plain = NULL;
         char *joined;
         int r;
 
         if (!set)
                 return 0;
-        r = check_cpulist(w, n, set);
+        r = parse_set(w, n, set, &plain);
         if (r < 0)
                 return r;
-        joined = w->dom->vcpu_cpuset ? vgpu_strdup_printf("%s,%s", w->dom->vcpu_cpuset, set) : strdup(set);
+        joined = w->dom->vcpu_cpuset ? vgpu_strdup_printf("%s,%s", w->dom->vcpu_cpuset, plain) : strdup(plain);
         if (!joined)
                 return -ENOMEM;
         free(w->dom->vcpu_cpuset);
@@ -326,7 +351,7 @@ static int walk_domain(struct walk *w, const xmlNode *root)
         return r;
 }
 
-static xmlDoc *read_doc(const char *xml, size_t len, struct vgpu_error *err, int *ret)
+static xmlDoc *read_doc(const char *xml, size_t len, int options, struct vgpu_error *err, int *ret)
 {
         xmlParserCtxt *ctxt = xmlNewParserCtxt();
         xmlDoc *doc;
@@ -336,7 +361,8 @@ static xmlDoc *read_doc(const char *xml, size_t len, struct vgpu_error *err, int
                 return NULL;
         /* No XML_PARSE_NOENT (entities stay unexpanded), no DTD loading, no network. */
         doc = xmlCtxtReadMemory(ctxt, xml, (int)len, "domain.xml", NULL,
-                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
+                                        options);
         if (!doc) {
                 const xmlError *e = xmlCtxtGetLastError(ctxt);
 
@@ -351,17 +377,26 @@ static xmlDoc *read_doc(const char *xml, size_t len, struct vgpu_error *err, int
         return doc;
 }
 
+xmlDoc *vgpu_domain_xml_read(const char *xml, size_t len, int options, struct vgpu_error *err, int *ret)
+{
+        if (len > VGPU_DOMAIN_XML_MAX) {
+                *ret = vgpu_error_set(err, EFBIG, "domain XML", 0, 0, "larger than %u bytes", VGPU_DOMAIN_XML_MAX);
+                return NULL;
+        }
+        if (len == 0) {
+                *ret = vgpu_error_set(err, EINVAL, "domain XML", 0, 0, "empty input");
+                return NULL;
+        }
+        return read_doc(xml, len, options, err, ret);
+}
+
 int vgpu_domain_parse(const char *xml, size_t len, struct vgpu_domain **ret_domain, struct vgpu_error *err)
 {
         struct walk w = {.err = err};
         xmlDoc *doc;
         int r;
 
-        if (len > VGPU_DOMAIN_XML_MAX)
-                return vgpu_error_set(err, EFBIG, "domain XML", 0, 0, "larger than %u bytes", VGPU_DOMAIN_XML_MAX);
-        if (len == 0)
-                return vgpu_error_set(err, EINVAL, "domain XML", 0, 0, "empty input");
-        doc = read_doc(xml, len, err, &r);
+        doc = vgpu_domain_xml_read(xml, len, 0, err, &r);
         if (!doc)
                 return r;
         w.dom = calloc(1, sizeof(*w.dom));

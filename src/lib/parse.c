@@ -134,3 +134,60 @@ int vgpu_parse_cpulist(const char *s, uint64_t *bits, unsigned nbits)
                 p++;
         return *p ? -EINVAL : count;
 }
+
+static void skip_spaces(const char **p)
+{
+        while (isspace((unsigned char)**p))
+                (*p)++;
+}
+
+/* One item of a libvirt set: "N", "N-M" or "^N", applied to @bits. */
+static int cpuset_item(const char **p, uint64_t *bits, unsigned nbits)
+{
+        bool drop = **p == '^';
+        unsigned lo, hi;
+        int r;
+
+        *p += drop;
+        r = parse_cpu(p, nbits, &lo);
+        skip_spaces(p);
+        hi = lo;
+        if (r == 0 && **p == '-' && !drop) {
+                (*p)++;
+                skip_spaces(p);
+                r = parse_cpu(p, nbits, &hi);
+                skip_spaces(p);
+        }
+        if (r < 0 || hi < lo)
+                return r < 0 ? r : -EINVAL;
+        for (unsigned c = lo; c <= hi; c++)
+                if (drop)
+                        bits[c / 64] &= ~(1ULL << (c % 64));
+                else
+                        bits[c / 64] |= 1ULL << (c % 64);
+        return 0;
+}
+
+int vgpu_parse_cpuset(const char *s, uint64_t *bits, unsigned nbits)
+{
+        const char *p = s;
+        int count = 0;
+
+        memset(bits, 0, (nbits + 63) / 64 * sizeof(uint64_t));
+        skip_spaces(&p);
+        for (;;) {
+                int r = cpuset_item(&p, bits, nbits);
+
+                if (r < 0)
+                        return r;
+                if (*p != ',')
+                        break;
+                p++;
+                skip_spaces(&p);
+        }
+        if (*p)
+                return -EINVAL;
+        for (unsigned w = 0; w < (nbits + 63) / 64; w++)
+                count += __builtin_popcountll(bits[w]);
+        return count ? count : -EINVAL;
+}

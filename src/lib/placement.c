@@ -11,14 +11,9 @@
 
 #include "vgpuhook-private.h"
 
-#define NODE_BITS 4096
+#define NODE_BITS VGPU_NUMA_NODE_BITS
 #define CPU_BITS  8192
 #define NVIDIA    0x10de
-
-struct numa_want {
-        bool active, strict;
-        uint64_t nodes[NODE_BITS / 64];
-};
 
 static const char *const fit_reasons[] = {
         [VGPU_FIT_OK] = "usable",
@@ -30,6 +25,9 @@ static const char *const fit_reasons[] = {
         [VGPU_FIT_SAME_VM_GPU] = "this VM already has a vGPU on that GPU",
         [VGPU_FIT_NUMA] = "wrong NUMA node",
         [VGPU_FIT_FULL] = "no instance available",
+        [VGPU_FIT_LEASED] = "leased",
+        [VGPU_FIT_NAMED] = "named by a defined domain",
+        [VGPU_FIT_IN_USE] = "in use",
 };
 
 const char *vgpu_fit_reason(enum vgpu_fit fit)
@@ -57,7 +55,7 @@ static void nodes_of_cpus(const struct vgpu_host *host, const uint64_t *cpus, ui
 }
 
 static void numa_from_domain(const struct vgpu_host *host, const struct vgpu_domain *dom, enum vgpu_profile_numa pnuma,
-                             struct numa_want *w)
+                             struct vgpu_numa_want *w)
 {
         uint64_t cpus[CPU_BITS / 64];
 
@@ -72,8 +70,8 @@ static void numa_from_domain(const struct vgpu_host *host, const struct vgpu_dom
         }
 }
 
-static void numa_wanted(const struct vgpu_host *host, const struct vgpu_domain *dom, const struct vgpu_profile *prof,
-                        struct numa_want *w)
+void vgpu_numa_wanted(const struct vgpu_host *host, const struct vgpu_domain *dom, const struct vgpu_profile *prof,
+                      struct vgpu_numa_want *w)
 {
         enum vgpu_profile_numa pnuma = prof ? prof->numa : VGPU_PROFILE_NUMA_AUTO;
 
@@ -211,10 +209,16 @@ static void count_use(const struct vgpu_host *host, const struct vgpu_ledger *le
         c->free = c->type && c->type->available > 0 ? c->type->available - pending : 0;
 }
 
-static bool numa_fits(const struct numa_want *w, const struct vgpu_mdev_parent *p)
+bool vgpu_numa_fits(const struct vgpu_numa_want *w, int node)
 {
         /* No locality (virtual parents, non-NUMA hosts) fits anywhere. */
-        return !w->active || p->numa_node < 0 || (p->numa_node < NODE_BITS && bit(w->nodes, (unsigned)p->numa_node));
+        return !w->active || node < 0 || (node < NODE_BITS && bit(w->nodes, (unsigned)node));
+}
+
+bool vgpu_cordoned(const struct vgpu_config *config, const char *name, const char *physical)
+{
+        return config && ((name && vgpu_config_is_cordoned(config, name)) ||
+                          (physical && vgpu_config_is_cordoned(config, physical)));
 }
 
 static bool gpu_taken(const struct vgpu_mdev_request *req, const char *physical)
@@ -227,20 +231,19 @@ static bool gpu_taken(const struct vgpu_mdev_request *req, const char *physical)
 
 static enum vgpu_fit evaluate(const struct vgpu_host *host, const struct vgpu_config *config,
                               const struct vgpu_ledger *ledger, const struct vgpu_mdev_request *req,
-                              const struct numa_want *numa, struct vgpu_candidate *c)
+                              const struct vgpu_numa_want *numa, struct vgpu_candidate *c)
 {
         const struct vgpu_pci_dev *gpu = pci_named(host, c->parent->physical);
         bool nvidia = gpu && gpu->vendor == NVIDIA;
 
         c->type = find_type(c->parent, req);
-        c->numa_preferred = numa_fits(numa, c->parent);
+        c->numa_preferred = vgpu_numa_fits(numa, c->parent->numa_node);
         count_use(host, ledger, c);
         if (req->parent && !same(req->parent, c->parent->name))
                 return VGPU_FIT_PINNED_ELSEWHERE;
         if (req->profile && filtered_out(host, req->profile, c->parent))
                 return VGPU_FIT_FILTERED;
-        if (config &&
-            (vgpu_config_is_cordoned(config, c->parent->name) || vgpu_config_is_cordoned(config, c->parent->physical)))
+        if (vgpu_cordoned(config, c->parent->name, c->parent->physical))
                 return VGPU_FIT_CORDONED;
         if (!c->type)
                 return VGPU_FIT_TYPE_ABSENT;
@@ -277,7 +280,7 @@ int vgpu_place_mdev(const struct vgpu_host *host, const struct vgpu_config *conf
 {
         struct vgpu_placement *pl;
         enum vgpu_policy policy;
-        struct numa_want numa;
+        struct vgpu_numa_want numa;
 
         if (!req->type_name == !req->type_id)
                 return -EINVAL;
@@ -286,7 +289,7 @@ int vgpu_place_mdev(const struct vgpu_host *host, const struct vgpu_config *conf
                 free(pl);
                 return -ENOMEM;
         }
-        numa_wanted(host, domain, req->profile, &numa);
+        vgpu_numa_wanted(host, domain, req->profile, &numa);
         for (size_t i = 0; i < host->n_parents; i++) {
                 struct vgpu_candidate *c = &pl->candidates[pl->n++];
 

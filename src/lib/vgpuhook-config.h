@@ -192,6 +192,17 @@ void vgpu_config_free(struct vgpu_config *config);
 /* Is @name (an mdev parent or a PCI address in any case) cordoned? */
 bool vgpu_config_is_cordoned(const struct vgpu_config *config, const char *name);
 
+/*
+ * Cordon (@cordon true) or uncordon @name (an mdev parent, or a PCI address
+ * in any spelling: stored as the kernel writes it) in the configuration
+ * file, keeping its other keys and their order.  Under flock() of
+ * /etc/vgpu-hook, the file (created with its directory when missing) is
+ * replaced atomically.  A file that does not load (vgpu_config_load()) is
+ * left alone: -EINVAL with its position in @err.  Returns 1 when the file
+ * changed, 0 when @name already was (or was not) cordoned.
+ */
+int vgpu_config_set_cordoned(const struct vgpu_root *root, const char *name, bool cordon, struct vgpu_error *err);
+
 /* "err", "warning", "info", "debug"; NULL for anything else. */
 const char *vgpu_log_level_name(enum vgpu_log_level level);
 

@@ -59,8 +59,8 @@ struct vgpu_domain {
         size_t n_specs;
         struct vgpu_spec *specs;
         enum vgpu_numa_mode numa_mode;
-        char *numa_nodeset; /* <numatune><memory nodeset> */
-        char *vcpu_cpuset;  /* union of <vcpupin cpuset> and <vcpu cpuset>, or NULL */
+        char *numa_nodeset; /* <numatune><memory nodeset>, as a plain list ("^N" applied) */
+        char *vcpu_cpuset;  /* union of <vcpupin cpuset> and <vcpu cpuset> (plain lists), or NULL */
 };
 
 /*
@@ -83,5 +83,60 @@ bool vgpu_profile_name_valid(const char *name);
 
 /* The domain's mdev hostdev for @uuid, or NULL. */
 const struct vgpu_hostdev *vgpu_domain_find_mdev(const struct vgpu_domain *domain, const char *uuid);
+
+/* ---- editing a domain XML (domxml-edit.c) -------------------------------- */
+
+/*
+ * A domain XML being edited by vgpuctl (render, attach/detach --config):
+ * parsed as safely as vgpu_domain_parse() parses, and written back
+ * re-indented, without an XML declaration, as virsh dumpxml shows it.
+ * Our devices live in one <vgpu:devices> element of <metadata>: libvirt
+ * keeps one element per namespace, so new ones join the existing element.
+ */
+struct vgpu_domain_doc;
+
+/* Parse @xml: 0 and a new document (vgpu_domain_doc_free()), or -EINVAL with the line in @err. */
+int vgpu_domain_doc_parse(const char *xml, size_t len, struct vgpu_domain_doc **ret_doc, struct vgpu_error *err);
+void vgpu_domain_doc_free(struct vgpu_domain_doc *doc);
+
+/*
+ * The domain's UUID into @ret, lower case.  A domain without <uuid> gets a
+ * fresh random one first (returns 1 then, else 0); a malformed one is
+ * -EINVAL.
+ */
+int vgpu_domain_doc_ensure_uuid(struct vgpu_domain_doc *doc, char ret[VGPU_UUID_STRLEN]);
+
+/* The document as text: its length and a new string in *ret (free()). */
+int vgpu_domain_doc_format(const struct vgpu_domain_doc *doc, char **ret);
+
+/*
+ * Add mdev @uuid: <vgpu:mdev uuid= profile=> in the metadata and a
+ * <hostdev mode='subsystem' type='mdev' model=@model> (display='off' for
+ * vfio-pci, the only model with a display).  0 or -ENOMEM.
+ */
+int vgpu_domain_doc_add_mdev(struct vgpu_domain_doc *doc, const char *uuid, const char *profile, const char *model);
+
+/*
+ * Add a PCI device: <vgpu:vf> (@kind VGPU_SPEC_VF) or <vgpu:pci>
+ * (VGPU_SPEC_PCI) with address= and profile=, and a <hostdev type='pci'>
+ * with managed='yes' or 'no'.  0, -EINVAL for VGPU_SPEC_MDEV, or -ENOMEM.
+ */
+int vgpu_domain_doc_add_pci(struct vgpu_domain_doc *doc, enum vgpu_spec_kind kind, const struct vgpu_pci_addr *addr,
+                            const char *profile, bool managed);
+
+/*
+ * Remove mdev @uuid: its hostdev and its <vgpu:mdev>; an emptied
+ * <vgpu:devices> goes too.  Returns how many elements went (0: none named it).
+ */
+int vgpu_domain_doc_remove_mdev(struct vgpu_domain_doc *doc, const char *uuid);
+
+/* The same for the PCI device @addr (<hostdev type='pci'>, <vgpu:vf>, <vgpu:pci>). */
+int vgpu_domain_doc_remove_pci(struct vgpu_domain_doc *doc, const struct vgpu_pci_addr *addr);
+
+/*
+ * The first index i for which vgpu_mdev_uuid_for(@domain->uuid, i) is not
+ * named by @domain (hostdev or metadata): where vgpuctl's next mdev goes.
+ */
+unsigned vgpu_domain_next_mdev_index(const struct vgpu_domain *domain);
 
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libvgpuhook: choosing where an mdev goes (DESIGN §6), shared by the hook
- * and `vgpuctl plan`.  Included by vgpuhook.h.
+ * and `vgpuctl plan`, and which VF or GPU a VF or passthrough profile gets
+ * (`vgpuctl render`, `attach`).  Included by vgpuhook.h.
  */
 #ifndef VGPUHOOK_PLACEMENT_H
 #define VGPUHOOK_PLACEMENT_H
@@ -17,6 +18,10 @@ enum vgpu_fit {
         VGPU_FIT_SAME_VM_GPU, /* NVIDIA: this VM has a vGPU on that GPU already */
         VGPU_FIT_NUMA,        /* strict NUMA, other node */
         VGPU_FIT_FULL,        /* no instance available (pending leases counted) */
+        /* PCI devices (VFs, vendor-VFIO VFs, whole GPUs): vgpu_place_pci() */
+        VGPU_FIT_LEASED, /* a lease of another domain holds it */
+        VGPU_FIT_NAMED,  /* a defined domain names it in a <hostdev> */
+        VGPU_FIT_IN_USE, /* NVIDIA: the VF has a vGPU type already */
 };
 
 struct vgpu_candidate {
@@ -55,6 +60,43 @@ struct vgpu_placement {
 int vgpu_place_mdev(const struct vgpu_host *host, const struct vgpu_config *config, const struct vgpu_ledger *ledger,
                     const struct vgpu_domain *domain, const struct vgpu_mdev_request *req, struct vgpu_placement **ret);
 void vgpu_placement_free(struct vgpu_placement *placement);
+
+/* A PCI device that could serve a VF or passthrough profile. */
+struct vgpu_pci_candidate {
+        const struct vgpu_pci_dev *dev;
+        enum vgpu_fit fit;
+        char detail[160]; /* e.g. "leased to domain web1" */
+        bool numa_preferred;
+        int pf_used; /* devices of the same PF (or the device itself) already taken */
+};
+
+struct vgpu_pci_request {
+        const struct vgpu_profile *profile; /* VGPU_PROFILE_SRIOV_VF, _NVIDIA_VFIO or _PASSTHROUGH */
+        /* devices that defined domains name (libvirt's view: vgpuctl reads it) */
+        size_t n_named;
+        const struct vgpu_pci_addr *named;
+};
+
+struct vgpu_pci_placement {
+        size_t n;
+        struct vgpu_pci_candidate *candidates; /* usable ones first, in order of preference */
+        size_t n_usable;
+};
+
+/*
+ * Rank every PCI device that @req->profile may give a VM: the VFs of its
+ * PFs (sriov_vf), the VFs that can take its vendor-VFIO type
+ * (nvidia_vgpu_type), or its GPUs (passthrough: the listed ones, else every
+ * GPU that is no VF and passes the filters).  Usable ones first (NUMA
+ * preference, then the policy over PFs — pack takes VFs of the busiest PF —
+ * then address), then the others with the reason: filtered, cordoned,
+ * type absent, leased, named by a defined domain, in use, wrong NUMA node.
+ * -EINVAL for an mdev profile.  Free with vgpu_pci_placement_free().
+ */
+int vgpu_place_pci(const struct vgpu_host *host, const struct vgpu_config *config, const struct vgpu_ledger *ledger,
+                   const struct vgpu_domain *domain, const struct vgpu_pci_request *req,
+                   struct vgpu_pci_placement **ret);
+void vgpu_pci_placement_free(struct vgpu_pci_placement *placement);
 
 /* A short phrase for @fit: "no instance available", … */
 const char *vgpu_fit_reason(enum vgpu_fit fit);

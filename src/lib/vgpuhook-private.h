@@ -142,4 +142,40 @@ char *vgpu_ledger_to_json(const struct vgpu_ledger *ledger);
 
 int vgpu_numa_load(struct vgpu_host *host);
 
+/* ---- domxml.c ------------------------------------------------------------ */
+
+struct _xmlDoc;
+
+/*
+ * Parse a domain XML as hostile input: the size cap, no network, no DOCTYPE
+ * (so no entities); @options adds libxml2 XML_PARSE_* flags.  Returns the
+ * document (xmlFreeDoc()), or NULL with -errno in *ret and why in @err.
+ */
+struct _xmlDoc *vgpu_domain_xml_read(const char *xml, size_t len, int options, struct vgpu_error *err, int *ret);
+
+/* ---- placement.c --------------------------------------------------------- */
+
+#define VGPU_NUMA_NODE_BITS 4096
+
+/* The NUMA nodes a device should be near, from the profile and the domain. */
+struct vgpu_numa_want {
+        bool active, strict;
+        uint64_t nodes[VGPU_NUMA_NODE_BITS / 64];
+};
+
+void vgpu_numa_wanted(const struct vgpu_host *host, const struct vgpu_domain *dom, const struct vgpu_profile *prof,
+                      struct vgpu_numa_want *w);
+/* Is a device on @node (-1: no locality, fits anywhere) among the wanted nodes? */
+bool vgpu_numa_fits(const struct vgpu_numa_want *w, int node);
+/* vgpu_config_is_cordoned() of @name or of @physical (either may be NULL). */
+bool vgpu_cordoned(const struct vgpu_config *config, const char *name, const char *physical);
+
+/* ---- atomic-file.c ------------------------------------------------------- */
+
+/* Open directory @path below the root, creating it and its parents 0755. */
+int vgpu_root_open_dir_p(const struct vgpu_root *root, const char *path);
+
+/* Replace @name in @dir_fd: a hidden temp file (@mode), fsync, rename, fsync of the directory. */
+int vgpu_write_file_atomic(int dir_fd, const char *name, const char *text, size_t len, mode_t mode);
+
 #endif

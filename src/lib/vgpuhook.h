@@ -117,6 +117,14 @@ int vgpu_parse_int(const char *s, long long min, long long max, long long *ret);
  */
 int vgpu_parse_cpulist(const char *s, uint64_t *bits, unsigned nbits);
 
+/*
+ * A CPU or node set as libvirt's XML writes it (cpuset=, nodeset=): like a
+ * cpulist, plus "^N" to drop N from what came before and spaces after
+ * numbers and commas ("0-7, ^3").  Returns the number of bits left set
+ * (0 is -EINVAL, as libvirt refuses an empty set).
+ */
+int vgpu_parse_cpuset(const char *s, uint64_t *bits, unsigned nbits);
+
 /* ---- UUIDs (uuid.c) ------------------------------------------------------ */
 
 #define VGPU_UUID_STRLEN 37 /* 36 characters and NUL */
@@ -142,6 +150,13 @@ int vgpu_mdev_uuid_for(const char *domain_uuid, unsigned index, char ret[VGPU_UU
 
 /* Is @uuid vgpu_mdev_uuid_for(@domain_uuid, i) for some i < @max_index? */
 bool vgpu_mdev_uuid_is_ours(const char *domain_uuid, const char *uuid, unsigned max_index);
+
+/*
+ * A fresh random (version 4) UUID, lower-case into @ret, from getrandom():
+ * for a domain XML that has no <uuid> yet.  -errno when the kernel has no
+ * randomness to give (never blocks).
+ */
+int vgpu_uuid_random(char ret[VGPU_UUID_STRLEN]);
 
 /* ---- PCI addresses (pci-addr.c) ------------------------------------------ */
 

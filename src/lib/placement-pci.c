@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Which PCI device a VF or passthrough profile gets (DESIGN §6): a VF of the
+ * profile's PFs, a vendor-VFIO VF that can take its vGPU type, or a whole
+ * GPU.  The hook cannot rewrite XML at start, so vgpuctl names the device in
+ * the definition; "free" therefore also means "no defined domain names it",
+ * which only libvirt knows and the caller passes in.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "vgpuhook-private.h"
+
+static bool listed(const struct vgpu_pci_addr *addrs, size_t n, const struct vgpu_pci_addr *a)
+{
+        for (size_t i = 0; i < n; i++)
+                if (vgpu_pci_addr_cmp(&addrs[i], a) == 0)
+                        return true;
+        return false;
+}
+
+/* The physical device: a VF's PF, else the device itself. */
+static const struct vgpu_pci_addr *physical_of(const struct vgpu_pci_dev *dev)
+{
+        return dev->is_vf ? &dev->physfn : &dev->addr;
+}
+
+static bool is_gpu(const struct vgpu_pci_dev *dev)
+{
+        return dev->class_code >= 0 && (dev->class_code >> 16) == 0x03;
+}
+
+static bool offers(const struct vgpu_profile *prof, const struct vgpu_pci_dev *dev)
+{
+        switch (prof->kind) {
+        case VGPU_PROFILE_SRIOV_VF:
+                return dev->is_vf && listed(prof->devices, prof->n_devices, &dev->physfn);
+        case VGPU_PROFILE_NVIDIA_VFIO:
+                return dev->nvidia_vfio;
+        case VGPU_PROFILE_PASSTHROUGH:
+                return prof->n_devices ? listed(prof->devices, prof->n_devices, &dev->addr)
+                                       : !dev->is_vf && is_gpu(dev);
+        default:
+                return false;
+        }
+}
+
+static bool filtered_out(const struct vgpu_host *host, const struct vgpu_profile *prof, const struct vgpu_pci_dev *dev)
+{
+        const struct vgpu_pci_dev *phys = vgpu_host_find_pci(host, physical_of(dev));
+
+        if (prof->n_addresses && !listed(prof->addresses, prof->n_addresses, &dev->addr) &&
+            !listed(prof->addresses, prof->n_addresses, physical_of(dev)))
+                return true;
+        if (prof->vendor >= 0 && (!phys || phys->vendor != prof->vendor))
+                return true;
+        return prof->device >= 0 && (!phys || phys->device != prof->device);
+}
+
+static const struct vgpu_lease *lease_of(const struct vgpu_ledger *ledger, const struct vgpu_pci_addr *addr)
+{
+        for (size_t i = 0; ledger && i < ledger->n_leases; i++) {
+                const struct vgpu_lease *l = &ledger->leases[i];
+                struct vgpu_pci_addr a;
+
+                if (l->kind != VGPU_DEVICE_MDEV && vgpu_pci_addr_parse(l->device, &a) == 0 &&
+                    vgpu_pci_addr_cmp(&a, addr) == 0)
+                        return l;
+        }
+        return NULL;
+}
+
+static bool nvidia_can_create(const struct vgpu_pci_dev *dev, const char *type)
+{
+        for (size_t i = 0; i < dev->n_nvidia_types; i++)
+                if (strcmp(dev->nvidia_types[i].name, type) == 0)
+                        return true;
+        return false;
+}
+
+/* A device whose mdevs (its own, or its VFs' on Ampere) serve VMs is no one's to take whole. */
+static bool hosts_mdev(const struct vgpu_host *host, const struct vgpu_pci_dev *dev, char *detail, size_t size)
+{
+        for (size_t i = 0; i < host->n_mdevs; i++) {
+                const struct vgpu_mdev *m = &host->mdevs[i];
+                const struct vgpu_mdev_parent *p = m->parent ? vgpu_host_find_parent(host, m->parent) : NULL;
+
+                if (p && (strcmp(p->name, dev->name) == 0 || (!dev->is_vf && strcmp(p->physical, dev->name) == 0))) {
+                        snprintf(detail, size, "mdev %s on %s", m->uuid, p->name);
+                        return true;
+                }
+        }
+        return false;
+}
+
+static enum vgpu_fit evaluate(const struct vgpu_host *host, const struct vgpu_config *config,
+                              const struct vgpu_ledger *ledger, const struct vgpu_pci_request *req,
+                              const struct vgpu_numa_want *numa, struct vgpu_pci_candidate *c)
+{
+        const struct vgpu_profile *prof = req->profile;
+        char phys[VGPU_PCI_ADDR_STRLEN];
+        const struct vgpu_lease *l = lease_of(ledger, &c->dev->addr);
+
+        vgpu_pci_addr_format(physical_of(c->dev), phys);
+        c->numa_preferred = vgpu_numa_fits(numa, c->dev->numa_node);
+        if (filtered_out(host, prof, c->dev))
+                return VGPU_FIT_FILTERED;
+        if (vgpu_cordoned(config, c->dev->name, phys))
+                return VGPU_FIT_CORDONED;
+        if (l) {
+                snprintf(c->detail, sizeof(c->detail), "to domain %.64s, %s", l->domain_name ? l->domain_name : "?",
+                         vgpu_lease_state_name(l->state));
+                return VGPU_FIT_LEASED;
+        }
+        if (listed(req->named, req->n_named, &c->dev->addr))
+                return VGPU_FIT_NAMED;
+        if (hosts_mdev(host, c->dev, c->detail, sizeof(c->detail)))
+                return VGPU_FIT_IN_USE;
+        if (prof->kind == VGPU_PROFILE_NVIDIA_VFIO && c->dev->nvidia_current_type != 0) {
+                snprintf(c->detail, sizeof(c->detail), "vGPU type %d", c->dev->nvidia_current_type);
+                return VGPU_FIT_IN_USE;
+        }
+        if (prof->kind == VGPU_PROFILE_NVIDIA_VFIO && !nvidia_can_create(c->dev, prof->nvidia_type))
+                return VGPU_FIT_TYPE_ABSENT;
+        return numa->strict && !c->numa_preferred ? VGPU_FIT_NUMA : VGPU_FIT_OK;
+}
+
+static bool taken(enum vgpu_fit fit)
+{
+        return fit == VGPU_FIT_LEASED || fit == VGPU_FIT_NAMED || fit == VGPU_FIT_IN_USE;
+}
+
+/* How many devices of each candidate's physical device are taken: what pack and spread weigh. */
+static void count_use(struct vgpu_pci_placement *pl)
+{
+        for (size_t i = 0; i < pl->n; i++)
+                for (size_t j = 0; j < pl->n; j++)
+                        pl->candidates[i].pf_used += taken(pl->candidates[j].fit) &&
+                                                     vgpu_pci_addr_cmp(physical_of(pl->candidates[i].dev),
+                                                                       physical_of(pl->candidates[j].dev)) == 0;
+}
+
+static int cmp_candidates(const void *a, const void *b, void *policy)
+{
+        const struct vgpu_pci_candidate *x = a, *y = b;
+        int sign = *(const enum vgpu_policy *)policy == VGPU_POLICY_PACK ? 1 : -1;
+
+        if ((x->fit == VGPU_FIT_OK) != (y->fit == VGPU_FIT_OK))
+                return x->fit == VGPU_FIT_OK ? -1 : 1;
+        if (x->fit == VGPU_FIT_OK && x->numa_preferred != y->numa_preferred)
+                return x->numa_preferred ? -1 : 1;
+        if (x->fit == VGPU_FIT_OK && x->pf_used != y->pf_used)
+                return sign * (y->pf_used - x->pf_used);
+        return vgpu_pci_addr_cmp(&x->dev->addr, &y->dev->addr);
+}
+
+int vgpu_place_pci(const struct vgpu_host *host, const struct vgpu_config *config, const struct vgpu_ledger *ledger,
+                   const struct vgpu_domain *domain, const struct vgpu_pci_request *req,
+                   struct vgpu_pci_placement **ret)
+{
+        struct vgpu_pci_placement *pl;
+        struct vgpu_numa_want numa;
+        enum vgpu_policy policy;
+
+        if (!req->profile || req->profile->kind == VGPU_PROFILE_MDEV)
+                return -EINVAL;
+        pl = calloc(1, sizeof(*pl));
+        if (!pl || (host->n_pci && !(pl->candidates = calloc(host->n_pci, sizeof(*pl->candidates))))) {
+                free(pl);
+                return -ENOMEM;
+        }
+        vgpu_numa_wanted(host, domain, req->profile, &numa);
+        for (size_t i = 0; i < host->n_pci; i++) {
+                struct vgpu_pci_candidate *c = &pl->candidates[pl->n];
+
+                if (!offers(req->profile, &host->pci[i]))
+                        continue;
+                c->dev = &host->pci[i];
+                c->fit = evaluate(host, config, ledger, req, &numa, c);
+                pl->n_usable += c->fit == VGPU_FIT_OK;
+                pl->n++;
+        }
+        count_use(pl);
+        policy = req->profile->policy;
+        qsort_r(pl->candidates, pl->n, sizeof(*pl->candidates), cmp_candidates, &policy);
+        *ret = pl;
+        return 0;
+}
+
+void vgpu_pci_placement_free(struct vgpu_pci_placement *pl)
+{
+        if (!pl)
+                return;
+        free(pl->candidates);
+        free(pl);
+}
