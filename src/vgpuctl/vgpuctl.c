@@ -14,6 +14,15 @@
 static const struct vgpuctl_cmd commands[] = {
         {"inventory", vgpuctl_inventory, "GPUs, mdev parents and types, instances, VFs (--json for machines)"},
         {"leases", vgpuctl_leases, "which domain holds which device, in which state"},
+        {"profiles", vgpuctl_profiles, "the profiles, and how many more of each fit now"},
+        {"profile", vgpuctl_profile, "profile check [NAME]: validate profiles against this host"},
+        {"plan", vgpuctl_plan, "dry run: where devices of a profile would go, and why"},
+        {"render", vgpuctl_render, "add a profile's hostdev and metadata to a domain XML"},
+        {"attach", vgpuctl_attach, "add a profile's device to a domain's definition (--config)"},
+        {"detach", vgpuctl_detach, "remove a device from a domain's definition (--config)"},
+        {"define", vgpuctl_define, "write a persistent mdev in mdevctl's format"},
+        {"cordon", vgpuctl_cordon, "keep a GPU or mdev parent out of placement"},
+        {"uncordon", vgpuctl_uncordon, "let placement use a cordoned GPU again"},
 };
 
 static void vprint(const char *fmt, va_list ap)

@@ -4,6 +4,7 @@
 #define VGPUCTL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "cleanup.h"
 #include "vgpuhook.h"
@@ -37,5 +38,88 @@ int vgpuctl_load_host(const struct vgpuctl_ctx *ctx, struct vgpu_host **ret_host
 
 int vgpuctl_inventory(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_leases(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
+int vgpuctl_profiles(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
+int vgpuctl_profile(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
+int vgpuctl_plan(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
+int vgpuctl_render(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
+int vgpuctl_define(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
+int vgpuctl_attach(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
+int vgpuctl_detach(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
+int vgpuctl_cordon(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
+int vgpuctl_uncordon(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
+
+/* ---- what the host-side commands share (state.c) ------------------------- */
+
+/* The host as placement sees it: devices, configuration, leases. */
+struct vgpuctl_state {
+        struct vgpu_root *root;
+        struct vgpu_host *host;
+        struct vgpu_config *config;
+        struct vgpu_ledger *ledger; /* read without the lock: a snapshot */
+};
+
+/* Open ctx->root, read host, config and ledger; prints the reason and returns VGPUCTL_FAILED. */
+int vgpuctl_state_load(const struct vgpuctl_ctx *ctx, struct vgpuctl_state *st);
+void vgpuctl_state_clear(struct vgpuctl_state *st);
+
+/* Load profile @name below the state's root; prints why not. */
+int vgpuctl_profile_load(const struct vgpuctl_state *st, const char *name, struct vgpu_profile **ret);
+
+/* What a profile asks for, for people: "mdev type GRID T4-4Q", "VF of 0000:86:00.0", … into @buf. */
+const char *vgpuctl_profile_what(const struct vgpu_profile *prof, char *buf, size_t size);
+
+/* The mdev request for mdev profile @prof. */
+struct vgpu_mdev_request vgpuctl_mdev_request(const struct vgpu_profile *prof);
+
+/* Read a whole file, or standard input for "-", up to VGPU_DOMAIN_XML_MAX; prints why not. */
+int vgpuctl_read_input(const char *path, char **ret, size_t *ret_len);
+
+/*
+ * A domain XML the user or libvirt gave, as vgpu_domain_parse() reads it
+ * once it has a <uuid> (a fresh one if it had none).  Prints why not.
+ */
+int vgpuctl_domain_of(const char *xml, size_t len, struct vgpu_domain **ret);
+
+/* ---- libvirt, through the module (virt.c) --------------------------------- */
+
+struct vgpuctl_libvirt_ops;
+struct vgpuctl_libvirt_conn;
+
+struct vgpuctl_virt {
+        const struct vgpuctl_libvirt_ops *ops;
+        struct vgpuctl_libvirt_conn *conn;
+};
+
+/*
+ * Load the module ($VGPUCTL_LIBVIRT_MODULE, read with secure_getenv, else
+ * the installed one) and connect to ctx->uri.  Prints why not.
+ */
+int vgpuctl_virt_open(const struct vgpuctl_ctx *ctx, struct vgpuctl_virt *v);
+void vgpuctl_virt_close(struct vgpuctl_virt *v);
+
+/* Every PCI device a domain known to libvirt names (hostdevs, <vgpu:vf>, <vgpu:pci>). */
+int vgpuctl_virt_named_pci(struct vgpuctl_virt *v, struct vgpu_pci_addr **ret, size_t *ret_n);
+
+/* ---- adding a profile's devices to a domain XML (devices.c) --------------- */
+
+struct vgpuctl_adder {
+        const struct vgpuctl_ctx *ctx;
+        const struct vgpuctl_state *st;
+        struct vgpuctl_virt *virt; /* opened when a VF or GPU must be picked, unless given */
+        bool own_virt;
+        bool named_loaded;
+        struct vgpu_pci_addr *named; /* devices some domain names, and those added so far */
+        size_t n_named;
+};
+
+/*
+ * Add one device of profile @name to @doc: an mdev with the next name-based
+ * UUID of the domain, or a VF / GPU no domain names.  Prints what was added
+ * to @report (may be NULL) and why it failed to stderr.
+ */
+int vgpuctl_add_profile(struct vgpuctl_adder *a, struct vgpu_domain_doc *doc, const char *name, FILE *report);
+void vgpuctl_adder_clear(struct vgpuctl_adder *a);
+/* Fill a->named from libvirt (once), opening a->virt if needed. */
+int vgpuctl_adder_load_named(struct vgpuctl_adder *a);
 
 #endif

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vgpuctl attach / detach --config: change a domain's persistent definition
+ * (GetXMLDesc(INACTIVE), edit, DefineXML); the hook makes or frees the
+ * device at the next start.  libvirt 9.0's test driver has no
+ * AttachDeviceFlags, and our metadata must change with the hostdev anyway,
+ * so the whole definition is edited and defined again.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vgpuctl-libvirt.h"
+#include "vgpuctl.h"
+
+struct edit {
+        const struct vgpuctl_ctx *ctx;
+        const char *domain;
+        bool print_xml;
+        struct vgpuctl_virt virt;
+        bool active;
+};
+
+static const char attach_usage[] = "Usage: vgpuctl attach DOMAIN --profile P [--profile P]... --config\n"
+                                   "                      [--print-xml] [--root DIR] [-c URI]\n"
+                                   "\n"
+                                   "Add one device of each profile P to DOMAIN's persistent definition; the\n"
+                                   "hook creates it when the domain next starts.  --print-xml prints the\n"
+                                   "definition libvirt stored.  (--live is not supported yet.)\n";
+
+static const char detach_usage[] = "Usage: vgpuctl detach DOMAIN (--uuid U | --address A | --all) --config\n"
+                                   "                      [--print-xml] [-c URI]\n"
+                                   "\n"
+                                   "Remove mdev U, PCI device A, or every device our metadata names, from\n"
+                                   "DOMAIN's persistent definition: the <hostdev> and its metadata.\n";
+
+static int get_config(struct edit *e, struct vgpu_domain_doc **ret)
+{
+        _cleanup_free_ char *xml = NULL;
+        struct vgpu_error err = {0};
+        char msg[512], where[512];
+        int r = e->virt.ops->get_config(e->virt.conn, e->domain, &xml, &e->active, msg, sizeof(msg));
+
+        if (r == -ENOENT)
+                return vgpuctl_fail("no domain '%s' at %s", e->domain,
+                                    e->ctx->uri ? e->ctx->uri : "libvirt's default URI");
+        if (r < 0)
+                return vgpuctl_fail("cannot read the definition of '%s': %s", e->domain, msg);
+        if (vgpu_domain_doc_parse(xml, strlen(xml), ret, &err) < 0)
+                return vgpuctl_fail("the definition of '%s': %s", e->domain,
+                                    vgpu_error_format(&err, where, sizeof(where)));
+        return VGPUCTL_OK;
+}
+
+/* Define @doc, then read back what libvirt kept: it drops metadata it does not like. */
+static int define(struct edit *e, struct vgpu_domain_doc *doc, struct vgpu_domain **ret)
+{
+        _cleanup_free_ char *xml = NULL, *stored = NULL;
+        char msg[512];
+        bool active;
+        int r = vgpu_domain_doc_format(doc, &xml);
+
+        if (r < 0)
+                return vgpuctl_fail("out of memory");
+        r = e->virt.ops->define(e->virt.conn, xml, msg, sizeof(msg));
+        if (r < 0)
+                return vgpuctl_fail("libvirt refused the new definition of '%s': %s", e->domain, msg);
+        r = e->virt.ops->get_config(e->virt.conn, e->domain, &stored, &active, msg, sizeof(msg));
+        if (r < 0)
+                return vgpuctl_fail("cannot read back the definition of '%s': %s", e->domain, msg);
+        r = vgpuctl_domain_of(stored, strlen(stored), ret);
+        if (r == VGPUCTL_OK && e->print_xml)
+                fputs(stored, stdout);
+        return r;
+}
+
+static int domain_of_doc(struct vgpu_domain_doc *doc, struct vgpu_domain **ret)
+{
+        _cleanup_free_ char *xml = NULL;
+
+        if (vgpu_domain_doc_format(doc, &xml) < 0)
+                return vgpuctl_fail("out of memory");
+        return vgpuctl_domain_of(xml, strlen(xml), ret);
+}
+
+static int attach(struct edit *e, char **profiles, size_t n)
+{
+        struct vgpuctl_state st = {0};
+        struct vgpuctl_adder a = {.ctx = e->ctx, .st = &st, .virt = &e->virt};
+        struct vgpu_domain_doc *doc = NULL;
+        struct vgpu_domain *before = NULL, *after = NULL;
+        _cleanup_free_ char *report = NULL;
+        size_t report_len = 0;
+        FILE *rep = open_memstream(&report, &report_len);
+        int r = rep ? vgpuctl_state_load(e->ctx, &st) : vgpuctl_fail("out of memory");
+
+        if (r == VGPUCTL_OK)
+                r = get_config(e, &doc);
+        if (r == VGPUCTL_OK)
+                r = domain_of_doc(doc, &before);
+        for (size_t i = 0; r == VGPUCTL_OK && i < n; i++)
+                r = vgpuctl_add_profile(&a, doc, profiles[i], rep);
+        if (rep)
+                fclose(rep);
+        if (r == VGPUCTL_OK)
+                r = define(e, doc, &after);
+        /* every device we added must have survived libvirt's parser */
+        if (r == VGPUCTL_OK && after->n_specs < before->n_specs + n)
+                r = vgpuctl_fail("libvirt dropped our metadata from the definition of '%s'", e->domain);
+        if (r == VGPUCTL_OK && !e->print_xml)
+                printf("%s%s", report, e->active ? "the domain runs: the devices come at its next start\n" : "");
+        vgpu_domain_free(before);
+        vgpu_domain_free(after);
+        vgpu_domain_doc_free(doc);
+        vgpuctl_adder_clear(&a);
+        vgpuctl_state_clear(&st);
+        return r;
+}
+
+static int remove_spec(struct vgpu_domain_doc *doc, const struct vgpu_spec *s)
+{
+        return s->kind == VGPU_SPEC_MDEV ? vgpu_domain_doc_remove_mdev(doc, s->uuid)
+                                         : vgpu_domain_doc_remove_pci(doc, &s->addr);
+}
+
+static int detach(struct edit *e, const char *uuid, const char *address)
+{
+        struct vgpu_domain_doc *doc = NULL;
+        struct vgpu_domain *dom = NULL, *after = NULL;
+        struct vgpu_pci_addr addr;
+        int r = get_config(e, &doc), removed = 0;
+
+        if (r == VGPUCTL_OK && uuid)
+                removed = vgpu_domain_doc_remove_mdev(doc, uuid);
+        else if (r == VGPUCTL_OK && address)
+                removed = vgpu_pci_addr_parse(address, &addr) < 0 ? -EINVAL : vgpu_domain_doc_remove_pci(doc, &addr);
+        else if (r == VGPUCTL_OK && (r = domain_of_doc(doc, &dom)) == VGPUCTL_OK)
+                for (size_t i = 0; i < dom->n_specs; i++)
+                        removed += remove_spec(doc, &dom->specs[i]);
+        if (r == VGPUCTL_OK && removed < 0)
+                r = vgpuctl_usage_error("'%s' is not a %s", uuid ? uuid : address, uuid ? "UUID" : "PCI address");
+        else if (r == VGPUCTL_OK && removed == 0)
+                r = vgpuctl_fail("'%s' names no such device%s", e->domain, uuid || address ? "" : " of ours");
+        if (r == VGPUCTL_OK)
+                r = define(e, doc, &after);
+        if (r == VGPUCTL_OK && !e->print_xml)
+                printf("%s: removed %d element%s\n", e->domain, removed, removed == 1 ? "" : "s");
+        vgpu_domain_free(dom);
+        vgpu_domain_free(after);
+        vgpu_domain_doc_free(doc);
+        return r;
+}
+
+struct opts {
+        struct vgpuctl_ctx ctx;
+        char **profiles;
+        size_t n_profiles;
+        const char *uuid, *address;
+        bool all, config, live, print_xml;
+};
+
+static int parse(struct opts *o, int argc, char *argv[], const char *usage)
+{
+        static const struct option opts[] = {
+                {"profile", required_argument, NULL, 'p'},
+                {"uuid", required_argument, NULL, 'u'},
+                {"address", required_argument, NULL, 'a'},
+                {"all", no_argument, NULL, 'A'},
+                {"config", no_argument, NULL, 'C'},
+                {"live", no_argument, NULL, 'L'},
+                {"print-xml", no_argument, NULL, 'P'},
+                {"root", required_argument, NULL, 'r'},
+                {"connect", required_argument, NULL, 'c'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "p:c:h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'p':
+                        o->profiles[o->n_profiles++] = optarg;
+                        break;
+                case 'u':
+                        o->uuid = optarg;
+                        break;
+                case 'a':
+                        o->address = optarg;
+                        break;
+                case 'A':
+                        o->all = true;
+                        break;
+                case 'C':
+                        o->config = true;
+                        break;
+                case 'L':
+                        o->live = true;
+                        break;
+                case 'P':
+                        o->print_xml = true;
+                        break;
+                case 'r':
+                        o->ctx.root = optarg;
+                        break;
+                case 'c':
+                        o->ctx.uri = optarg;
+                        break;
+                case 'h':
+                        fputs(usage, stdout);
+                        return -1;
+                default:
+                        return VGPUCTL_USAGE;
+                }
+        }
+        if (argc - optind != 1)
+                return vgpuctl_usage_error("%s takes one DOMAIN (a name or UUID)", argv[0]);
+        if (o->live)
+                return vgpuctl_usage_error("--live is not supported yet: use --config, the device comes at the "
+                                           "next start");
+        if (!o->config)
+                return vgpuctl_usage_error("%s needs --config (it changes the persistent definition)", argv[0]);
+        return VGPUCTL_OK;
+}
+
+static int run(const struct vgpuctl_ctx *gctx, int argc, char *argv[], bool attaching)
+{
+        _cleanup_free_ char **profiles = calloc((size_t)argc + 1, sizeof(char *));
+        struct opts o = {.ctx = *gctx, .profiles = profiles};
+        struct edit e = {.ctx = &o.ctx};
+        int r;
+
+        if (!profiles)
+                return vgpuctl_fail("out of memory");
+        r = parse(&o, argc, argv, attaching ? attach_usage : detach_usage);
+        if (r != VGPUCTL_OK)
+                return r < 0 ? VGPUCTL_OK : r;
+        if (attaching && (!o.n_profiles || o.uuid || o.address || o.all))
+                return vgpuctl_usage_error("attach takes --profile P (one or more), and no --uuid, --address, --all");
+        if (!attaching && (o.n_profiles || !!o.uuid + !!o.address + o.all != 1))
+                return vgpuctl_usage_error("detach takes exactly one of --uuid U, --address A, --all");
+        e.domain = argv[optind];
+        e.print_xml = o.print_xml;
+        r = vgpuctl_virt_open(&o.ctx, &e.virt);
+        if (r == VGPUCTL_OK)
+                r = attaching ? attach(&e, o.profiles, o.n_profiles) : detach(&e, o.uuid, o.address);
+        vgpuctl_virt_close(&e.virt);
+        return r;
+}
+
+int vgpuctl_attach(const struct vgpuctl_ctx *ctx, int argc, char *argv[])
+{
+        return run(ctx, argc, argv, true);
+}
+
+int vgpuctl_detach(const struct vgpuctl_ctx *ctx, int argc, char *argv[])
+{
+        return run(ctx, argc, argv, false);
+}

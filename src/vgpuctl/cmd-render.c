@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vgpuctl render: a domain XML for `virsh define`, with the hostdevs and
+ * metadata of the profiles asked for.  The hook cannot write XML at start
+ * (DESIGN §2): what a VM gets must be in its definition beforehand.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vgpuctl.h"
+
+static const char usage[] = "Usage: vgpuctl render [--profile P]... [--root DIR] [-c URI] IN.xml|-\n"
+                            "\n"
+                            "Print domain XML IN.xml (or standard input) with one device of each\n"
+                            "profile P added: a <hostdev> and its <vgpu:…> metadata.  A domain\n"
+                            "without <uuid> gets a fresh one; mdev UUIDs derive from it.  For VF and\n"
+                            "passthrough profiles a device no domain known to libvirt names is picked\n"
+                            "(read through libvirt, at -c URI).  The output is for 'virsh define'.\n";
+
+static int render(const struct vgpuctl_ctx *ctx, const char *in, char **profiles, size_t n_profiles)
+{
+        struct vgpuctl_state st = {0};
+        struct vgpuctl_adder a = {.ctx = ctx, .st = &st};
+        struct vgpu_domain_doc *doc = NULL;
+        _cleanup_free_ char *xml = NULL, *out = NULL;
+        struct vgpu_error err = {0};
+        char uuid[VGPU_UUID_STRLEN], where[512];
+        size_t len;
+        int r = vgpuctl_read_input(in, &xml, &len);
+
+        if (r != VGPUCTL_OK)
+                return r;
+        if (vgpu_domain_doc_parse(xml, len, &doc, &err) < 0)
+                return vgpuctl_fail("%s", vgpu_error_format(&err, where, sizeof(where)));
+        r = vgpu_domain_doc_ensure_uuid(doc, uuid) < 0 ? vgpuctl_fail("the domain's <uuid> is not a UUID") : VGPUCTL_OK;
+        if (r == VGPUCTL_OK && n_profiles)
+                r = vgpuctl_state_load(ctx, &st);
+        for (size_t i = 0; r == VGPUCTL_OK && i < n_profiles; i++)
+                r = vgpuctl_add_profile(&a, doc, profiles[i], NULL);
+        if (r == VGPUCTL_OK && vgpu_domain_doc_format(doc, &out) < 0)
+                r = vgpuctl_fail("out of memory");
+        if (r == VGPUCTL_OK && (fputs(out, stdout) == EOF || fflush(stdout) == EOF))
+                r = vgpuctl_fail("cannot write to standard output");
+        vgpuctl_adder_clear(&a);
+        vgpuctl_state_clear(&st);
+        vgpu_domain_doc_free(doc);
+        return r;
+}
+
+int vgpuctl_render(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
+{
+        static const struct option opts[] = {
+                {"profile", required_argument, NULL, 'p'},
+                {"root", required_argument, NULL, 'r'},
+                {"connect", required_argument, NULL, 'c'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        struct vgpuctl_ctx ctx = *gctx;
+        _cleanup_free_ char **profiles = calloc((size_t)argc + 1, sizeof(char *));
+        size_t n = 0;
+        int c;
+
+        if (!profiles)
+                return vgpuctl_fail("out of memory");
+        while ((c = getopt_long(argc, argv, "p:c:h", opts, NULL)) != -1) {
+                if (c == 'p')
+                        profiles[n++] = optarg;
+                else if (c == 'r')
+                        ctx.root = optarg;
+                else if (c == 'c')
+                        ctx.uri = optarg;
+                else if (c == 'h')
+                        return fputs(usage, stdout), VGPUCTL_OK;
+                else
+                        return VGPUCTL_USAGE;
+        }
+        if (argc - optind != 1)
+                return vgpuctl_usage_error("render takes one domain XML file, or - for standard input");
+        return render(&ctx, argv[optind], profiles, n);
+}

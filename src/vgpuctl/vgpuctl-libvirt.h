@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The contract between vgpuctl and its libvirt module, vgpuctl-libvirt.so.
+ * Loading libvirt costs milliseconds (DESIGN §2) and most commands never talk
+ * to libvirt, so vgpuctl links nothing of it and dlopens this module only for
+ * a command that needs libvirt.  The module is a thin adapter: it moves
+ * domain XML in and out and knows nothing of ours.
+ */
+#ifndef VGPUCTL_LIBVIRT_H
+#define VGPUCTL_LIBVIRT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The one symbol the module exports: a const struct vgpuctl_libvirt_ops. */
+#define VGPUCTL_LIBVIRT_SYMBOL "vgpuctl_libvirt_ops"
+/* Bumped on any change of the struct below: a stale module is refused. */
+#define VGPUCTL_LIBVIRT_ABI 1
+
+struct vgpuctl_libvirt_conn;
+
+/*
+ * Every function returns 0 or a negative errno; on failure @msg (of @size
+ * bytes) holds libvirt's own message.  Strings returned are the caller's to
+ * free(); string arrays are NULL-terminated, each string and the array free().
+ */
+struct vgpuctl_libvirt_ops {
+        unsigned abi;
+        /* Connect to @uri (NULL: libvirt's default).  libvirt's errors are never printed by it. */
+        int (*open)(const char *uri, struct vgpuctl_libvirt_conn **ret, char *msg, size_t size);
+        void (*close)(struct vgpuctl_libvirt_conn *conn);
+        /* The XML of every domain: a persistent one's definition, a transient one's live XML. */
+        int (*all_xml)(struct vgpuctl_libvirt_conn *conn, char ***ret, char *msg, size_t size);
+        /*
+         * The persistent definition (GetXMLDesc(INACTIVE)) of domain @name (a
+         * name or UUID) and whether it runs.  -ENOENT: no such domain;
+         * -EPERM: it is transient (nothing to define).
+         */
+        int (*get_config)(struct vgpuctl_libvirt_conn *conn, const char *name, char **ret_xml, bool *ret_active,
+                          char *msg, size_t size);
+        /* Store @xml as a persistent definition (DefineXML). */
+        int (*define)(struct vgpuctl_libvirt_conn *conn, const char *xml, char *msg, size_t size);
+};
+
+#endif
