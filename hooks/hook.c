@@ -69,7 +69,7 @@ int hook_lock(const struct hook *h, struct vgpu_ledger **ret)
 
 int hook_load_host(const struct hook *h, struct vgpu_host **ret)
 {
-        int r = vgpu_host_load(h->root, ret);
+        int r = vgpu_host_load_mdev(h->root, ret); /* all the hook needs */
 
         if (r < 0)
                 hook_fail(h, "cannot read the host's devices under %s: %s", vgpu_root_path(h->root), strerror(-r));

@@ -228,6 +228,41 @@ START_TEST(l4_vendor_vfio)
 }
 END_TEST
 
+START_TEST(mdev_only_snapshot)
+{
+        struct vgpu_root *root = NULL;
+        struct vgpu_host *full;
+
+        dir = testsuite_fake_root("demo");
+        full = testsuite_load(dir);
+        ck_assert_int_eq(vgpu_root_new(dir, &root), 0);
+        ck_assert_int_eq(vgpu_host_load_mdev(root, &host), 0);
+        vgpu_root_unref(root);
+        /* the same parents, types and instances as a full read */
+        ck_assert_uint_eq(host->n_parents, full->n_parents);
+        ck_assert_uint_eq(host->n_mdevs, full->n_mdevs);
+        for (size_t i = 0; i < host->n_parents; i++) {
+                ck_assert_str_eq(host->parents[i].name, full->parents[i].name);
+                ck_assert_str_eq(host->parents[i].physical, full->parents[i].physical);
+                ck_assert_int_eq(host->parents[i].numa_node, full->parents[i].numa_node);
+                ck_assert_uint_eq(host->parents[i].n_types, full->parents[i].n_types);
+        }
+        /* but only the PCI devices placement needs: PCI parents and their PFs */
+        ck_assert_uint_lt(host->n_pci, full->n_pci);
+        ck_assert_ptr_nonnull(pci("0000:ca:00.0")); /* the A10 PF of VF parents */
+        ck_assert_int_eq(pci("0000:ca:00.0")->vendor, 0x10de);
+        ck_assert_ptr_nonnull(pci("0000:ca:00.5"));
+        {
+                struct vgpu_pci_addr nvme;
+
+                ck_assert_int_eq(vgpu_pci_addr_parse("0000:01:00.0", &nvme), 0);
+                ck_assert_ptr_null(vgpu_host_find_pci(host, &nvme)); /* not a parent */
+        }
+        ck_assert_uint_eq(host->n_groups, 0);
+        vgpu_host_free(full);
+}
+END_TEST
+
 START_TEST(garbage_attributes)
 {
         const struct vgpu_pci_dev *pf;
@@ -378,6 +413,7 @@ static Suite *host_suite(void)
         tcase_add_test(presets, gvtg_shared_capacity);
         tcase_add_test(presets, numa_and_vmd_domain);
         tcase_add_test(presets, l4_vendor_vfio);
+        tcase_add_test(presets, mdev_only_snapshot);
         suite_add_tcase(s, presets);
         tcase_add_checked_fixture(odd, NULL, teardown);
         tcase_add_test(odd, garbage_attributes);

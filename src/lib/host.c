@@ -56,7 +56,7 @@ void vgpu_host_free(struct vgpu_host *host)
         free(host);
 }
 
-int vgpu_host_load(struct vgpu_root *root, struct vgpu_host **ret_host)
+static int load(struct vgpu_root *root, bool mdev_only, struct vgpu_host **ret_host)
 {
         struct vgpu_host *host;
         int fd, r;
@@ -69,11 +69,12 @@ int vgpu_host_load(struct vgpu_root *root, struct vgpu_host **ret_host)
         if (!host)
                 return -ENOMEM;
         host->root = vgpu_root_ref(root);
+        host->mdev_only = mdev_only;
         /* PCI first: mdev parents are placed on the PCI devices. */
-        r = vgpu_pci_load(host);
+        r = mdev_only ? 0 : vgpu_pci_load(host);
         if (r >= 0)
                 r = vgpu_mdev_load(host);
-        if (r >= 0)
+        if (r >= 0 && !mdev_only)
                 r = vgpu_iommu_load(host);
         if (r >= 0)
                 r = vgpu_numa_load(host);
@@ -83,6 +84,16 @@ int vgpu_host_load(struct vgpu_root *root, struct vgpu_host **ret_host)
         }
         *ret_host = host;
         return 0;
+}
+
+int vgpu_host_load(struct vgpu_root *root, struct vgpu_host **ret_host)
+{
+        return load(root, false, ret_host);
+}
+
+int vgpu_host_load_mdev(struct vgpu_root *root, struct vgpu_host **ret_host)
+{
+        return load(root, true, ret_host);
 }
 
 const struct vgpu_pci_dev *vgpu_host_find_pci(const struct vgpu_host *host, const struct vgpu_pci_addr *addr)

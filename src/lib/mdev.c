@@ -75,7 +75,17 @@ static int place_parent(struct vgpu_host *host, struct vgpu_mdev_parent *p)
 
         p->numa_node = -1;
         p->is_pci = vgpu_pci_addr_parse(p->name, &p->addr) == 0;
+        /* A host read for the mdevs only has not read its PCI devices: read this one (and its PF). */
+        if (p->is_pci && host->mdev_only && vgpu_pci_load_one(host, &p->addr) == -ENOMEM)
+                return -ENOMEM;
         dev = p->is_pci ? vgpu_host_find_pci(host, &p->addr) : NULL;
+        if (dev && dev->is_vf && host->mdev_only) {
+                struct vgpu_pci_addr physfn = dev->physfn;
+
+                if (vgpu_pci_load_one(host, &physfn) == -ENOMEM)
+                        return -ENOMEM;
+                dev = vgpu_host_find_pci(host, &p->addr); /* the array may have moved */
+        }
         if (dev && dev->is_vf) {
                 vgpu_pci_addr_format(&dev->physfn, pf);
                 p->physical = strdup(pf);

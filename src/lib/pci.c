@@ -2,6 +2,7 @@
 /* PCI functions from /sys/bus/pci/devices: ids, driver, IOMMU group, NUMA node. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "vgpuhook-private.h"
@@ -104,6 +105,23 @@ int vgpu_pci_dev_cmp(const void *a, const void *b)
         return vgpu_pci_addr_cmp(&((const struct vgpu_pci_dev *)a)->addr, &((const struct vgpu_pci_dev *)b)->addr);
 }
 
+/* Read device @addr into host->pci (unsorted until the caller sorts). */
+static int add_dev(struct vgpu_host *host, const struct vgpu_pci_addr *addr)
+{
+        struct vgpu_pci_dev *dev;
+        char name[VGPU_PCI_ADDR_STRLEN];
+        _cleanup_free_ char *dir = NULL;
+
+        vgpu_pci_addr_format(addr, name);
+        dir = vgpu_strdup_printf(PCI_DEVICES "/%s", name);
+        dev = dir ? vgpu_array_push(&host->pci, &host->n_pci, sizeof(*dev)) : NULL;
+        if (!dev)
+                return -ENOMEM;
+        dev->addr = *addr;
+        memcpy(dev->name, name, sizeof(name));
+        return load_dev(host, dev, dir);
+}
+
 int vgpu_pci_load(struct vgpu_host *host)
 {
         _cleanup_strv_ char **names = NULL;
@@ -114,24 +132,35 @@ int vgpu_pci_load(struct vgpu_host *host)
         if (n < 0)
                 return n;
         for (char **name = names; *name; name++) {
-                _cleanup_free_ char *dir = vgpu_strdup_printf(PCI_DEVICES "/%s", *name);
                 struct vgpu_pci_addr addr;
-                struct vgpu_pci_dev *dev;
                 int r;
 
                 if (vgpu_pci_addr_parse(*name, &addr) < 0) {
                         vgpu_host_problem(host, "%s: not a PCI address in " PCI_DEVICES, *name);
                         continue;
                 }
-                dev = dir ? vgpu_array_push(&host->pci, &host->n_pci, sizeof(*dev)) : NULL;
-                if (!dev)
-                        return -ENOMEM;
-                dev->addr = addr;
-                vgpu_pci_addr_format(&addr, dev->name);
-                r = load_dev(host, dev, dir);
+                r = add_dev(host, &addr);
                 if (r < 0)
                         return r;
         }
+        qsort(host->pci, host->n_pci, sizeof(*host->pci), vgpu_pci_dev_cmp);
+        return 0;
+}
+
+int vgpu_pci_load_one(struct vgpu_host *host, const struct vgpu_pci_addr *addr)
+{
+        char path[64], name[VGPU_PCI_ADDR_STRLEN];
+        int r;
+
+        if (vgpu_host_find_pci(host, addr))
+                return 0;
+        vgpu_pci_addr_format(addr, name);
+        snprintf(path, sizeof(path), PCI_DEVICES "/%s", name);
+        if (!vgpu_root_exists(host->root, path))
+                return -ENOENT;
+        r = add_dev(host, addr);
+        if (r < 0)
+                return r;
         qsort(host->pci, host->n_pci, sizeof(*host->pci), vgpu_pci_dev_cmp);
         return 0;
 }

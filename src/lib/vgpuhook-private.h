@@ -105,6 +105,8 @@ void vgpu_host_problem(struct vgpu_host *host, const char *fmt, ...) __attribute
 /* ---- pci.c --------------------------------------------------------------- */
 
 int vgpu_pci_load(struct vgpu_host *host);
+/* Read just device @addr (if not there yet); -ENOENT when it does not exist. */
+int vgpu_pci_load_one(struct vgpu_host *host, const struct vgpu_pci_addr *addr);
 /* qsort/bsearch order of struct vgpu_pci_dev: by address. */
 int vgpu_pci_dev_cmp(const void *a, const void *b);
 /* The group number behind @dir/iommu_group, or -1 when there is none. */

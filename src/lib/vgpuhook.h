@@ -292,6 +292,7 @@ struct vgpu_host {
         struct vgpu_numa_node *nodes; /* sorted by id */
         size_t n_problems;
         char **problems; /* one sentence each */
+        bool mdev_only;  /* read by vgpu_host_load_mdev() */
 };
 
 /*
@@ -300,6 +301,14 @@ struct vgpu_host {
  */
 int vgpu_host_load(struct vgpu_root *root, struct vgpu_host **ret_host);
 void vgpu_host_free(struct vgpu_host *host);
+
+/*
+ * Like vgpu_host_load(), for placement only: the mdev parents, their types
+ * and instances, the PCI devices of PCI parents (and of their PFs) and the
+ * NUMA nodes — not the other PCI devices nor the IOMMU groups.  What the hook
+ * reads at prepare on a host with hundreds of VFs.
+ */
+int vgpu_host_load_mdev(struct vgpu_root *root, struct vgpu_host **ret_host);
 
 const struct vgpu_pci_dev *vgpu_host_find_pci(const struct vgpu_host *host, const struct vgpu_pci_addr *addr);
 const struct vgpu_mdev_parent *vgpu_host_find_parent(const struct vgpu_host *host, const char *name);
