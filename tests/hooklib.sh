@@ -12,6 +12,10 @@ export VGPU_HOOK_MODULE="$top_builddir/.libs/vgpu-hook-ops.so"
 # since ASan must come first in the initial library list.
 ASAN_RUNTIME=$(ldd "$HOOK" 2>/dev/null | awk '$1 ~ /^libasan\.so/ { print $3 }')
 KSHIM="${ASAN_RUNTIME:+$ASAN_RUNTIME:}$top_builddir/tests/.libs/libkshim.so"
+# make check-valgrind: both programs under memcheck.
+. "$top_srcdir/tests/valgrind.sh"
+HOOK=$(valgrind_wrap "$HOOK")
+VGPUCTL=$(valgrind_wrap "$VGPUCTL")
 passed=0 failures=0
 
 pass() { passed=$((passed + 1)); }

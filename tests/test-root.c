@@ -10,7 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fakehost.h"
@@ -177,6 +183,55 @@ START_TEST(root_from_environment)
 }
 END_TEST
 
+/* The kernel of this process answers openat2() with ENOSYS, as Linux < 5.6 and valgrind 3.19 do. */
+static void without_openat2(void)
+{
+        struct sock_filter filter[] = {
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        };
+        struct sock_fprog prog = {sizeof(filter) / sizeof(filter[0]), filter};
+
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+                _exit(2);
+}
+
+/* In a child without openat2(): 0 when "/" still reads and @inner_root refuses. */
+static int child_without_openat2(const char *inner_root)
+{
+        struct vgpu_root *slash = NULL, *in = NULL;
+        char *s = NULL;
+
+        without_openat2();
+        if (vgpu_root_new("/", &slash) < 0 || vgpu_root_new(inner_root, &in) < 0)
+                return 3;
+        /* "/" falls back to openat(): RESOLVE_IN_ROOT is a no-op there. */
+        if (vgpu_root_read_file(slash, "/proc/self/stat", 4096, &s) <= 0)
+                return 4;
+        free(s);
+        /* Any other root keeps its containment: no fallback, ENOSYS. */
+        if (vgpu_root_read_attr(in, "/secret", &s) != -ENOSYS || vgpu_root_exists(in, "/sys"))
+                return 5;
+        vgpu_root_unref(slash);
+        vgpu_root_unref(in);
+        return 0;
+}
+
+START_TEST(no_openat2_only_slash_falls_back)
+{
+        int status;
+        pid_t pid = fork();
+
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0)
+                _exit(child_without_openat2(inner));
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+}
+END_TEST
+
 static Suite *root_suite(void)
 {
         Suite *s = suite_create("root");
@@ -190,6 +245,7 @@ static Suite *root_suite(void)
         tcase_add_test(tc, fifo_refused);
         tcase_add_test(tc, links_and_dirs);
         tcase_add_test(tc, root_from_environment);
+        tcase_add_test(tc, no_openat2_only_slash_falls_back);
         suite_add_tcase(s, tc);
         return s;
 }

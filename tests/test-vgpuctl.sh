@@ -3,7 +3,8 @@
 # simulated hosts, including its answers to bad usage and bad roots.
 set -eu
 : "${top_srcdir:?run through make check}" "${top_builddir:?run through make check}"
-VGPUCTL="$top_builddir/vgpuctl"
+. "$top_srcdir/tests/valgrind.sh"
+VGPUCTL=$(valgrind_wrap "$top_builddir/vgpuctl")
 FAKEHOST="$top_builddir/tests/vgpu-fakehost"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-test-XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -22,8 +22,16 @@
 struct vgpu_root {
         int refcount;
         int fd;
+        bool is_slash; /* the process's own "/" */
         char *path;
 };
+
+static bool is_process_root(int fd)
+{
+        struct stat a, b;
+
+        return fstat(fd, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
 
 int vgpu_root_new(const char *path, struct vgpu_root **ret_root)
 {
@@ -45,6 +53,7 @@ int vgpu_root_new(const char *path, struct vgpu_root **ret_root)
                 vgpu_root_unref(root);
                 return r;
         }
+        root->is_slash = is_process_root(root->fd);
         *ret_root = root;
         return 0;
 }
@@ -94,6 +103,17 @@ int vgpu_root_open(const struct vgpu_root *root, const char *path, int flags)
                 if (fd >= 0 || errno != EAGAIN)
                         break;
         }
+        /*
+         * No openat2() (Linux < 5.6; valgrind 3.19 does not know it either):
+         * below the process's own "/", RESOLVE_IN_ROOT changes nothing (".."
+         * of "/" is "/", absolute links resolve from "/"), so openat() opens
+         * the same files.  Only RESOLVE_NO_MAGICLINKS is lost, which guards
+         * against /proc/PID/fd links planted in a hostile tree; the host's
+         * own sysfs, /etc and /run are not one.  Any other root fails with
+         * ENOSYS rather than lose its containment.
+         */
+        if (fd < 0 && errno == ENOSYS && root->is_slash)
+                fd = openat(root->fd, path, flags | O_CLOEXEC);
         return fd < 0 ? -errno : (int)fd;
 }
 
