@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "kshim-openat2.h"
+#include "kshim-config.h"
 #include "kshim-private.h"
 
 /* The shim's own I/O (tree, model, log, lock) goes to the real calls. */
@@ -466,7 +467,9 @@ static bool host_root(char *root)
 {
         const char *env = getenv("VGPU_HOOK_ROOT");
 
-        return env && *env && realpath(env, root) && strcmp(root, "/") != 0;
+        if (!env)
+                return ks_config_root(root); /* a hook run by libvirtd: cleared environment */
+        return *env && realpath(env, root) && strcmp(root, "/") != 0;
 }
 
 /* Is S->fd a regular file below ROOT/sys of a fakehost host? */
