@@ -24,6 +24,9 @@ static const char *const fit_names[] = {
         [VGPU_FIT_SAME_VM_GPU] = "same-vm",
         [VGPU_FIT_NUMA] = "numa",
         [VGPU_FIT_FULL] = "full",
+        [VGPU_FIT_LEASED] = "leased",
+        [VGPU_FIT_NAMED] = "named",
+        [VGPU_FIT_IN_USE] = "in-use",
 };
 
 struct row {
@@ -77,6 +80,8 @@ static const struct row rows[] = {
          "0000:3b:00.0=ok 10000:01:00.0=ok 0000:00:02.0=absent 0000:5e:00.0=other-type" REST},
         {"pending reservations fill a GPU", "GRID T4-4Q", VGPU_POLICY_PACK, NULL, NULL, NULL, NULL, NULL, -1,
          "10000:01:00.0 nvidia-224 4", "0000:3b:00.0=ok 0000:5e:00.0=ok 0000:00:02.0=absent 10000:01:00.0=full" REST},
+        {"libvirt's cpuset exclusions", "GRID T4-4Q", VGPU_POLICY_SPREAD, "<vcpu cpuset='0-7,^0,^1,^2,^3'>2</vcpu>",
+         NULL, NULL, NULL, NULL, -1, NULL, "0000:5e:00.0=ok 10000:01:00.0=ok 0000:3b:00.0=ok" ABSENT},
         {"GVT-g shares one parent", "GVTg_V5_4", VGPU_POLICY_PACK, NULL, NULL, NULL, NULL, NULL, -1, NULL,
          "0000:00:02.0=ok 0000:3b:00.0=absent 0000:5e:00.0=absent 10000:01:00.0=absent mbochs=absent mdpy=absent "
          "mtty=absent"},
@@ -226,6 +231,94 @@ START_TEST(ampere_vfs)
 }
 END_TEST
 
+static void pci_ranking(const struct vgpu_pci_placement *pl, char *buf, size_t size)
+{
+        size_t o = 0;
+
+        buf[0] = '\0';
+        for (size_t i = 0; i < pl->n; i++)
+                o += (size_t)snprintf(buf + o, size - o, "%s%s=%s", i ? " " : "", pl->candidates[i].dev->name,
+                                      fit_names[pl->candidates[i].fit]);
+}
+
+/* Which VF or GPU a VF, vendor-VFIO or passthrough profile gets, and why not the others. */
+START_TEST(pci_devices)
+{
+        char *dir = testsuite_fake_root("demo"), got[512], *cordon = "0000:82:00.0";
+        struct vgpu_host *host = testsuite_load(dir);
+        struct vgpu_profile l4 = {.name = "l4",
+                                  .kind = VGPU_PROFILE_NVIDIA_VFIO,
+                                  .nvidia_type = "NVIDIA L4-4Q",
+                                  .vendor = -1,
+                                  .device = -1};
+        struct vgpu_profile full = {.name = "full",
+                                    .kind = VGPU_PROFILE_PASSTHROUGH,
+                                    .vendor = 0x10de,
+                                    .device = 0x1eb8,
+                                    .policy = VGPU_POLICY_SPREAD};
+        struct vgpu_pci_request req = {.profile = &l4};
+        struct vgpu_ledger ledger = {.dir_fd = -1, .lock_fd = -1};
+        struct vgpu_lease lease = {
+                .state = VGPU_LEASE_ACTIVE, .kind = VGPU_DEVICE_VF, .device = "0000:82:00.7", .domain_name = "web1"};
+        struct vgpu_config *config = NULL;
+        struct vgpu_pci_placement *pl = NULL;
+        struct vgpu_pci_addr named;
+        unsigned node0 = 0;
+
+        ck_assert_int_eq(vgpu_place_pci(host, NULL, NULL, NULL, &req, &pl), 0);
+        pci_ranking(pl, got, sizeof(got));
+        ck_assert_str_eq(got, "0000:82:00.5=ok 0000:82:00.6=ok 0000:82:00.7=ok 0000:82:00.4=in-use");
+        ck_assert_str_eq(pl->candidates[3].detail, "vGPU type 941");
+        vgpu_pci_placement_free(pl);
+
+        ck_assert_int_eq(vgpu_pci_addr_parse("0000:82:00.5", &named), 0);
+        req.named = &named;
+        req.n_named = 1;
+        ck_assert_ptr_nonnull(vgpu_ledger_add(&ledger, &lease));
+        ck_assert_int_eq(vgpu_place_pci(host, NULL, &ledger, NULL, &req, &pl), 0);
+        pci_ranking(pl, got, sizeof(got));
+        ck_assert_str_eq(got, "0000:82:00.6=ok 0000:82:00.4=in-use 0000:82:00.5=named 0000:82:00.7=leased");
+        ck_assert_str_eq(pl->candidates[3].detail, "to domain web1, active");
+        vgpu_pci_placement_free(pl);
+
+        ck_assert_int_eq(vgpu_config_new_default(&config), 0);
+        config->cordoned = &cordon;
+        config->n_cordoned = 1;
+        ck_assert_int_eq(vgpu_place_pci(host, config, NULL, NULL, &req, &pl), 0);
+        ck_assert_uint_eq(pl->n_usable, 0);
+        ck_assert_int_eq(pl->candidates[0].fit, VGPU_FIT_CORDONED);
+        vgpu_pci_placement_free(pl);
+        config->cordoned = NULL;
+        config->n_cordoned = 0;
+        vgpu_config_free(config);
+
+        l4.numa = VGPU_PROFILE_NUMA_STRICT;
+        l4.numa_nodes = &node0;
+        l4.n_numa_nodes = 1;
+        req.named = NULL;
+        req.n_named = 0;
+        ck_assert_int_eq(vgpu_place_pci(host, NULL, NULL, NULL, &req, &pl), 0);
+        pci_ranking(pl, got, sizeof(got));
+        ck_assert_str_eq(got, "0000:82:00.4=in-use 0000:82:00.5=numa 0000:82:00.6=numa 0000:82:00.7=numa");
+        vgpu_pci_placement_free(pl);
+
+        req.profile = &full;
+        ck_assert_int_eq(vgpu_place_pci(host, NULL, NULL, NULL, &req, &pl), 0);
+        pci_ranking(pl, got, sizeof(got));
+        ck_assert_str_eq(got, "0000:5e:00.0=ok 10000:01:00.0=ok 0000:00:02.0=filtered 0000:3b:00.0=in-use "
+                              "0000:82:00.0=filtered 0000:ca:00.0=filtered");
+        vgpu_pci_placement_free(pl);
+
+        full.kind = VGPU_PROFILE_MDEV;
+        ck_assert_int_eq(vgpu_place_pci(host, NULL, NULL, NULL, &req, &pl), -EINVAL);
+        free(ledger.leases[0].domain_name);
+        free(ledger.leases[0].device);
+        free(ledger.leases);
+        vgpu_host_free(host);
+        testsuite_remove_root(dir);
+}
+END_TEST
+
 static Suite *placement_suite(void)
 {
         Suite *s = suite_create("placement");
@@ -234,6 +327,7 @@ static Suite *placement_suite(void)
         tcase_add_loop_test(tc, golden, 0, (int)(sizeof(rows) / sizeof(rows[0])));
         tcase_add_test(tc, other_type_names_holder);
         tcase_add_test(tc, ampere_vfs);
+        tcase_add_test(tc, pci_devices);
         suite_add_tcase(s, tc);
         return s;
 }
