@@ -84,6 +84,20 @@ VIRSH dumpxml --inactive plain >"$W/detached.xml"
 check "dumpxml has no hostdev" not grep -q "<hostdev" "$W/detached.xml"
 check "dumpxml has no metadata of ours" not grep -q "vgpu-hook.org" "$W/detached.xml"
 
+# ---- render and plan read the daemon's definitions for VF profiles ---------
+R2=$W/nvme
+"$top_builddir/tests/vgpu-fakehost" "$top_srcdir/tests/presets/nvme-sriov.host" "$R2" >/dev/null
+mkdir -p "$R2/etc/vgpu-hook/profiles.d"
+printf '{"sriov_vf": {"pfs": ["0000:01:00.0"]}}\n' >"$R2/etc/vgpu-hook/profiles.d/vf.json"
+sed "s|<name>plain</name>|<name>vfvm</name>|; s|</devices>|<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0' bus='1' slot='0' function='1'/></source></hostdev></devices>|" \
+        "$W/plain.xml" >"$W/vfvm.xml"
+check "a domain naming VF 0000:01:00.1 defines" VIRSH define "$W/vfvm.xml"
+check "render through the daemon" lv_run "$VGPUCTL" -c "$URI" render --root "$R2" --profile vf "$W/plain.xml"
+check "render picks the VF no defined domain names" grep -q '<vgpu:vf address="0000:01:00.2" profile="vf"/>' "$W/out"
+check "plan through the daemon: only one more fits" not lv_run "$VGPUCTL" -c "$URI" plan --root "$R2" --profile vf --count 2
+check "plan says why" grep -q "0000:01:00.1 *0000:01:00.0 *- *- *named by a defined domain" "$W/out"
+check "undefine it" VIRSH undefine vfvm
+
 # ---- 5. a daemon restart with a running plain VM runs reconnect -------------
 check "start the plain VM again" lv_run VIRSH start plain
 lv_restart
