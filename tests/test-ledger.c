@@ -278,6 +278,11 @@ START_TEST(staleness_rule)
         /* libvirtd same, no QEMU: stale only after the grace */
         ck_assert(!vgpu_lease_stale(root, &l, now + 60, 600));
         ck_assert(vgpu_lease_stale(root, &l, now + 601, 600));
+        /* a libvirtd the hook could not identify tells nothing: only the grace counts */
+        l.libvirtd = (struct vgpu_proc_id){0, 0};
+        ck_assert(!vgpu_lease_stale(root, &l, now + 60, 600));
+        ck_assert(vgpu_lease_stale(root, &l, now + 601, 600));
+        l.libvirtd = sample(VGPU_LEASE_PREPARED).libvirtd;
         /* a QEMU for the domain runs: not stale */
         fake_proc(500, 7, qemu, sizeof(qemu));
         ck_assert(!vgpu_lease_stale(root, &l, now + 9999, 600));

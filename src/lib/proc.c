@@ -93,7 +93,9 @@ bool vgpu_lease_stale(const struct vgpu_root *root, const struct vgpu_lease *lea
                 snprintf(path, sizeof(path), "/proc/%d", (int)q.pid);
                 return q.pid <= 0 || !vgpu_root_exists(root, path) || !qemu_of(root, path + 6, lease->domain_uuid);
         }
-        if (!vgpu_proc_id_alive(root, &lease->libvirtd))
+        /* A libvirtd the hook could not identify tells nothing: only the grace then. */
+        if (lease->libvirtd.pid > 0 && !vgpu_proc_id_alive(root, &lease->libvirtd))
                 return true;
-        return !vgpu_find_qemu(root, lease->domain_uuid) && now - lease->since > grace_s;
+        /* The /proc scan last: it is the costly part, and runs under the ledger lock. */
+        return now - lease->since > grace_s && !vgpu_find_qemu(root, lease->domain_uuid);
 }

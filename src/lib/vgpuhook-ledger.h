@@ -107,4 +107,66 @@ pid_t vgpu_find_qemu(const struct vgpu_root *root, const char *domain_uuid);
  */
 bool vgpu_lease_stale(const struct vgpu_root *root, const struct vgpu_lease *lease, long long now, int grace_s);
 
+/* ---- repairing the ledger against the host (reconcile.c) ----------------- */
+
+/* The start grace of DESIGN §5: libvirt may take minutes from prepare to started. */
+#define VGPU_START_GRACE_S 600
+
+enum vgpu_reconcile_verb {
+        VGPU_RECONCILE_REMOVE, /* remove the device we created, then drop the lease */
+        VGPU_RECONCILE_DROP,   /* drop the lease; the device (gone, or not ours) is left as it is */
+};
+
+/* One lease reconcile acted on (or would, in a dry run). */
+struct vgpu_reconcile_action {
+        char domain_uuid[VGPU_UUID_STRLEN];
+        char *domain_name; /* NULL if the lease had none */
+        enum vgpu_device_kind kind;
+        char *device;
+        char *parent;                /* NULL if none */
+        char *type;                  /* NULL if none */
+        enum vgpu_lease_state state; /* as found */
+        enum vgpu_reconcile_verb verb;
+        const char *reason; /* static text: why */
+        int result;         /* 0 done (or dry run); -errno: the lease stays releasing, e.g. -EBUSY */
+};
+
+struct vgpu_reconcile {
+        size_t n_actions;
+        struct vgpu_reconcile_action *actions;
+        size_t n_kept; /* leases left alone: in use, in progress or within the grace */
+};
+
+struct vgpu_reconcile_opts {
+        int wait_ms;              /* ledger lock wait */
+        int grace_s;              /* start grace (VGPU_START_GRACE_S) */
+        bool dry_run;             /* decide only: nothing is written */
+        const char *skip_domain;  /* leave this domain's leases alone (the one preparing); may be NULL */
+        struct vgpu_proc_id self; /* written into the leases being freed: others see them in progress */
+};
+
+/*
+ * Repair the ledger against the host (DESIGN §5): reclaim stale leases
+ * (remove the mdev if we created it and no VM holds it, drop the lease),
+ * finish releases whose hook died, drop leases whose device is gone.  A
+ * device the lease does not say we created, or whose UUID now names another
+ * parent or type, is never removed.  Leases whose hook still runs are left
+ * alone.  Marks under the lock, removes outside it, drops under it again.
+ * Returns 0 and the actions (vgpu_reconcile_free()) — a device that could
+ * not be freed has a negative result and its lease stays releasing — or
+ * -errno when the ledger cannot be used, with why in @err.  Never prints.
+ */
+int vgpu_reconcile(const struct vgpu_root *root, const struct vgpu_reconcile_opts *opts, struct vgpu_reconcile **ret,
+                   struct vgpu_error *err);
+void vgpu_reconcile_free(struct vgpu_reconcile *rc);
+
+/*
+ * One sentence for the audit log and for people: what was done (or, with
+ * @dry_run, would be) to which device of which domain, and why.  Returns @buf.
+ */
+char *vgpu_reconcile_describe(const struct vgpu_reconcile_action *action, bool dry_run, char *buf, size_t size);
+
+/* "remove" or "drop". */
+const char *vgpu_reconcile_verb_name(enum vgpu_reconcile_verb verb);
+
 #endif

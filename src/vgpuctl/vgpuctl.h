@@ -38,6 +38,7 @@ int vgpuctl_load_host(const struct vgpuctl_ctx *ctx, struct vgpu_host **ret_host
 
 int vgpuctl_inventory(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_leases(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
+int vgpuctl_reconcile(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_profiles(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_profile(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_plan(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
