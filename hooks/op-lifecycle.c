@@ -21,9 +21,9 @@ static pid_t qemu_pid(const struct hook *h)
         unsigned long long pid;
         char path[256];
 
-        /* The name becomes a path component: refuse anything that could walk. */
+        /* The name becomes a path component: anything that could walk is looked up by -uuid instead. */
         if (strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strlen(name) > 200)
-                return 0;
+                return vgpu_find_qemu(h->root, h->dom->uuid);
         snprintf(path, sizeof(path), "/run/libvirt/qemu/%s.pid", name);
         if (vgpu_root_read_attr(h->root, path, &text) < 0 || vgpu_parse_uint(text, INT32_MAX, &pid) < 0)
                 return vgpu_find_qemu(h->root, h->dom->uuid);

@@ -22,9 +22,16 @@ static int check_conflicts(struct prep *p, struct vgpu_ledger *l)
         for (size_t i = 0; i < p->n_items; i++) {
                 struct vgpu_lease *lease = vgpu_ledger_find(l, VGPU_DEVICE_MDEV, p->items[i].uuid);
 
-                if (!lease || strcmp(lease->domain_uuid, p->h->dom->uuid) == 0)
+                if (!lease)
                         continue;
-                if (!vgpu_lease_stale(p->h->root, lease, now, 600))
+                /* Our own lease, still being freed by a live process (reconcile): wait for it. */
+                if (strcmp(lease->domain_uuid, p->h->dom->uuid) == 0) {
+                        if (lease->state == VGPU_LEASE_RELEASING && vgpu_proc_id_alive(p->h->root, &lease->hook))
+                                return hook_fail(p->h, "mdev %s is still being released (process %d); retry",
+                                                 p->items[i].uuid, (int)lease->hook.pid);
+                        continue;
+                }
+                if (!vgpu_lease_stale(p->h->root, lease, now, VGPU_START_GRACE_S))
                         return hook_fail(p->h,
                                          "mdev %s is leased to domain %.64s (%s); a clone keeps its source's "
                                          "UUIDs: 'vgpuctl start' gives it fresh ones",
@@ -117,6 +124,14 @@ static int create_placed(struct prep *p, struct item *it)
         return r;
 }
 
+static bool mdev_present(const struct hook *h, const char *uuid)
+{
+        char path[96];
+
+        snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s", uuid);
+        return vgpu_root_exists(h->root, path);
+}
+
 static int create_all(struct prep *p)
 {
         for (size_t i = 0; i < p->n_items; i++) {
@@ -128,6 +143,9 @@ static int create_all(struct prep *p)
                 r = it->placement ? create_placed(p, it)
                                   : vgpu_mdev_create(p->h->root, it->parent, it->type, it->uuid, it->attrs, it->n_attrs,
                                                      NULL);
+                /* Half made (an attr failed, then its removal did): the rollback must see it. */
+                if (r < 0 && r != -EEXIST && mdev_present(p->h, it->uuid))
+                        it->created = true;
                 if (r < 0)
                         return hook_fail(p->h, "cannot create mdev %s (%s on %s): %s%s", it->uuid, it->type_name,
                                          it->parent, strerror(-r),
@@ -170,21 +188,35 @@ static int commit_prepared(struct prep *p)
         return r;
 }
 
-/* Undo: remove what this run created, drop the leases it added. */
+/*
+ * Undo: remove what this run created, drop the leases it added.  A device
+ * the kernel would not remove keeps its lease, releasing: dropping it would
+ * leak the device ('vgpuctl reconcile' and the release retry it).
+ */
 static void rollback(struct prep *p, bool leases_added)
 {
         struct vgpu_ledger *l;
 
-        for (size_t i = 0; i < p->n_items; i++)
-                if (p->items[i].created && vgpu_mdev_remove(p->h->root, p->items[i].uuid) < 0)
-                        hook_log(p->h, LOG_ERR, "rollback: cannot remove mdev %s", p->items[i].uuid);
+        for (size_t i = 0; i < p->n_items; i++) {
+                if (!p->items[i].created)
+                        continue;
+                if (vgpu_mdev_remove(p->h->root, p->items[i].uuid) < 0)
+                        hook_log(p->h, LOG_ERR, "rollback: cannot remove mdev %s; it stays leased, releasing",
+                                 p->items[i].uuid);
+                else
+                        p->items[i].created = false;
+        }
         if (!leases_added || hook_lock(p->h, &l) < 0)
                 return;
         for (size_t i = 0; i < p->n_items; i++) {
                 struct vgpu_lease *lease = vgpu_ledger_find(l, VGPU_DEVICE_MDEV, p->items[i].uuid);
 
-                if (lease && strcmp(lease->domain_uuid, p->h->dom->uuid) == 0)
+                if (!lease || strcmp(lease->domain_uuid, p->h->dom->uuid) != 0)
+                        continue;
+                if (!p->items[i].created)
                         vgpu_ledger_remove(l, (size_t)(lease - l->leases));
+                else
+                        lease->state = VGPU_LEASE_RELEASING;
         }
         if (vgpu_ledger_commit(l) < 0)
                 hook_log(p->h, LOG_ERR, "rollback: cannot write the lease ledger");
@@ -202,6 +234,30 @@ static void audit(const struct prep *p)
         }
 }
 
+/*
+ * Stale leases of other domains hold devices and room (DESIGN §5): free
+ * them first, as 'vgpuctl reconcile' would.  A ledger that cannot be used
+ * fails here with the sentence that the planning step would give.
+ */
+static int reclaim_stale(struct hook *h)
+{
+        struct vgpu_reconcile_opts o = {(int)h->config->lock_wait_ms, VGPU_START_GRACE_S, false, h->dom->uuid, h->self};
+        struct vgpu_reconcile *rc = NULL;
+        struct vgpu_error err = {0};
+        char text[1024];
+        int r = vgpu_reconcile(h->root, &o, &rc, &err);
+
+        if (r < 0)
+                return hook_fail(h, "the lease ledger is unusable (%s); see 'vgpuctl leases' or 'vgpuctl reconcile'",
+                                 vgpu_error_format(&err, text, sizeof(text))),
+                       r;
+        for (size_t i = 0; i < rc->n_actions; i++)
+                hook_log(h, rc->actions[i].result < 0 ? LOG_ERR : LOG_NOTICE, "reclaimed: %s",
+                         vgpu_reconcile_describe(&rc->actions[i], false, text, sizeof(text)));
+        vgpu_reconcile_free(rc);
+        return 0;
+}
+
 static int locked_plan(struct prep *p)
 {
         struct vgpu_ledger *l;
@@ -209,7 +265,10 @@ static int locked_plan(struct prep *p)
 
         if (r < 0)
                 return r;
-        r = check_conflicts(p, l) ? -EBUSY : 0;
+        /* Read the host under the lock: a device seen present must not be one whose release is under way. */
+        r = hook_load_host(p->h, &p->host);
+        if (r == 0)
+                r = check_conflicts(p, l) ? -EBUSY : 0;
         if (r == 0)
                 r = prep_resolve(p, l);
         if (r == 0)
@@ -228,7 +287,7 @@ int hook_prepare(struct hook *h)
                 return 0;
         }
         if (r == 0)
-                r = hook_load_host(h, &p.host);
+                r = reclaim_stale(h);
         if (r == 0)
                 r = locked_plan(&p);
         if (r == 0) {

@@ -19,7 +19,10 @@ static json_t *int_or_null(long v)
 
 static json_t *str_or_null(const char *s)
 {
-        return s ? json_string(s) : json_null();
+        /* Bytes that are not UTF-8 (garbage in a sysfs attribute) have no JSON string. */
+        json_t *j = s ? json_string(s) : NULL;
+
+        return j ? j : json_null();
 }
 
 static json_t *hex_or_null(long v, int digits)

@@ -65,8 +65,11 @@ static int write_remove(const struct vgpu_root *root, const char *dev_dir)
         if (!path)
                 return -ENOMEM;
         r = vgpu_root_write_attr(root, path, "1", 1);
-        /* NVIDIA's driver may remove the mdev itself after QEMU exits. */
-        return r == -ENOENT ? 0 : r;
+        /*
+         * NVIDIA's driver may remove the mdev itself after QEMU exits: gone is
+         * done.  A device that is still there without a remove attribute is not.
+         */
+        return r == -ENOENT && !vgpu_root_exists(root, dev_dir) ? 0 : r;
 }
 
 int vgpu_mdev_create(const struct vgpu_root *root, const char *parent, const char *type_id, const char *uuid,
