@@ -57,17 +57,38 @@ domain() {
         printf "  </devices>\n</domain>\n"
 }
 
+# The simulated /proc shows a real process while it runs: its stat, whose pid
+# and start time are what staleness is judged by (DESIGN §5).  Replaced
+# atomically: hooks running meanwhile must never read a half-written one.
+proc_show() {
+        mkdir -p "$ROOT/proc/$1" && cp "/proc/$1/stat" "$ROOT/proc/$1/.stat.$BASHPID" &&
+                mv -f "$ROOT/proc/$1/.stat.$BASHPID" "$ROOT/proc/$1/stat"
+}
+proc_gone() { rm -rf "${ROOT:?}/proc/$1"; }
+
+# hook_bg XMLFILE OUT ERR NAME OP SUBOP [EXTRA]: start the real hook with the
+# kernel emulation in the background ($! is its pid); this shell is its parent
+# and plays libvirtd, the hook shows in the simulated /proc (exec keeps the pid
+# and the start time).  After `wait`, call proc_gone on it.
+hook_bg() {
+        local xml=$1 o=$2 e=$3
+        shift 3
+        proc_show $BASHPID
+        (proc_show $BASHPID && LD_PRELOAD="$KSHIM${VGPU_TEST_PRELOAD:+ $VGPU_TEST_PRELOAD}" exec "$HOOK" "$@") \
+                <"$xml" >"$o" 2>"$e" &
+}
+
 # hook XMLFILE NAME OP SUBOP [EXTRA]: run the real hook with the kernel emulation;
 # sets $rc, $out, $err
 hook() {
-        local xml=$1
+        local xml=$1 pid
         shift
-        # the hook's parent plays libvirtd: make it visible in the simulated /proc
-        mkdir -p "$ROOT/proc/$BASHPID"
-        cp "/proc/$BASHPID/stat" "$ROOT/proc/$BASHPID/stat"
         set +e
-        LD_PRELOAD="$KSHIM" "$HOOK" "$@" <"$xml" >"$ROOT/.out" 2>"$ROOT/.err"
+        hook_bg "$xml" "$ROOT/.out" "$ROOT/.err" "$@"
+        pid=$!
+        wait $pid 2>/dev/null
         rc=$?
+        proc_gone $pid
         set -e
         out=$(cat "$ROOT/.out")
         err=$(cat "$ROOT/.err")
@@ -82,13 +103,12 @@ lease_state() { leases | tr -d ' \n' | grep -o "\"device\":\"$1\"" >/dev/null &&
 fake_qemu() { # NAME UUID
         sleep 600 &
         echo $! >"$ROOT/run/libvirt/qemu/$1.pid"
-        mkdir -p "$ROOT/proc/$!"
-        cp "/proc/$!/stat" "$ROOT/proc/$!/stat"
+        proc_show $!
         printf 'qemu-system-x86_64\0-uuid\0%s\0' "$2" >"$ROOT/proc/$!/cmdline"
         QEMU_PIDS="${QEMU_PIDS:-} $!"
 }
 cleanup() {
-        [ -n "${QEMU_PIDS:-}" ] && kill $QEMU_PIDS 2>/dev/null
+        [ -n "${QEMU_PIDS:-}" ] && { kill $QEMU_PIDS 2>/dev/null || true; }
         [ -n "${ROOT:-}" ] && rm -rf "$ROOT"
         return 0
 }

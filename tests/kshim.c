@@ -16,10 +16,12 @@
  *                          ROOT, BYTES C-escaped, RESULT "ok" or an errno
  *                          name, NOTE "(not emulated)", "(injected)", ...)
  *   VGPU_KSHIM_FAIL=N:WHAT the Nth store (counted from 1 by all processes in
- *                          ROOT/.fakehost/count, also without this variable)
- *                          fails with errno WHAT (a name: EIO) and no effect;
+ *                          ROOT/.fakehost/count, also without this variable;
+ *                          libkfault counts ledger renames there too) fails
+ *                          with errno WHAT (a name: EIO) and no effect;
  *                          WHAT=SIGKILL kills the process before the store
- *                          takes effect, SIGKILL-AFTER once it has
+ *                          takes effect, SIGKILL-AFTER once it has, SIGSTOP
+ *                          stops it before (kshim-points.c)
  *   ROOT/.fakehost/held/G  (empty) a VM holds IOMMU group G: opening
  *                          ROOT/dev/vfio/G fails with EBUSY; a store that
  *                          would block in the kernel (remove, unbind,
@@ -47,7 +49,6 @@
 #include <unistd.h>
 
 #include "kshim-openat2.h"
-#include "kshim-config.h"
 #include "kshim-private.h"
 
 /* The shim's own I/O (tree, model, log, lock) goes to the real calls. */
@@ -133,68 +134,26 @@ bool ks_sysfs_streq(const char *a, const char *b)
 
 /* ---- marker files, log ------------------------------------------------------ */
 
-static char *host_file(const char *root, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static char *host_file(const char *root, const char *fmt, ...)
-{
-        char *name = NULL, *path = NULL;
-        va_list ap;
-
-        va_start(ap, fmt);
-        int n = vasprintf(&name, fmt, ap);
-        va_end(ap);
-        if (n >= 0 && asprintf(&path, "%s/.fakehost/%s", root, name) < 0)
-                path = NULL;
-        free(name);
-        return path;
-}
-
 bool ks_group_held(const struct kshim *k, int group)
 {
-        _cleanup_free_ char *path = host_file(k->root, "held/%d", group);
+        _cleanup_free_ char *path = ks_host_file(k->root, "held/%d", group);
 
         return path && access(path, F_OK) == 0;
 }
 
-static long read_number(int fd)
-{
-        char buf[32];
-        ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-
-        buf[n > 0 ? n : 0] = '\0';
-        return strtol(buf, NULL, 10);
-}
-
-static void write_number(int fd, long n)
-{
-        char buf[32];
-        int len = snprintf(buf, sizeof(buf), "%ld\n", n);
-
-        if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)len, 0) != len)
-                fprintf(stderr, "kshim: cannot update a counter: %m\n");
-}
-
 bool ks_eperm_take(const struct kshim *k, const char *addr)
 {
-        _cleanup_free_ char *path = host_file(k->root, "eperm/%s", addr);
+        _cleanup_free_ char *path = ks_host_file(k->root, "eperm/%s", addr);
         _cleanup_close_ int fd = path ? open(path, O_RDWR | O_CLOEXEC) : -1;
-        long n = fd >= 0 ? read_number(fd) : 0;
+        long n = fd >= 0 ? ks_read_number(fd) : 0;
 
         if (n <= 0)
                 return false;
         if (n == 1)
                 unlink(path);
         else
-                write_number(fd, n - 1);
+                ks_write_number(fd, n - 1);
         return true;
-}
-
-static void log_line(const char *line)
-{
-        const char *file = getenv("VGPU_KSHIM_LOG");
-        _cleanup_close_ int fd = file && *file ? open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644) : -1;
-
-        if (fd >= 0 && write(fd, line, strlen(line)) < 0)
-                fprintf(stderr, "kshim: cannot write %s: %m\n", file);
 }
 
 int ks_blocked(const struct kshim *k)
@@ -202,102 +161,14 @@ int ks_blocked(const struct kshim *k)
         _cleanup_free_ char *line = NULL;
 
         if (asprintf(&line, "kshim: BLOCKED: %s\n", k->rel) >= 0) {
-                log_line(line);
+                ks_log_line(line);
                 if (write(STDERR_FILENO, line, strlen(line)) < 0)
                         return -EDEADLK;
         }
         return -EDEADLK;
 }
 
-static void escape(const char *buf, size_t len, char *out)
-{
-        static const char from[] = "\n\t\r\\\"", to[] = "ntr\\\"";
-
-        for (size_t i = 0; i < len; i++) {
-                unsigned char c = (unsigned char)buf[i];
-                const char *e = c ? strchr(from, c) : NULL;
-
-                if (e)
-                        out += sprintf(out, "\\%c", to[e - from]);
-                else if (c < 0x20 || c > 0x7e)
-                        out += sprintf(out, "\\x%02x", c);
-                else
-                        *out++ = (char)c;
-        }
-        *out = '\0';
-}
-
-static void log_store(const char *rel, const void *buf, size_t len, const char *result, const char *note)
-{
-        _cleanup_free_ char *esc = malloc(len * 4 + 1), *line = NULL;
-
-        if (!esc)
-                return;
-        escape(buf, len, esc);
-        if (asprintf(&line, "%d %s \"%s\" %s%s\n", (int)getpid(), rel, esc, result, note) >= 0)
-                log_line(line);
-}
-
 /* ---- failure injection ------------------------------------------------------ */
-
-enum fail_kind { FAIL_NONE, FAIL_ERRNO, FAIL_KILL, FAIL_KILL_AFTER };
-
-struct fail {
-        enum fail_kind kind;
-        long n;
-        int err;
-};
-
-static struct fail fail_plan(void)
-{
-        const char *s = getenv("VGPU_KSHIM_FAIL");
-        struct fail f = {FAIL_NONE, 0, 0};
-        char *end;
-
-        if (!s || !*s)
-                return f;
-        f.n = strtol(s, &end, 10);
-        if (f.n > 0 && *end == ':') {
-                if (strcmp(end + 1, "SIGKILL") == 0)
-                        f.kind = FAIL_KILL;
-                else if (strcmp(end + 1, "SIGKILL-AFTER") == 0)
-                        f.kind = FAIL_KILL_AFTER;
-                else if ((f.err = fh_errno_parse(end + 1)) > 0)
-                        f.kind = FAIL_ERRNO;
-        }
-        if (f.kind == FAIL_NONE)
-                fprintf(stderr, "kshim: ignoring VGPU_KSHIM_FAIL=%s (want N:ERRNO, N:SIGKILL or N:SIGKILL-AFTER)\n", s);
-        return f;
-}
-
-/* The store's number, counted across processes (the caller holds the lock). */
-static long next_store(const char *root)
-{
-        _cleanup_free_ char *path = host_file(root, "count");
-        _cleanup_close_ int fd = path ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
-        long n = fd >= 0 ? read_number(fd) + 1 : 0;
-
-        if (fd >= 0)
-                write_number(fd, n);
-        return n;
-}
-
-static int lock_host(const char *root)
-{
-        _cleanup_free_ char *path = host_file(root, "lock");
-        int fd = path ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
-
-        if (fd < 0)
-                return -errno;
-        while (flock(fd, LOCK_EX) < 0)
-                if (errno != EINTR) {
-                        int r = -errno;
-
-                        close(fd);
-                        return r;
-                }
-        return fd;
-}
 
 /* ---- one store -------------------------------------------------------------- */
 
@@ -358,7 +229,7 @@ static ssize_t real_store(const struct store *s)
 
 static int parse_model(const struct store *s, struct fakehost **fh)
 {
-        _cleanup_free_ char *model = host_file(s->root, "model.host");
+        _cleanup_free_ char *model = ks_host_file(s->root, "model.host");
         char err[1024];
         int r = model ? fakehost_parse(model, fh, err, sizeof(err)) : -ENOMEM;
 
@@ -414,10 +285,17 @@ static ssize_t apply(const struct store *s, bool *passed)
         return r < 0 ? r : *passed ? r : (ssize_t)s->count;
 }
 
+static const char *note_of(bool passed, bool kill_after)
+{
+        if (kill_after)
+                return passed ? " (not emulated) SIGKILL-AFTER" : " SIGKILL-AFTER";
+        return passed ? " (not emulated)" : "";
+}
+
 static ssize_t locked_store(const struct store *s)
 {
-        int lock = lock_host(s->root);
-        struct fail f = fail_plan();
+        int lock = ks_lock_host(s->root);
+        struct ks_fail f = ks_fail_plan();
         bool passed = false;
         const char *note = "";
         ssize_t r;
@@ -425,69 +303,53 @@ static ssize_t locked_store(const struct store *s)
 
         if (lock < 0)
                 return lock;
-        n = next_store(s->root);
-        if (f.n == n && f.kind == FAIL_KILL) {
-                log_store(s->rel, s->buf, s->count, "SIGKILL", "");
+        n = ks_next_point(s->root);
+        if (f.n == n && f.kind == KS_FAIL_STOP) {
+                /* Stopped, it must not hold up the other processes' stores. */
+                close(lock);
+                raise(SIGSTOP);
+                if ((lock = ks_lock_host(s->root)) < 0)
+                        return lock;
+        }
+        if (f.n == n && f.kind == KS_FAIL_KILL) {
+                ks_log_point(s->rel, s->buf, s->count, "SIGKILL", "");
                 kill(getpid(), SIGKILL);
         }
-        if (f.n == n && f.kind == FAIL_ERRNO) {
+        if (f.n == n && f.kind == KS_FAIL_ERRNO) {
                 r = -f.err;
                 note = " (injected)";
         } else {
                 r = apply(s, &passed);
-                note = passed ? " (not emulated)" : f.n == n && f.kind == FAIL_KILL_AFTER ? " SIGKILL-AFTER" : "";
+                note = note_of(passed, f.n == n && f.kind == KS_FAIL_KILL_AFTER);
         }
-        log_store(s->rel, s->buf, s->count, r < 0 ? fh_errno_name((int)-r) : "ok", note);
+        ks_log_point(s->rel, s->buf, s->count, r < 0 ? fh_errno_name((int)-r) : "ok", note);
         close(lock);
-        if (f.n == n && f.kind == FAIL_KILL_AFTER)
+        if (f.n == n && f.kind == KS_FAIL_KILL_AFTER)
                 kill(getpid(), SIGKILL);
         return r;
-}
-
-/* FD's path, without the " (deleted)" of an unlinked file. */
-static bool fd_path(int fd, char *path, size_t len, bool *deleted)
-{
-        static const char suffix[] = " (deleted)";
-        char link[64];
-        ssize_t n;
-
-        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-        n = readlink(link, path, len - 1);
-        if (n < 0)
-                return false;
-        path[n] = '\0';
-        *deleted = (size_t)n > sizeof(suffix) - 1 && strcmp(path + n - (sizeof(suffix) - 1), suffix) == 0;
-        if (*deleted)
-                path[n - (sizeof(suffix) - 1)] = '\0';
-        return true;
-}
-
-/* The realpath of $VGPU_HOOK_ROOT, unless unset or "/" (the real host). */
-static bool host_root(char *root)
-{
-        const char *env = getenv("VGPU_HOOK_ROOT");
-
-        if (!env)
-                return ks_config_root(root); /* a hook run by libvirtd: cleared environment */
-        return *env && realpath(env, root) && strcmp(root, "/") != 0;
 }
 
 /* Is S->fd a regular file below ROOT/sys of a fakehost host? */
 static bool trapped(struct store *s)
 {
         char path[PATH_MAX];
+        const char *rel;
         struct stat st;
         size_t len;
 
-        if (!host_root(s->root) || !fd_path(s->fd, path, sizeof(path), &s->deleted))
+        if (!ks_host_root(s->root) || !ks_fd_path(s->fd, path, sizeof(path), &s->deleted))
                 return false;
         len = strlen(s->root);
-        if (strncmp(path, s->root, len) != 0 || strncmp(path + len, "/sys/", 5) != 0)
+        if (strncmp(path, s->root, len) == 0 && strncmp(path + len, "/sys/", 5) == 0)
+                rel = path + len + 1;
+        else if (getenv("VGPU_KSHIM_SYS_BOUND") && strncmp(path, "/sys/", 5) == 0)
+                rel = path + 1; /* ROOT/sys bind-mounted over /sys: tools without a root prefix (bench) */
+        else
                 return false;
         if (fstat(s->fd, &st) < 0 || !S_ISREG(st.st_mode))
                 return false;
-        snprintf(s->rel, sizeof(s->rel), "%s", path + len + 1);
-        _cleanup_free_ char *model = host_file(s->root, "model.host");
+        snprintf(s->rel, sizeof(s->rel), "%s", rel);
+        _cleanup_free_ char *model = ks_host_file(s->root, "model.host");
         return model && access(model, F_OK) == 0;
 }
 
@@ -498,7 +360,9 @@ static ssize_t store(struct store *s)
         if (busy || s->count == 0 || !trapped(s))
                 return real_store(s);
         busy++;
+        ks_mark(true);
         r = locked_store(s);
+        ks_mark(false);
         busy--;
         if (r < 0) {
                 errno = (int)-r;
@@ -534,8 +398,8 @@ static int held_open(int fd, const char *path, unsigned long long flags)
         const char *group;
         bool deleted;
 
-        if (fd < 0 || busy || (flags & O_PATH) || !path || !strstr(path, "vfio") || !host_root(root) ||
-            !fd_path(fd, real, sizeof(real), &deleted))
+        if (fd < 0 || busy || (flags & O_PATH) || !path || !strstr(path, "vfio") || !ks_host_root(root) ||
+            !ks_fd_path(fd, real, sizeof(real), &deleted))
                 return fd;
         size_t len = strlen(root);
         if (strncmp(real, root, len) != 0 || strncmp(real + len, "/dev/vfio/", 10) != 0)

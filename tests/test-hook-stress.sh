@@ -17,12 +17,19 @@ for i in $(seq 1 $N); do
         u=$(printf '3b0e1c2d-0000-4000-8000-%012d' $i)
         domain vm$i $d "<vgpu:mdev uuid='$u' profile='port'/>" $u >"$X/vm$i.xml"
 done
-mkdir -p "$ROOT/proc/$BASHPID" && cp "/proc/$BASHPID/stat" "$ROOT/proc/$BASHPID/stat"
 start=$(date +%s%N)
+declare -A pids
 for i in $(seq 1 $N); do
-        (set +e; LD_PRELOAD="$KSHIM" "$HOOK" vm$i prepare begin - <"$X/vm$i.xml" >/dev/null 2>"$X/err$i"; echo $? >"$X/rc$i") &
+        hook_bg "$X/vm$i.xml" /dev/null "$X/err$i" vm$i prepare begin -
+        pids[$i]=$!
 done
-wait
+for i in $(seq 1 $N); do
+        set +e
+        wait ${pids[$i]}
+        echo $? >"$X/rc$i"
+        set -e
+        proc_gone ${pids[$i]}
+done
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 ok=$(cat "$X"/rc* | grep -c "^0$" || true)
 echo "# $N concurrent prepares against 32 instances: $ok succeeded in $ms ms"
@@ -38,7 +45,7 @@ for i in $(seq 1 $N); do
         fi
 done
 for i in $(seq 1 $N); do
-        (LD_PRELOAD="$KSHIM" "$HOOK" vm$i release end - <"$X/vm$i.xml" >/dev/null 2>&1) &
+        hook_bg "$X/vm$i.xml" /dev/null /dev/null vm$i release end -
 done
 wait
 "$VGPUCTL" inventory --json --root "$ROOT" >"$X/after"
