@@ -55,15 +55,27 @@ static void printable(const char *in, char *out, size_t size)
         out[o] = '\0';
 }
 
+const char *hook_why(const struct vgpu_error *err, int r, const char *what, char *buf, size_t size)
+{
+        /* Not every failure has a position to tell: ENOMEM rarely does. */
+        if (!err->text[0]) {
+                snprintf(buf, size, "%s: %s", what, strerror(-r));
+                return buf;
+        }
+        return vgpu_error_format(err, buf, size);
+}
+
 int hook_lock(const struct hook *h, struct vgpu_ledger **ret)
 {
         struct vgpu_error err = {0};
         char where[512];
         int r = vgpu_ledger_lock(h->root, (int)h->config->lock_wait_ms, ret, &err);
 
-        if (r < 0)
+        if (r == -ENOMEM)
+                hook_fail(h, "cannot read the lease ledger: %s", strerror(-r));
+        else if (r < 0)
                 hook_fail(h, "the lease ledger is unusable (%s); see 'vgpuctl leases' or 'vgpuctl reconcile'",
-                          vgpu_error_format(&err, where, sizeof(where)));
+                          hook_why(&err, r, VGPU_LEDGER_FILE, where, sizeof(where)));
         return r;
 }
 
@@ -96,7 +108,7 @@ static int setup_root(struct hook *h)
                 return hook_fail(h, "cannot open the root directory: %s", strerror(-r)), r;
         r = vgpu_config_load(h->root, &h->config, &err);
         if (r < 0) {
-                hook_fail(h, "%s", vgpu_error_format(&err, where, sizeof(where)));
+                hook_fail(h, "%s", hook_why(&err, r, VGPU_CONFIG_PATH, where, sizeof(where)));
                 return r;
         }
         /* libvirt clears the environment: a test setup names its root in the config. */
@@ -117,7 +129,7 @@ static int setup(struct hook *h, const char *xml, size_t len)
         int r = vgpu_domain_parse(xml, len, &h->dom, &err);
 
         if (r < 0)
-                return hook_fail(h, "%s", vgpu_error_format(&err, where, sizeof(where))), r;
+                return hook_fail(h, "%s", hook_why(&err, r, "domain XML", where, sizeof(where))), r;
         r = setup_root(h);
         if (r < 0)
                 return r;

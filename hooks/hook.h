@@ -38,6 +38,9 @@ void hook_log(const struct hook *h, int prio, const char *fmt, ...) __attribute_
  */
 int hook_fail(const struct hook *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* @err as "file:line:col: text", or "@what: strerror(-@r)" when nothing filled it, into @buf. */
+const char *hook_why(const struct vgpu_error *err, int r, const char *what, char *buf, size_t size);
+
 /* Lock the ledger with the configured wait; logs/fails with a sentence. */
 int hook_lock(const struct hook *h, struct vgpu_ledger **ret);
 

@@ -35,8 +35,12 @@ static int item_from_profile(struct prep *p, struct item *it)
                 return hook_fail(
                         p->h, "profile '%s' (mdev %s) does not exist in " VGPU_PROFILES_DIR "; see 'vgpuctl profiles'",
                         it->spec->profile, it->uuid);
-        if (r < 0)
-                return hook_fail(p->h, "%s", vgpu_error_format(&err, where, sizeof(where)));
+        if (r < 0) {
+                char what[96];
+
+                snprintf(what, sizeof(what), "cannot read profile '%s'", it->spec->profile);
+                return hook_fail(p->h, "%s", hook_why(&err, r, what, where, sizeof(where)));
+        }
         if (it->profile->kind != VGPU_PROFILE_MDEV)
                 return hook_fail(p->h, "profile '%s' is a %s profile, but mdev %s needs an mdev_type profile",
                                  it->profile->name, vgpu_profile_kind_name(it->profile->kind), it->uuid);

@@ -122,7 +122,10 @@ int main(int argc, char *argv[])
         }
         if (read_stdin(&in) < 0) {
                 syslog(LOG_ERR, "out of memory reading the domain XML");
-                return may_fail(argv[2]) ? 1 : 0;
+                if (!may_fail(argv[2]))
+                        return 0;
+                fputs("vgpu-hook: out of memory reading the domain XML\n", stderr);
+                return 1;
         }
         r = in.ours || vgpu_domain_xml_maybe_ours(in.buf, in.len) ? run_module(argc, argv, in.buf, in.len) : 0;
         free(in.buf);

@@ -19,6 +19,7 @@
 struct walk {
         struct vgpu_domain *dom;
         struct vgpu_error *err;
+        bool oom; /* a copy failed: an attribute read as absent may be there */
 };
 
 __attribute__((format(printf, 4, 5))) static int fail(struct walk *w, const xmlNode *n, int errnum, const char *fmt,
@@ -27,6 +28,9 @@ __attribute__((format(printf, 4, 5))) static int fail(struct walk *w, const xmlN
         char text[256];
         va_list ap;
 
+        /* What looked wrong may only be what could not be copied. */
+        if (w->oom)
+                return vgpu_error_set(w->err, ENOMEM, "domain XML", 0, 0, "out of memory");
         va_start(ap, fmt);
         vsnprintf(text, sizeof(text), fmt, ap);
         va_end(ap);
@@ -43,17 +47,21 @@ static bool is_ours(const xmlNode *n)
         return n->type == XML_ELEMENT_NODE && n->ns && n->ns->href && xmlStrcmp(n->ns->href, BAD_CAST VGPU_XMLNS) == 0;
 }
 
-/* An attribute as a malloc'd string (NULL if absent). */
-static char *prop(const xmlNode *n, const char *name)
+/* @v (from libxml2, which may be NULL) as a malloc'd string; w->oom when a copy failed. */
+static char *copy_of(struct walk *w, xmlChar *v, bool present)
 {
-        xmlChar *v = xmlGetNoNsProp(n, BAD_CAST name);
-        char *s;
+        char *s = v ? strdup((const char *)v) : NULL;
 
-        if (!v)
-                return NULL;
-        s = strdup((const char *)v);
         xmlFree(v);
+        if (present && !s)
+                w->oom = true;
         return s;
+}
+
+/* An attribute as a malloc'd string (NULL if absent). */
+static char *prop(struct walk *w, const xmlNode *n, const char *name)
+{
+        return copy_of(w, xmlGetNoNsProp(n, BAD_CAST name), xmlHasNsProp(n, BAD_CAST name, NULL) != NULL);
 }
 
 static const xmlNode *child(const xmlNode *n, const char *name)
@@ -64,16 +72,9 @@ static const xmlNode *child(const xmlNode *n, const char *name)
         return NULL;
 }
 
-static char *text_of(const xmlNode *n)
+static char *text_of(struct walk *w, const xmlNode *n)
 {
-        xmlChar *v = n ? xmlNodeGetContent(n) : NULL;
-        char *s;
-
-        if (!v)
-                return NULL;
-        s = strdup((const char *)v);
-        xmlFree(v);
-        return s;
+        return copy_of(w, n ? xmlNodeGetContent(n) : NULL, n != NULL);
 }
 
 bool vgpu_profile_name_valid(const char *name)
@@ -88,7 +89,7 @@ bool vgpu_profile_name_valid(const char *name)
 
 static int parse_uuid_prop(struct walk *w, const xmlNode *n, const char *attr, char out[VGPU_UUID_STRLEN])
 {
-        _cleanup_free_ char *v = prop(n, attr);
+        _cleanup_free_ char *v = prop(w, n, attr);
 
         if (!v)
                 return fail(w, n, EINVAL, "<%s> has no uuid", (const char *)n->name);
@@ -102,7 +103,7 @@ static int parse_mdev_hostdev(struct walk *w, const xmlNode *hd, struct vgpu_hos
         const xmlNode *addr = child(child(hd, "source"), "address");
 
         h->kind = VGPU_HOSTDEV_MDEV;
-        h->model = prop(hd, "model");
+        h->model = prop(w, hd, "model");
         if (!addr)
                 return fail(w, hd, EINVAL, "an mdev <hostdev> has no <source><address uuid=…/>");
         return parse_uuid_prop(w, addr, "uuid", h->uuid);
@@ -111,16 +112,16 @@ static int parse_mdev_hostdev(struct walk *w, const xmlNode *hd, struct vgpu_hos
 static int parse_pci_hostdev(struct walk *w, const xmlNode *hd, struct vgpu_hostdev *h)
 {
         const xmlNode *addr = child(child(hd, "source"), "address");
-        _cleanup_free_ char *managed = prop(hd, "managed"), *d = NULL, *b = NULL, *s = NULL, *f = NULL;
+        _cleanup_free_ char *managed = prop(w, hd, "managed"), *d = NULL, *b = NULL, *s = NULL, *f = NULL;
 
         h->kind = VGPU_HOSTDEV_PCI;
         h->managed = managed && strcmp(managed, "yes") == 0;
         if (!addr)
                 return fail(w, hd, EINVAL, "a PCI <hostdev> has no <source><address/>");
-        d = prop(addr, "domain");
-        b = prop(addr, "bus");
-        s = prop(addr, "slot");
-        f = prop(addr, "function");
+        d = prop(w, addr, "domain");
+        b = prop(w, addr, "bus");
+        s = prop(w, addr, "slot");
+        f = prop(w, addr, "function");
         if (vgpu_pci_addr_from_parts(d, b, s, f, &h->addr) < 0)
                 return fail(w, addr, EINVAL, "a PCI <hostdev> has a bad address");
         return 0;
@@ -128,7 +129,7 @@ static int parse_pci_hostdev(struct walk *w, const xmlNode *hd, struct vgpu_host
 
 static int parse_hostdev(struct walk *w, const xmlNode *hd)
 {
-        _cleanup_free_ char *mode = prop(hd, "mode"), *type = prop(hd, "type");
+        _cleanup_free_ char *mode = prop(w, hd, "mode"), *type = prop(w, hd, "type");
         struct vgpu_domain *dom = w->dom;
         struct vgpu_hostdev *h;
         bool mdev = type && strcmp(type, "mdev") == 0;
@@ -156,9 +157,9 @@ static int parse_devices(struct walk *w, const xmlNode *devices)
 /* profile= or type= [parent=]: exactly one way to name the type. */
 static int parse_spec_type(struct walk *w, const xmlNode *n, struct vgpu_spec *s)
 {
-        s->profile = prop(n, "profile");
-        s->type = prop(n, "type");
-        s->parent = prop(n, "parent");
+        s->profile = prop(w, n, "profile");
+        s->type = prop(w, n, "type");
+        s->parent = prop(w, n, "parent");
         if (!s->profile == !s->type)
                 return fail(w, n, EINVAL, "<vgpu:%s> needs either profile= or type=", (const char *)n->name);
         if (s->profile && !vgpu_profile_name_valid(s->profile))
@@ -175,7 +176,7 @@ static int parse_spec_type(struct walk *w, const xmlNode *n, struct vgpu_spec *s
 
 static int parse_spec_addr(struct walk *w, const xmlNode *n, struct vgpu_spec *s)
 {
-        _cleanup_free_ char *a = prop(n, "address");
+        _cleanup_free_ char *a = prop(w, n, "address");
 
         if (!a || vgpu_pci_addr_parse(a, &s->addr) < 0)
                 return fail(w, n, EINVAL, "<vgpu:%s> needs address='DDDD:BB:SS.F'", (const char *)n->name);
@@ -282,8 +283,8 @@ static int parse_numatune(struct walk *w, const xmlNode *numatune)
 
         if (!mem)
                 return 0;
-        mode = prop(mem, "mode");
-        nodeset = prop(mem, "nodeset");
+        mode = prop(w, mem, "mode");
+        nodeset = prop(w, mem, "nodeset");
         if (!nodeset)
                 return 0; /* placement='auto': numad decides */
         /* libvirt: no mode means strict */
@@ -293,7 +294,7 @@ static int parse_numatune(struct walk *w, const xmlNode *numatune)
 
 static int add_cpuset(struct walk *w, const xmlNode *n)
 {
-        _cleanup_free_ char *set = prop(n, "cpuset"), *plain = NULL;
+        _cleanup_free_ char *set = prop(w, n, "cpuset"), *plain = NULL;
         char *joined;
         int r;
 
@@ -323,9 +324,9 @@ static int parse_cpus(struct walk *w, const xmlNode *root)
 
 static int parse_identity(struct walk *w, const xmlNode *root)
 {
-        _cleanup_free_ char *uuid = text_of(child(root, "uuid"));
+        _cleanup_free_ char *uuid = text_of(w, child(root, "uuid"));
 
-        w->dom->name = text_of(child(root, "name"));
+        w->dom->name = text_of(w, child(root, "name"));
         if (!w->dom->name || !*w->dom->name)
                 return fail(w, root, EINVAL, "the domain has no <name>");
         if (!uuid || vgpu_uuid_normalize(uuid, w->dom->uuid) < 0)
@@ -348,26 +349,67 @@ static int walk_domain(struct walk *w, const xmlNode *root)
                 r = parse_numatune(w, child(root, "numatune"));
         if (r >= 0)
                 r = parse_cpus(w, root);
+        if (r >= 0 && w->oom)
+                r = fail(w, root, ENOMEM, "out of memory");
         return r;
+}
+
+/*
+ * libxml2 reports what it cannot tie to a parser context (out of memory
+ * while making one, encoding tables) through its generic handler, which
+ * prints to stderr; the library never prints, and XML_PARSE_NOERROR does
+ * not cover these.
+ */
+static void silent(void *ctx, const char *msg, ...)
+{
+}
+
+/*
+ * Every error of a parse, seen for one thing: libxml2 2.9 may stop at an
+ * allocation failure and still hand back a (truncated) document, or report
+ * a later syntax error in its place.
+ */
+static void note_oom(void *oom, xmlError *e)
+{
+        if (e && e->code == XML_ERR_NO_MEMORY)
+                *(bool *)oom = true;
+}
+
+/* The parser's last error as ours: EINVAL at its line. */
+static int parse_error(xmlParserCtxt *ctxt, struct vgpu_error *err)
+{
+        const xmlError *e = xmlCtxtGetLastError(ctxt);
+        size_t n = e && e->message ? strcspn(e->message, "\n") : 0;
+        char text[256] = "malformed XML";
+
+        if (n) /* its first line: libxml2 ends messages with a newline */
+                snprintf(text, sizeof(text), "%.*s", (int)n, e->message);
+        return vgpu_error_set(err, EINVAL, "domain XML", e ? e->line : 0, e ? e->int2 : 0, "%s", text);
 }
 
 static xmlDoc *read_doc(const char *xml, size_t len, int options, struct vgpu_error *err, int *ret)
 {
-        xmlParserCtxt *ctxt = xmlNewParserCtxt();
-        xmlDoc *doc;
+        xmlStructuredErrorFunc old = xmlStructuredError;
+        void *old_data = xmlStructuredErrorContext;
+        xmlParserCtxt *ctxt;
+        xmlDoc *doc = NULL;
+        bool oom = false;
 
-        *ret = -ENOMEM;
-        if (!ctxt)
-                return NULL;
+        xmlSetGenericErrorFunc(NULL, silent);
+        xmlSetStructuredErrorFunc(&oom, (xmlStructuredErrorFunc)note_oom);
+        ctxt = xmlNewParserCtxt();
         /* No XML_PARSE_NOENT (entities stay unexpanded), no DTD loading, no network. */
-        doc = xmlCtxtReadMemory(ctxt, xml, (int)len, "domain.xml", NULL,
-                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
-                                        options);
-        if (!doc) {
-                const xmlError *e = xmlCtxtGetLastError(ctxt);
-
-                *ret = vgpu_error_set(err, EINVAL, "domain XML", e ? e->line : 0, e ? e->int2 : 0, "%s",
-                                      e && e->message ? strtok(e->message, "\n") : "malformed XML");
+        if (ctxt)
+                doc = xmlCtxtReadMemory(ctxt, xml, (int)len, "domain.xml", NULL,
+                                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
+                                                options);
+        xmlSetStructuredErrorFunc(old_data, old);
+        if (!ctxt || oom) {
+                xmlFreeDoc(doc);
+                doc = NULL;
+                *ret = vgpu_error_set(err, ENOMEM, "domain XML", 0, 0, "out of memory");
+        } else if (!doc) {
+                *ret = parse_error(ctxt, err);
         } else if (doc->intSubset || doc->extSubset) {
                 xmlFreeDoc(doc);
                 doc = NULL;

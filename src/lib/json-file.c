@@ -77,6 +77,61 @@ static bool all_space(const char *s, size_t len)
         return strspn(s, " \t\r\n") == len;
 }
 
+bool vgpu_json_error_is_oom(const json_error_t *jerr)
+{
+        /* jansson leaves the text empty where an allocation failed unreported. */
+        return !jerr->text[0] || json_error_code(jerr) == json_error_out_of_memory;
+}
+
+/* Process-wide, as jansson's allocator is; the hook and vgpuctl are single-threaded. */
+static bool jansson_oom;
+
+static void *noting_malloc(size_t size)
+{
+        void *p = malloc(size);
+
+        if (!p)
+                jansson_oom = true;
+        return p;
+}
+
+/*
+ * jansson 2.14's lexer drops a byte when its token buffer cannot grow
+ * (lex_save() ignores the failure) and parses on: a key or value comes
+ * back shortened, or a bogus syntax error is reported.  Its unpacker fails
+ * without saying why.  So every allocation jansson makes is watched.
+ */
+void vgpu_json_oom_reset(void)
+{
+        static bool installed;
+
+        if (!installed) {
+                json_set_alloc_funcs(noting_malloc, free);
+                installed = true;
+        }
+        jansson_oom = false;
+}
+
+bool vgpu_json_oom_seen(void)
+{
+        return jansson_oom;
+}
+
+json_t *vgpu_json_loadb(const char *text, size_t len, size_t flags, json_error_t *jerr)
+{
+        json_t *json;
+
+        vgpu_json_oom_reset();
+        json = json_loadb(text, len, flags, jerr);
+        if (jansson_oom) {
+                json_decref(json);
+                json = NULL;
+                if (jerr)
+                        jerr->text[0] = '\0'; /* vgpu_json_error_is_oom() */
+        }
+        return json;
+}
+
 /* Parse @text (taken: freed on failure too) as the file @source. */
 static int file_from_text(const char *source, char *text, size_t len, struct vgpu_json_file **ret,
                           struct vgpu_error *err)
@@ -95,8 +150,10 @@ static int file_from_text(const char *source, char *text, size_t len, struct vgp
         file->len = len;
         if (all_space(text, file->len))
                 r = vgpu_error_set(err, EINVAL, source, 0, 0, "empty, expected a JSON object");
-        else if (!(file->json = json_loadb(text, file->len, JSON_REJECT_DUPLICATES, &jerr)))
-                r = vgpu_error_set(err, EINVAL, source, jerr.line, jerr.column, "%s", jerr.text);
+        else if (!(file->json = vgpu_json_loadb(text, file->len, JSON_REJECT_DUPLICATES, &jerr)))
+                r = vgpu_json_error_is_oom(&jerr)
+                            ? vgpu_error_set(err, ENOMEM, source, 0, 0, "out of memory")
+                            : vgpu_error_set(err, EINVAL, source, jerr.line, jerr.column, "%s", jerr.text);
         else if (!json_is_object(file->json)) {
                 top = vgpu_json_root(file);
                 r = vgpu_json_error(&top, false, err, EINVAL, "expected an object");

@@ -116,7 +116,7 @@ static bool device_valid(const struct vgpu_lease *l)
         return vgpu_pci_addr_parse(l->device, &addr) == 0;
 }
 
-int vgpu_ledger_parse_json(struct vgpu_ledger *ledger, const char *text, size_t len, struct vgpu_error *err)
+static int parse_leases(struct vgpu_ledger *ledger, const char *text, size_t len, struct vgpu_error *err)
 {
         _cleanup_json_ json_t *doc = NULL;
         json_error_t jerr;
@@ -124,7 +124,9 @@ int vgpu_ledger_parse_json(struct vgpu_ledger *ledger, const char *text, size_t 
         json_int_t version;
         size_t i;
 
-        doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+        doc = vgpu_json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!doc && vgpu_json_error_is_oom(&jerr))
+                return vgpu_error_set(err, ENOMEM, VGPU_LEDGER_FILE, 0, 0, "out of memory");
         if (!doc)
                 return vgpu_error_set(err, EBADMSG, VGPU_LEDGER_FILE, jerr.line, jerr.column, "%s", jerr.text);
         if (json_unpack(doc, "{s:I, s:o !}", "version", &version, "leases", &leases) < 0 || !json_is_array(leases))
@@ -145,7 +147,19 @@ int vgpu_ledger_parse_json(struct vgpu_ledger *ledger, const char *text, size_t 
                 if (!device_valid(&l) || vgpu_ledger_find(ledger, l.kind, l.device))
                         return bad(err, i, "bad or duplicate device");
                 if (!vgpu_ledger_add(ledger, &l))
-                        return -ENOMEM;
+                        return vgpu_error_set(err, ENOMEM, VGPU_LEDGER_FILE, 0, 0, "out of memory");
         }
         return 0;
+}
+
+int vgpu_ledger_parse_json(struct vgpu_ledger *ledger, const char *text, size_t len, struct vgpu_error *err)
+{
+        int r;
+
+        vgpu_json_oom_reset();
+        r = parse_leases(ledger, text, len, err);
+        /* json_unpack() says nothing of memory: what it refused may be fine. */
+        if (r < 0 && vgpu_json_oom_seen())
+                return vgpu_error_set(err, ENOMEM, VGPU_LEDGER_FILE, 0, 0, "out of memory");
+        return r;
 }

@@ -60,6 +60,16 @@ int vgpu_json_file_parse(const char *source, const char *text, size_t len, struc
                          struct vgpu_error *err);
 void vgpu_json_file_free(struct vgpu_json_file *file);
 
+/* Did jansson fail for want of memory, rather than for the text? */
+bool vgpu_json_error_is_oom(const json_error_t *jerr);
+
+/* Watch jansson's allocations from now on: did one fail since? */
+void vgpu_json_oom_reset(void);
+bool vgpu_json_oom_seen(void);
+
+/* json_loadb(), but NULL (vgpu_json_error_is_oom()) when any allocation failed meanwhile. */
+json_t *vgpu_json_loadb(const char *text, size_t len, size_t flags, json_error_t *jerr);
+
 /* Nodes for the root object, member @key of @obj, element @index of @array. */
 struct vgpu_json_node vgpu_json_root(const struct vgpu_json_file *file);
 struct vgpu_json_node vgpu_json_member(const struct vgpu_json_node *obj, const char *key, json_t *value);
