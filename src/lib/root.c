@@ -124,17 +124,22 @@ static int read_fd(int fd, size_t max, char **ret)
 
         if (!buf)
                 return -ENOMEM;
-        /* Read one byte past the cap so that "exactly max" and "more" differ. */
+        /*
+         * Read one byte past the cap so that "exactly max" and "more"
+         * differ.  A short read of a regular file (sysfs attributes are
+         * regular files too) means the end: no second read(2) to see 0.
+         */
         while (len <= max) {
-                ssize_t n = read(fd, buf + len, max + 1 - len);
+                size_t room = max + 1 - len;
+                ssize_t n = read(fd, buf + len, room);
 
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)
                         return -errno;
-                if (n == 0)
-                        break;
                 len += (size_t)n;
+                if ((size_t)n < room)
+                        break;
         }
         if (len > max)
                 return -EFBIG;
