@@ -69,7 +69,9 @@ traced() {
         local what=$1 report
         shift
         set +e
-        strace -f -qq -y -s 64 -o "$X/trace" -e trace='%file,%process,write,pwrite64,writev,pwritev,ftruncate,fchmod,fchown' \
+        # LeakSanitizer (--enable-sanitizers) cannot work under ptrace, and would clone.
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+                strace -f -qq -y -s 64 -o "$X/trace" -e trace='%file,%process,write,pwrite64,writev,pwritev,ftruncate,fchmod,fchown' \
                 -E LD_PRELOAD="$KSHIM $KFAULT" "$@" <"$IN" >"$X/out" 2>"$X/err"
         rc=$?
         set -e
