@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The sysfs attribute parsers (numbers, CPU lists): the first byte picks
- * the parser and its bound, the rest is the attribute's text.
+ * The sysfs attribute parsers (numbers, CPU lists) and libvirt's CPU sets:
+ * the first byte picks the parser and its bound, the rest is the text.
  */
 #include "config.h"
 
@@ -53,6 +53,19 @@ static void check_cpulist(const char *s, unsigned nbits)
         FUZZ_ASSERT(set <= count);
 }
 
+/* libvirt's cpuset=/nodeset= ("0-7,^3"): what is left set is what is counted. */
+static void check_cpuset(const char *s, unsigned nbits)
+{
+        uint64_t bits[NBITS_MAX / 64];
+        int count = vgpu_parse_cpuset(s, bits, nbits), set = 0;
+
+        if (count < 0)
+                return;
+        for (unsigned i = 0; i < (nbits + 63) / 64; i++)
+                set += __builtin_popcountll(bits[i]);
+        FUZZ_ASSERT(count > 0 && set == count);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         static const unsigned long long maxes[] = {0, 1, 7, 31, 0xff, 0xffff, INT32_MAX, 0xfffff, ULLONG_MAX};
@@ -63,17 +76,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 return 0;
         sel = data[0];
         s = fuzz_text(data + 1, size - 1);
-        switch (sel % 5) {
+        switch (sel % 6) {
         case 0:
         case 1:
         case 2:
-                check_uint((int)(sel % 5), s, maxes[(sel / 5) % ARRAY_SIZE(maxes)]);
+                check_uint((int)(sel % 6), s, maxes[(sel / 6) % ARRAY_SIZE(maxes)]);
                 break;
         case 3:
-                check_int(s, (long long)(maxes[(sel / 5) % ARRAY_SIZE(maxes)] >> 1));
+                check_int(s, (long long)(maxes[(sel / 6) % ARRAY_SIZE(maxes)] >> 1));
+                break;
+        case 4:
+                check_cpulist(s, 1 + (sel / 6) * (NBITS_MAX / 42) % NBITS_MAX);
                 break;
         default:
-                check_cpulist(s, 1 + (sel / 5) * (NBITS_MAX / 51) % NBITS_MAX);
+                check_cpuset(s, 1 + (sel / 6) * (NBITS_MAX / 42) % NBITS_MAX);
                 break;
         }
         return 0;
