@@ -4,8 +4,9 @@
 # instrumented), then run each for FUZZ_SECONDS seconds on a working corpus
 # seeded from fuzz/corpus/TARGET (read only: new finds stay in the build
 # dir; `FUZZ_MERGE=1` merges them back, minimised, into the tree).
-# Prints the execs per target; exits 1 if any target crashed, leaving the
-# input in fuzz/build/crashes/ (replay it with fuzz/build/TARGET FILE).
+# Prints the execs and the new inputs found per target; exits 1 if any
+# target crashed, leaving the input in fuzz/build/crashes/ (replay it with
+# fuzz/build/TARGET FILE).
 set -eu
 : "${top_srcdir:?run through make fuzz}" "${top_builddir:?run through make fuzz}"
 : "${FUZZ_CC:=clang}" "${FUZZ_SECONDS:=20}" "${FUZZ_MERGE:=0}"
@@ -36,7 +37,7 @@ for t in $FUZZ_TARGETS; do
 done
 
 total=0 crashed=0
-printf '%-14s %12s %8s %s\n' target execs corpus result >"$out/summary"
+printf '%-14s %12s %8s %s\n' target execs new result >"$out/summary"
 for t in $FUZZ_TARGETS; do
         work="$out/corpus/$t"
         mkdir -p "$work"
