@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 
 #include "vgpuhook-private.h"
@@ -379,67 +378,6 @@ int vgpu_mdevctl_def_format(const struct vgpu_mdevctl_def *def, char **ret, stru
         return (int)strlen(text);
 }
 
-/* Open directory @path below the root, creating it and its parents 0755. */
-static int open_dir_p(const struct vgpu_root *root, const char *path)
-{
-        int fd = vgpu_root_open(root, path, O_RDONLY | O_DIRECTORY);
-        _cleanup_free_ char *up = NULL;
-        _cleanup_close_ int up_fd = -1;
-        const char *base = strrchr(path, '/');
-
-        if (fd != -ENOENT || !base || !base[1])
-                return fd;
-        up = base == path ? strdup("/") : strndup(path, (size_t)(base - path));
-        if (!up)
-                return -ENOMEM;
-        up_fd = open_dir_p(root, up);
-        if (up_fd < 0)
-                return up_fd;
-        if (mkdirat(up_fd, base + 1, 0755) < 0 && errno != EEXIST)
-                return -errno;
-        return vgpu_root_open(root, path, O_RDONLY | O_DIRECTORY);
-}
-
-/* A new hidden file next to @name: its fd, its name in @tmp. */
-static int create_temp(int dir_fd, const char *name, char tmp[64])
-{
-        for (unsigned i = 0; i < 16; i++) {
-                uint32_t rnd;
-                int fd;
-
-                if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
-                        rnd = (uint32_t)getpid() * 2654435761u + i;
-                snprintf(tmp, 64, ".%.40s.%08x", name, rnd);
-                fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-                if (fd >= 0 || errno != EEXIST)
-                        return fd < 0 ? -errno : fd;
-        }
-        return -EEXIST;
-}
-
-/* Temp file, fsync, rename over @name, fsync the directory. */
-static int write_atomic(int dir_fd, const char *name, const char *text, size_t len)
-{
-        char tmp[64];
-        int fd = create_temp(dir_fd, name, tmp);
-        int r;
-
-        if (fd < 0)
-                return fd;
-        r = vgpu_write_all(fd, text, len);
-        if (r == 0 && fsync(fd) < 0)
-                r = -errno;
-        if (close(fd) < 0 && r == 0)
-                r = -errno;
-        if (r == 0 && renameat(dir_fd, tmp, dir_fd, name) < 0)
-                r = -errno;
-        if (r < 0) {
-                unlinkat(dir_fd, tmp, 0);
-                return r;
-        }
-        return fsync(dir_fd) < 0 ? -errno : 0;
-}
-
 int vgpu_mdevctl_write(const struct vgpu_root *root, const struct vgpu_mdevctl_def *def, struct vgpu_error *err)
 {
         _cleanup_free_ char *text = NULL, *dir = NULL;
@@ -454,10 +392,10 @@ int vgpu_mdevctl_write(const struct vgpu_root *root, const struct vgpu_mdevctl_d
         dir = vgpu_strdup_printf(VGPU_MDEVCTL_DIR "/%s", def->parent);
         if (!dir)
                 return -ENOMEM;
-        dir_fd = open_dir_p(root, dir);
+        dir_fd = vgpu_root_open_dir_p(root, dir);
         if (dir_fd < 0)
                 return vgpu_error_set(err, dir_fd, dir, 0, 0, "cannot create the directory: %s", strerror(-dir_fd));
-        r = write_atomic(dir_fd, uuid, text, (size_t)len);
+        r = vgpu_write_file_atomic(dir_fd, uuid, text, (size_t)len, 0644);
         if (r < 0)
                 return vgpu_error_set(err, r, dir, 0, 0, "cannot write %s: %s", uuid, strerror(-r));
         return 0;
