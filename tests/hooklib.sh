@@ -16,20 +16,7 @@ KSHIM="${ASAN_RUNTIME:+$ASAN_RUNTIME:}$top_builddir/tests/.libs/libkshim.so"
 . "$top_srcdir/tests/valgrind.sh"
 HOOK=$(valgrind_wrap "$HOOK")
 VGPUCTL=$(valgrind_wrap "$VGPUCTL")
-passed=0 failures=0
-
-pass() { passed=$((passed + 1)); }
-not() { ! "$@"; }
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-check() { # check DESCRIPTION CMD...
-        local what=$1
-        shift
-        if "$@"; then pass; else fail "$what"; fi
-}
-finish() {
-        echo "$passed passed, $failures failed"
-        [ "$failures" = 0 ]
-}
+. "$top_srcdir/tests/checklib.sh"
 
 # fresh PRESET: a new root in $ROOT with the kernel emulation on.
 fresh() {

@@ -7,21 +7,8 @@ FAKEHOST="$top_builddir/tests/vgpu-fakehost"
 KSHIM="$top_builddir/tests/.libs/libkshim.so"
 export VGPUCTL_LIBVIRT_MODULE="$top_builddir/.libs/vgpuctl-libvirt.so"
 unset VGPU_HOOK_ROOT VGPU_HOOK_MODULE
-passed=0 failures=0
+. "$top_srcdir/tests/checklib.sh"
 LV_PIDS="" LV_CREATED=""
-
-pass() { passed=$((passed + 1)); }
-not() { ! "$@"; }
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-check() { # check DESCRIPTION CMD...
-        local what=$1
-        shift
-        if "$@"; then pass; else fail "$what"; fi
-}
-finish() {
-        echo "$passed passed, $failures failed"
-        [ "$failures" = 0 ]
-}
 # lv_run CMD...: run, keeping stderr in $W/err
 lv_run() { "$@" >"$W/out" 2>"$W/err"; }
 

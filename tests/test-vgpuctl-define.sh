@@ -14,32 +14,7 @@ export VGPUCTL_LIBVIRT_MODULE="$top_builddir/.libs/vgpuctl-libvirt.so"
 unset VGPU_HOOK_ROOT
 work=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-test-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-failures=0 passed=0
-
-pass() { passed=$((passed + 1)); }
-not() { ! "$@"; }
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-check() { # check DESCRIPTION CMD...
-        local what=$1
-        shift
-        if "$@"; then pass; else fail "$what"; fi
-}
-# expect STATUS STDERR-LINES CMD...: exit status and number of stderr lines
-expect() {
-        local want=$1 lines=$2 got
-        shift 2
-        set +e
-        "$@" >"$work/out" 2>"$work/err"
-        got=$?
-        set -e
-        if [ "$got" != "$want" ]; then
-                fail "$* exited $got, want $want: $(cat "$work/err")"
-        elif [ "$lines" != - ] && [ "$(wc -l <"$work/err")" != "$lines" ]; then
-                fail "$* wrote $(wc -l <"$work/err") lines to stderr, want $lines: $(cat "$work/err")"
-        else
-                pass
-        fi
-}
+. "$top_srcdir/tests/checklib.sh"
 # golden NAME: $work/out is tests/golden/NAME
 # (VGPU_GOLDEN_UPDATE=1 writes them instead: review the diff before committing.)
 golden() {
@@ -262,5 +237,4 @@ expect 0 0 V uncordon mtty
 expect 0 0 V cordon mtty
 check "cordon creates the config" grep -q '"mtty"' "$ROOT/etc/vgpu-hook/vgpu-hook.conf"
 
-echo "$passed passed, $failures failed"
-[ "$failures" = 0 ]
+finish

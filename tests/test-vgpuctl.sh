@@ -8,27 +8,7 @@ VGPUCTL=$(valgrind_wrap "$top_builddir/vgpuctl")
 FAKEHOST="$top_builddir/tests/vgpu-fakehost"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-test-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-failures=0 passed=0
-
-pass() { passed=$((passed + 1)); }
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-
-# expect STATUS STDERR-LINES CMD...: exit status and number of stderr lines
-expect() {
-        local want=$1 lines=$2 got
-        shift 2
-        set +e
-        "$@" >"$work/out" 2>"$work/err"
-        got=$?
-        set -e
-        if [ "$got" != "$want" ]; then
-                fail "$* exited $got, want $want: $(cat "$work/err")"
-        elif [ "$lines" != - ] && [ "$(wc -l <"$work/err")" != "$lines" ]; then
-                fail "$* wrote $(wc -l <"$work/err") lines to stderr, want $lines: $(cat "$work/err")"
-        else
-                pass
-        fi
-}
+. "$top_srcdir/tests/checklib.sh"
 
 mkdir "$work/capture"
 tar -xzf "$top_srcdir/tests/data/sysfs-linux-6.1-mdev-samples-nvme-sriov.tar.gz" -C "$work/capture"
@@ -75,5 +55,4 @@ expect 0 0 "$VGPUCTL" --help
 expect 0 0 "$VGPUCTL" inventory --help
 expect 0 0 "$VGPUCTL" --version
 
-echo "$passed passed, $failures failed"
-[ "$failures" = 0 ]
+finish

@@ -1,0 +1,32 @@
+# Shared assertions of the shell tests: counters, check/expect, and the
+# closing "N passed, N failed" line.  Sourced; expect() needs $work.
+passed=0 failures=0
+
+pass() { passed=$((passed + 1)); }
+not() { ! "$@"; }
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+check() { # check DESCRIPTION CMD...
+        local what=$1
+        shift
+        if "$@"; then pass; else fail "$what"; fi
+}
+# expect STATUS STDERR-LINES CMD...: exit status and number of stderr lines ("-": any)
+expect() {
+        local want=$1 lines=$2 got
+        shift 2
+        set +e
+        "$@" >"$work/out" 2>"$work/err"
+        got=$?
+        set -e
+        if [ "$got" != "$want" ]; then
+                fail "$* exited $got, want $want: $(cat "$work/err")"
+        elif [ "$lines" != - ] && [ "$(wc -l <"$work/err")" != "$lines" ]; then
+                fail "$* wrote $(wc -l <"$work/err") lines to stderr, want $lines: $(cat "$work/err")"
+        else
+                pass
+        fi
+}
+finish() {
+        echo "$passed passed, $failures failed"
+        [ "$failures" = 0 ]
+}
