@@ -249,7 +249,7 @@ static int reclaim_stale(struct hook *h)
 
         if (r < 0)
                 return hook_fail(h, "the lease ledger is unusable (%s); see 'vgpuctl leases' or 'vgpuctl reconcile'",
-                                 vgpu_error_format(&err, text, sizeof(text))),
+                                 hook_why(&err, r, VGPU_LEDGER_FILE, text, sizeof(text))),
                        r;
         for (size_t i = 0; i < rc->n_actions; i++)
                 hook_log(h, rc->actions[i].result < 0 ? LOG_ERR : LOG_NOTICE, "reclaimed: %s",
