@@ -86,6 +86,8 @@ mdev_parent() { basename "$(dirname "$(readlink "$ROOT/sys/bus/mdev/devices/$1")
 leases() { "$VGPUCTL" leases --json --root "$ROOT"; }
 lease_count() { leases | grep -c '"domain_uuid"' || true; }
 lease_state() { leases | tr -d ' \n' | grep -o "\"device\":\"$1\"" >/dev/null && leases | tr -d ' \n' | sed 's/},{/}\n{/g' | grep "\"device\":\"$1\"" | sed 's/.*"state":"\([a-z]*\)".*/\1/'; }
+# lease_created UUID: the "created" flag of that device's lease (true/false)
+lease_created() { leases | tr -d ' \n' | sed 's/},{/}\n{/g' | grep "\"device\":\"$1\"" | sed 's/.*"created":\([a-z]*\).*/\1/'; }
 # a running "QEMU" for a domain, as libvirt leaves it: a pid file and a process
 fake_qemu() { # NAME UUID
         sleep 600 &
