@@ -9,7 +9,9 @@ ROOT=${1:-$top_builddir/demo-host}
 HOOK="$top_builddir/vgpu-hook"
 VGPUCTL="$top_builddir/vgpuctl"
 export VGPU_HOOK_ROOT="$ROOT" VGPU_HOOK_MODULE="$top_builddir/.libs/vgpu-hook-ops.so"
-KSHIM="$top_builddir/tests/.libs/libkshim.so"
+# ASan's runtime must come first in LD_PRELOAD (configure --enable-sanitizers)
+ASAN_RUNTIME=$(ldd "$HOOK" 2>/dev/null | awk '$1 ~ /^libasan\.so/ { print $3 }')
+KSHIM="${ASAN_RUNTIME:+$ASAN_RUNTIME:}$top_builddir/tests/.libs/libkshim.so"
 
 rm -rf "$ROOT"
 "$top_builddir/tests/vgpu-fakehost" "$top_srcdir/tests/presets/demo.host" "$ROOT"
@@ -45,6 +47,19 @@ run() { # NAME OP SUBOP < XML: as libvirt runs the hook
         LD_PRELOAD="$KSHIM" "$HOOK" "$1" "$2" "$3" - || echo "(exit $?)"
 }
 mkdir -p "$ROOT/proc/$$" && cp "/proc/$$/stat" "$ROOT/proc/$$/stat"
+# What libvirt does between "start" and "started": run QEMU.  A sleeping
+# stand-in, visible in the simulated /proc with the domain's -uuid, so
+# that the leases of a running VM are not taken for stale ones.
+QEMU_PIDS=""
+trap 'kill $QEMU_PIDS 2>/dev/null || true' EXIT
+qemu() { # NAME UUID
+        sleep 600 &
+        QEMU_PIDS="$QEMU_PIDS $!"
+        echo $! >"$ROOT/run/libvirt/qemu/$1.pid"
+        mkdir -p "$ROOT/proc/$!"
+        cp "/proc/$!/stat" "$ROOT/proc/$!/stat"
+        printf 'qemu-system-x86_64\0-uuid\0%s\0' "$2" >"$ROOT/proc/$!/cmdline"
+}
 vm web1 5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a01 3b0e1c2d-0000-4000-8000-00000000aa01 t4-4q >"$ROOT/web1.xml"
 vm cad2 5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a02 3b0e1c2d-0000-4000-8000-00000000aa02 gvtg-4 >"$ROOT/cad2.xml"
 
@@ -54,6 +69,7 @@ say "libvirt starts web1 (profile t4-4q) and cad2 (profile gvtg-4)"
 for d in web1 cad2; do
         run $d prepare begin <"$ROOT/$d.xml"
         run $d start begin <"$ROOT/$d.xml"
+        qemu $d "$(sed -n 's/.*<uuid>\(.*\)<\/uuid>.*/\1/p' "$ROOT/$d.xml")"
         run $d started begin <"$ROOT/$d.xml"
 done
 say "Who holds what"
@@ -68,6 +84,7 @@ vm bad3 5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a03 3b0e1c2d-0000-4000-8000-00000000aa0
 run bad3 prepare begin <"$ROOT/bad3.xml" || true
 say "libvirt stops both VMs"
 for d in web1 cad2; do
+        kill "$(cat "$ROOT/run/libvirt/qemu/$d.pid")" # the guest shuts down
         run $d stopped end <"$ROOT/$d.xml"
         run $d release end <"$ROOT/$d.xml"
 done
