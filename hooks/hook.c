@@ -138,40 +138,38 @@ static int setup(struct hook *h, const char *xml, size_t len)
         return 0;
 }
 
-static int dispatch(struct hook *h)
-{
-        bool begin = strcmp(h->subop, "begin") == 0, end = strcmp(h->subop, "end") == 0;
+/* The ops that do work; start, stopped, migrate, restore (filters come later) and unknown ones do none. */
+static const struct {
+        const char *op, *subop;
+        int (*fn)(struct hook *h);
+} ops[] = {
+        {"prepare", "begin", hook_prepare},
+        {"started", "begin", hook_started},
+        {"release", "end", hook_release},
+        {"reconnect", "begin", hook_reconnect},
+};
 
-        if (strcmp(h->op, "prepare") == 0 && begin)
-                return hook_prepare(h);
-        if (strcmp(h->op, "started") == 0 && begin)
-                return hook_started(h);
-        if (strcmp(h->op, "release") == 0 && end)
-                return hook_release(h);
-        if (strcmp(h->op, "reconnect") == 0 && begin)
-                return hook_reconnect(h);
-        return 0; /* start, stopped, migrate and restore (filters come later), unknown ops */
-}
-
-static bool op_needs_work(const char *op, const char *subop)
+static int (*op_handler(const char *op, const char *subop))(struct hook *h)
 {
-        return (strcmp(subop, "begin") == 0 &&
-                (strcmp(op, "prepare") == 0 || strcmp(op, "started") == 0 || strcmp(op, "reconnect") == 0)) ||
-               (strcmp(subop, "end") == 0 && strcmp(op, "release") == 0);
+        for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+                if (strcmp(ops[i].op, op) == 0 && strcmp(ops[i].subop, subop) == 0)
+                        return ops[i].fn;
+        return NULL;
 }
 
 int vgpu_hook_run(int argc, char *argv[], const char *xml, size_t len)
 {
         struct hook h = {.op = argv[2], .subop = argv[3], .extra = argc > 4 ? argv[4] : ""};
+        int (*run)(struct hook * h) = op_handler(h.op, h.subop);
         int r = 0;
 
         printable(argv[1], h.name, sizeof(h.name));
         h.can_fail = strcmp(h.op, "prepare") == 0;
-        if (!op_needs_work(h.op, h.subop))
+        if (!run)
                 return 0;
         openlog("vgpu-hook", LOG_PID, LOG_DAEMON);
         if (setup(&h, xml, len) >= 0)
-                r = dispatch(&h);
+                r = run(&h);
         else
                 r = h.can_fail ? 1 : 0;
         vgpu_domain_free(h.dom);

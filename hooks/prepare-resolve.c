@@ -12,16 +12,6 @@
 
 #include "prepare.h"
 
-static const struct vgpu_mdev_type *type_of(const struct vgpu_host *host, const char *parent, const char *id)
-{
-        const struct vgpu_mdev_parent *p = parent ? vgpu_host_find_parent(host, parent) : NULL;
-
-        for (size_t i = 0; p && id && i < p->n_types; i++)
-                if (strcmp(p->types[i].id, id) == 0)
-                        return &p->types[i];
-        return NULL;
-}
-
 static const char *wanted(const struct item *it)
 {
         if (it->def)
@@ -31,7 +21,7 @@ static const char *wanted(const struct item *it)
 
 static bool type_matches(const struct prep *p, const struct item *it, const struct vgpu_mdev *m)
 {
-        const struct vgpu_mdev_type *t = type_of(p->host, m->parent, m->type_id);
+        const struct vgpu_mdev_type *t = vgpu_host_find_type(p->host, m->parent, m->type_id);
         const char *want = wanted(it);
 
         if (!it->spec && !it->def)
@@ -56,7 +46,7 @@ static void note_taken(struct prep *p, const char *parent)
 
 static int use_present(struct prep *p, struct item *it, const struct vgpu_mdev *m)
 {
-        const struct vgpu_mdev_type *t = type_of(p->host, m->parent, m->type_id);
+        const struct vgpu_mdev_type *t = vgpu_host_find_type(p->host, m->parent, m->type_id);
         int busy;
 
         if (!type_matches(p, it, m))

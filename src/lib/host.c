@@ -113,6 +113,16 @@ const struct vgpu_mdev_parent *vgpu_host_find_parent(const struct vgpu_host *hos
         return NULL;
 }
 
+const struct vgpu_mdev_type *vgpu_host_find_type(const struct vgpu_host *host, const char *parent, const char *type_id)
+{
+        const struct vgpu_mdev_parent *p = parent ? vgpu_host_find_parent(host, parent) : NULL;
+
+        for (size_t i = 0; p && type_id && i < p->n_types; i++)
+                if (strcmp(p->types[i].id, type_id) == 0)
+                        return &p->types[i];
+        return NULL;
+}
+
 const struct vgpu_mdev *vgpu_host_find_mdev(const struct vgpu_host *host, const char *uuid)
 {
         char norm[VGPU_UUID_STRLEN];

@@ -101,12 +101,9 @@ static json_t *parent_json(const struct vgpu_mdev_parent *p)
 
 static const char *type_name(const struct vgpu_host *host, const struct vgpu_mdev *m)
 {
-        const struct vgpu_mdev_parent *p = m->parent ? vgpu_host_find_parent(host, m->parent) : NULL;
+        const struct vgpu_mdev_type *t = vgpu_host_find_type(host, m->parent, m->type_id);
 
-        for (size_t i = 0; p && m->type_id && i < p->n_types; i++)
-                if (strcmp(p->types[i].id, m->type_id) == 0)
-                        return p->types[i].name;
-        return NULL;
+        return t ? t->name : NULL;
 }
 
 static json_t *mdev_json(const struct vgpu_host *host, const struct vgpu_mdev *m)

@@ -183,17 +183,12 @@ static int cmp_mdev(const void *a, const void *b)
 static void count_instances(struct vgpu_host *host)
 {
         for (size_t i = 0; i < host->n_mdevs; i++) {
-                const struct vgpu_mdev *m = &host->mdevs[i];
+                /* the snapshot is ours to fill while it loads */
+                struct vgpu_mdev_type *t = (struct vgpu_mdev_type *)vgpu_host_find_type(host, host->mdevs[i].parent,
+                                                                                        host->mdevs[i].type_id);
 
-                for (size_t pi = 0; m->parent && m->type_id && pi < host->n_parents; pi++) {
-                        struct vgpu_mdev_parent *p = &host->parents[pi];
-
-                        if (strcmp(p->name, m->parent) != 0)
-                                continue;
-                        for (size_t t = 0; t < p->n_types; t++)
-                                if (strcmp(p->types[t].id, m->type_id) == 0)
-                                        p->types[t].n_instances++;
-                }
+                if (t)
+                        t->n_instances++;
         }
 }
 

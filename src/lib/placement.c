@@ -137,11 +137,10 @@ static const char *physical_of(const struct vgpu_host *host, const char *parent)
 
 static const char *type_name_of(const struct vgpu_host *host, const char *parent, const char *id)
 {
-        const struct vgpu_mdev_parent *p = parent ? vgpu_host_find_parent(host, parent) : NULL;
+        const struct vgpu_mdev_type *t = vgpu_host_find_type(host, parent, id);
 
-        for (size_t i = 0; p && id && i < p->n_types; i++)
-                if (strcmp(p->types[i].id, id) == 0)
-                        return p->types[i].name ? p->types[i].name : id;
+        if (t && t->name)
+                return t->name;
         return id ? id : "?";
 }
 
