@@ -47,6 +47,7 @@ static void dump_sriov(FILE *f, const struct fh_pci *p)
         if (p->vgpu_fb)
                 fprintf(f, " vgpu-fb=%d", p->vgpu_fb);
         str(f, "vf-vgpu-types", p->vf_vgpu_types);
+        str(f, "vf-param", p->vf_param);
 }
 
 static void dump_pci(FILE *f, const struct fh_pci *p)
@@ -61,6 +62,7 @@ static void dump_pci(FILE *f, const struct fh_pci *p)
                 fprintf(f, " physfn=%s", p->physfn->addr);
         str(f, "driver", p->driver);
         str(f, "override", p->override);
+        str(f, "netdev", p->netdev);
         str(f, "home", p->home ? p->home : "none");
         if (p->vfio_fail)
                 fputs(" vfio-bind=fail", f);

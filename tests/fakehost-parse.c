@@ -10,6 +10,7 @@
  *           [home=DRIVER|none] [vfio-bind=ok|fail]
  *           [totalvfs= numvfs= autoprobe= vf-offset= vf-stride= vf-device=]
  *           [numvfs-errno=ERRNO] [vgpu-fb=N] [vf-vgpu-types="ID:NAME:COST,..."]
+ *           [vf-param=NAME] [netdev=IFNAME]
  *           [physfn=ADDR] [vgpu-types="ID:NAME[:COST],..."] [current-type=ID] [vfio=N]
  *   mdev-pool NAME size=N [exclusive] [errno=ENOSPC|EUSERS]
  *   mdev-parent NAME pool= [max=] [class=] [mdev-driver=]
@@ -32,6 +33,10 @@
  *               current type offers none, the others only types that fit
  *   vf-vgpu-types  a PF's vgpu-types for VFs that do not list their own
  *               (also those sriov_numvfs creates)
+ *   vf-param    a PF's driver module parameter that sets its VF count (AMD
+ *               GIM's vf_num): sys/module/MODULE/parameters/NAME holds numvfs
+ *   netdev      the network interface the bound driver registers: net/NAME
+ *               below the device and sys/class/net/NAME (none while unbound)
  *   errno       create's answer when a pool is full: ENOSPC (default; mtty,
  *               mbochs) or EUSERS (the mdev core's counter: mdpy)
  */
@@ -359,6 +364,7 @@ static int pci_host(struct pctx *c, struct line *l, struct fh_pci *p)
         if ((r = pci_ref(c, l, "bridge", &p->bridge)) < 0 || (r = pci_ref(c, l, "physfn", &p->physfn)) < 0 ||
             (r = opt_str(c, l, "driver", false, &p->driver)) < 0 ||
             (r = opt_str(c, l, "override", false, &p->override)) < 0 ||
+            (r = opt_str(c, l, "netdev", false, &p->netdev)) < 0 ||
             (r = opt_int(c, l, "group", 0, INT_MAX, &p->group)) < 0 ||
             (r = opt_int(c, l, "vfio", 0, INT_MAX, &p->vfio)) < 0 ||
             (r = opt_int(c, l, "numa", -1, 1023, &p->numa)) < 0)
@@ -394,6 +400,9 @@ static int pci_pf_extras(struct pctx *c, struct line *l, struct fh_pci *p)
                 return r;
         any |= r;
         if ((r = opt_str(c, l, "vf-vgpu-types", false, &p->vf_vgpu_types)) < 0)
+                return r;
+        any |= r;
+        if ((r = opt_str(c, l, "vf-param", false, &p->vf_param)) < 0)
                 return r;
         return any | r;
 }
@@ -462,6 +471,14 @@ static int pci_vgpu(struct pctx *c, struct line *l, struct fh_pci *p)
         return p->vgpu_types ? check_vgpu_types(c, p->vgpu_types, p->current_type) : 0;
 }
 
+/* A name that becomes one path component (netdev, module parameter). */
+static int check_component(struct pctx *c, const char *key, const char *v)
+{
+        if (v && (!*v || v[0] == '.' || strchr(v, '/')))
+                return perr(c, "bad %s '%s' (one path component)", key, v);
+        return 0;
+}
+
 static int d_pci(struct pctx *c, struct line *l)
 {
         _cleanup_(pci_freep) struct fh_pci *p = calloc(1, sizeof(*p));
@@ -476,7 +493,8 @@ static int d_pci(struct pctx *c, struct line *l)
         if (fh_find_pci(c->fh, p->addr))
                 return perr(c, "duplicate device %s", p->addr);
         if ((r = pci_ids(c, l, p)) < 0 || (r = pci_host(c, l, p)) < 0 || (r = pci_sriov(c, l, p)) < 0 ||
-            (r = pci_vgpu(c, l, p)) < 0 || (r = check_options(c, l)) < 0)
+            (r = pci_vgpu(c, l, p)) < 0 || (r = check_options(c, l)) < 0 ||
+            (r = check_component(c, "netdev", p->netdev)) < 0 || (r = check_component(c, "vf-param", p->vf_param)) < 0)
                 return r;
         r = fh_vec_push(&c->fh->pcis, p);
         if (r < 0)

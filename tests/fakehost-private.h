@@ -75,6 +75,8 @@ struct fh_pci {
         bool vfio_fail;      /* vfio-pci's probe refuses the device */
         int vgpu_fb;         /* PF: framebuffer its VFs' types share; 0: no limit */
         char *vf_vgpu_types; /* PF: the vgpu-types its VFs get by default */
+        char *netdev;        /* the network interface its driver registers (net/NAME) */
+        char *vf_param;      /* PF: its driver's module parameter holding the VF count */
 };
 
 struct fh_pool {

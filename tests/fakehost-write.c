@@ -258,25 +258,32 @@ __attribute__((format(printf, 4, 5))) static void lnkf(struct wctx *w, const cha
                 lnk(w, dir, name, target);
 }
 
-/* Modules whose name is not the driver's with '_' for '-'; NULL: built in. */
-static void module_link(struct wctx *w, const char *dir, const char *driver)
+/* Modules whose name is not the driver's with '_' for '-'; false: built in. */
+static bool module_name(const char *driver, char mod[NAME_MAX + 1])
 {
         static const struct {
                 const char *driver, *module;
         } odd[] = {{"pcieport", NULL}, {"intel_vgpu_mdev", "kvmgt"}};
-        char mod[NAME_MAX + 1];
 
-        snprintf(mod, sizeof(mod), "%s", driver);
+        snprintf(mod, NAME_MAX + 1, "%s", driver);
         for (char *s = mod; *s; s++)
                 *s = *s == '-' ? '_' : *s;
         for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
                 if (strcmp(driver, odd[i].driver) != 0)
                         continue;
                 if (!odd[i].module)
-                        return;
-                snprintf(mod, sizeof(mod), "%s", odd[i].module);
+                        return false;
+                snprintf(mod, NAME_MAX + 1, "%s", odd[i].module);
         }
-        lnkf(w, dir, "module", "sys/module/%s", mod);
+        return true;
+}
+
+static void module_link(struct wctx *w, const char *dir, const char *driver)
+{
+        char mod[NAME_MAX + 1];
+
+        if (module_name(driver, mod))
+                lnkf(w, dir, "module", "sys/module/%s", mod);
 }
 
 /* ---- NUMA ------------------------------------------------------------------- */
@@ -628,6 +635,32 @@ static void write_pci_group(struct wctx *w, const struct fh_pci *p)
                 dev_vfio(w, p->group);
 }
 
+/* A network driver's interface: net/NAME below the device, and its class link. */
+static void write_netdev(struct wctx *w, const struct fh_pci *p)
+{
+        char dir[PATH_MAX];
+
+        pathf(w, dir, "%s/net/%s", p->path, p->netdev);
+        attr(w, dir, "address", "02:00:%02x:%02x:%02x:%02x\n", p->domain & 0xff, p->bus, p->slot, p->func);
+        attr(w, dir, "operstate", "up\n");
+        attr(w, dir, "mtu", "1500\n");
+        empty(w, dir, "uevent");
+        lnk(w, dir, "device", p->path);
+        lnk(w, dir, "subsystem", "sys/class/net");
+        lnk(w, "sys/class/net", p->netdev, dir);
+}
+
+/* A driver that sets VFs by module parameter shows the count there. */
+static void write_vf_param(struct wctx *w, const struct fh_pci *pf)
+{
+        char mod[NAME_MAX + 1], dir[PATH_MAX];
+
+        if (!module_name(pf->driver, mod))
+                return;
+        pathf(w, dir, "sys/module/%s/parameters", mod);
+        attr(w, dir, pf->vf_param, "%d\n", pf->numvfs);
+}
+
 static void write_pci(struct wctx *w, size_t idx)
 {
         const struct fh_pci *p = w->fh->pcis.v[idx];
@@ -639,6 +672,10 @@ static void write_pci(struct wctx *w, size_t idx)
         write_bridge(w, p);
         if (p->is_pf)
                 write_sriov(w, p);
+        if (p->netdev && p->driver)
+                write_netdev(w, p);
+        if (p->vf_param && p->driver)
+                write_vf_param(w, p);
         if (p->vgpu_types)
                 write_nvidia(w, p);
         if (p->group >= 0)

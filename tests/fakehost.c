@@ -521,6 +521,8 @@ void fh_pci_free(struct fh_pci *p)
         free(p->path);
         free(p->home);
         free(p->vf_vgpu_types);
+        free(p->netdev);
+        free(p->vf_param);
         free(p);
 }
 

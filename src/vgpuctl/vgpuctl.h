@@ -48,6 +48,7 @@ int vgpuctl_attach(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_detach(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_cordon(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_uncordon(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
+int vgpuctl_sriov(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 
 /* ---- what the host-side commands share (state.c) ------------------------- */
 

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The configured VF counts ("sriov_vfs") against the host: what `vgpuctl
+ * sriov apply` (at boot) writes and what `vgpuctl doctor` checks.  The
+ * kernel's sriov_numvfs is the only interface; PFs whose VFs NVIDIA's
+ * sriov-manage owns (driver nvidia) are never touched, and drivers without
+ * sriov_configure (AMD GIM) are told to use their module parameter.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "vgpuhook-private.h"
+
+static const char *const state_names[] = {
+        "ok",       "change",    "set",  "absent",       "not-sriov", "nvidia",
+        "too-many", "no-driver", "busy", "module-param", "failed",
+};
+
+const char *vgpu_vf_count_state_name(enum vgpu_vf_count_state state)
+{
+        return (size_t)state < ARRAY_SIZE(state_names) ? state_names[state] : "?";
+}
+
+bool vgpu_vf_count_refused(enum vgpu_vf_count_state state)
+{
+        return state != VGPU_VF_COUNT_OK && state != VGPU_VF_COUNT_CHANGE && state != VGPU_VF_COUNT_SET;
+}
+
+static const struct vgpu_lease *vf_lease(const struct vgpu_ledger *ledger, const struct vgpu_pci_dev *vf)
+{
+        for (size_t i = 0; ledger && i < ledger->n_leases; i++) {
+                const struct vgpu_lease *l = &ledger->leases[i];
+
+                struct vgpu_pci_addr a;
+
+                if (l->kind != VGPU_DEVICE_MDEV && vgpu_pci_addr_parse(l->device, &a) == 0 &&
+                    vgpu_pci_addr_cmp(&a, &vf->addr) == 0)
+                        return l;
+        }
+        return NULL;
+}
+
+/* Is a VF of @pf (or an mdev on one) held by a VM or named by a lease?  Says which in c->detail. */
+static bool vfs_busy(const struct vgpu_host *host, const struct vgpu_ledger *ledger, const struct vgpu_pci_dev *pf,
+                     struct vgpu_vf_count *c)
+{
+        for (size_t i = 0; i < pf->sriov->n_vfs; i++) {
+                const struct vgpu_pci_dev *vf = vgpu_host_find_pci(host, &pf->sriov->vfs[i]);
+                const struct vgpu_lease *l;
+
+                if (!vf)
+                        continue;
+                if (vgpu_vfio_group_busy(host->root, vf->iommu_group) > 0) {
+                        snprintf(c->detail, sizeof(c->detail), "VF %s is held by a VM (IOMMU group %d is open)",
+                                 vf->name, vf->iommu_group);
+                        return true;
+                }
+                if ((l = vf_lease(ledger, vf))) {
+                        snprintf(c->detail, sizeof(c->detail), "VF %s is leased to domain %.64s (%s)", vf->name,
+                                 l->domain_name ? l->domain_name : "?", vgpu_lease_state_name(l->state));
+                        return true;
+                }
+                for (size_t j = 0; j < host->n_mdevs; j++) {
+                        const struct vgpu_mdev *m = &host->mdevs[j];
+
+                        if (m->parent && strcmp(m->parent, vf->name) == 0) {
+                                snprintf(c->detail, sizeof(c->detail), "VF %s is the parent of mdev %s", vf->name,
+                                         m->uuid);
+                                return true;
+                        }
+                }
+        }
+        return false;
+}
+
+static enum vgpu_vf_count_state judge(const struct vgpu_host *host, const struct vgpu_ledger *ledger,
+                                      const struct vgpu_pci_dev *pf, struct vgpu_vf_count *c)
+{
+        if (!pf)
+                return VGPU_VF_COUNT_ABSENT;
+        snprintf(c->driver, sizeof(c->driver), "%s", pf->driver ? pf->driver : "");
+        if (!pf->sriov || pf->sriov->total_vfs < 0)
+                return VGPU_VF_COUNT_NOT_SRIOV;
+        c->total = pf->sriov->total_vfs;
+        c->current = pf->sriov->num_vfs;
+        /* NVIDIA's vGPU manager enables and disables these VFs itself (sriov-manage). */
+        if (pf->driver && strcmp(pf->driver, "nvidia") == 0)
+                return VGPU_VF_COUNT_NVIDIA;
+        if (c->current == (int)c->configured)
+                return VGPU_VF_COUNT_OK;
+        if ((int)c->configured > c->total)
+                return VGPU_VF_COUNT_TOO_MANY;
+        if (!pf->driver)
+                return VGPU_VF_COUNT_NO_DRIVER;
+        return vfs_busy(host, ledger, pf, c) ? VGPU_VF_COUNT_BUSY : VGPU_VF_COUNT_CHANGE;
+}
+
+int vgpu_vf_counts_check(const struct vgpu_host *host, const struct vgpu_config *config,
+                         const struct vgpu_ledger *ledger, struct vgpu_vf_count **ret)
+{
+        struct vgpu_vf_count *v = calloc(config->n_sriov_vfs ? config->n_sriov_vfs : 1, sizeof(*v));
+
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i < config->n_sriov_vfs; i++) {
+                struct vgpu_vf_count *c = &v[i];
+
+                c->pf = config->sriov_vfs[i].pf;
+                c->configured = config->sriov_vfs[i].num_vfs;
+                c->current = c->total = -1;
+                c->state = judge(host, ledger, vgpu_host_find_pci(host, &c->pf), c);
+        }
+        *ret = v;
+        return (int)config->n_sriov_vfs;
+}
+
+static bool names_vfs(const char *param)
+{
+        for (const char *s = param; s[0] && s[1]; s++)
+                if (strncasecmp(s, "vf", 2) == 0)
+                        return true;
+        return false;
+}
+
+/* "MODULE PARAM" (or "MODULE") of @pf's driver into c->detail, from /sys/module. */
+static void find_module_param(const struct vgpu_root *root, struct vgpu_vf_count *c)
+{
+        _cleanup_free_ char *module = NULL, *dir = NULL;
+        _cleanup_strv_ char **params = NULL;
+        char path[160];
+
+        vgpu_pci_path(&c->pf, "driver/module", path, sizeof(path));
+        if (vgpu_root_read_link_name(root, path, &module) < 0) {
+                snprintf(c->detail, sizeof(c->detail), "%s", c->driver);
+                return;
+        }
+        snprintf(c->detail, sizeof(c->detail), "%s", module);
+        dir = vgpu_strdup_printf("/sys/module/%s/parameters", module);
+        if (!dir || vgpu_root_list_dir(root, dir, &params) < 0)
+                return;
+        for (char **p = params; *p; p++)
+                if (names_vfs(*p)) {
+                        snprintf(c->detail, sizeof(c->detail), "%s %s", module, *p);
+                        return;
+                }
+}
+
+int vgpu_vf_count_apply(const struct vgpu_root *root, struct vgpu_vf_count *c)
+{
+        int r;
+
+        if (c->state != VGPU_VF_COUNT_CHANGE)
+                return c->state == VGPU_VF_COUNT_OK ? 0 : -EINVAL;
+        r = vgpu_sriov_set_numvfs(root, &c->pf, (int)c->configured, -1);
+        c->error = r;
+        if (r == 0)
+                c->state = VGPU_VF_COUNT_SET;
+        else if (r == -EBUSY) {
+                c->state = VGPU_VF_COUNT_BUSY;
+                snprintf(c->detail, sizeof(c->detail), "a VF is in use (the kernel said so)");
+        } else if (r == -ERANGE)
+                c->state = VGPU_VF_COUNT_TOO_MANY;
+        else if (r == -ENOENT && !*c->driver)
+                c->state = VGPU_VF_COUNT_NO_DRIVER;
+        else if (r == -ENOENT) {
+                c->state = VGPU_VF_COUNT_MODULE_PARAM;
+                find_module_param(root, c);
+        } else
+                c->state = VGPU_VF_COUNT_FAILED;
+        return r;
+}
+
+static void describe_param(const struct vgpu_vf_count *c, const char *pf, char *buf, size_t size)
+{
+        char module[96] = "", param[96] = "";
+
+        if (sscanf(c->detail, "%95s %95s", module, param) == 2)
+                snprintf(buf, size,
+                         "%s: its driver %s sets VFs by the module parameter %s, not sriov_numvfs; put "
+                         "'options %s %s=%u' in /etc/modprobe.d/%s.conf and reload %s (or reboot)",
+                         pf, c->driver, param, module, param, c->configured, module, module);
+        else
+                snprintf(buf, size,
+                         "%s: its driver %s cannot set VFs through sriov_numvfs; set %u VFs as the driver's "
+                         "documentation says (a module parameter of %s)",
+                         pf, c->driver, c->configured, *module ? module : c->driver);
+}
+
+char *vgpu_vf_count_describe(const struct vgpu_vf_count *c, bool dry_run, char *buf, size_t size)
+{
+        char pf[VGPU_PCI_ADDR_STRLEN];
+        unsigned n = c->configured;
+
+        vgpu_pci_addr_format(&c->pf, pf);
+        switch (c->state) {
+        case VGPU_VF_COUNT_OK:
+                snprintf(buf, size, "%s: %u VFs, as configured", pf, n);
+                break;
+        case VGPU_VF_COUNT_CHANGE:
+                snprintf(buf, size, "%s: %s %u VFs (now %d)", pf, dry_run ? "would set" : "to set", n, c->current);
+                break;
+        case VGPU_VF_COUNT_SET:
+                snprintf(buf, size, "%s: set %u VFs (was %d)", pf, n, c->current);
+                break;
+        case VGPU_VF_COUNT_ABSENT:
+                snprintf(buf, size, "%s: no such PCI device on this host; fix sriov_vfs in " VGPU_CONFIG_PATH, pf);
+                break;
+        case VGPU_VF_COUNT_NOT_SRIOV:
+                snprintf(buf, size,
+                         "%s is not an SR-IOV PF (no sriov_totalvfs); remove it from sriov_vfs in " VGPU_CONFIG_PATH,
+                         pf);
+                break;
+        case VGPU_VF_COUNT_NVIDIA:
+                snprintf(buf, size,
+                         "%s: its VFs belong to NVIDIA's sriov-manage (driver nvidia), left alone; remove it from "
+                         "sriov_vfs and let the vGPU manager enable them",
+                         pf);
+                break;
+        case VGPU_VF_COUNT_TOO_MANY:
+                snprintf(buf, size,
+                         "%s: %u VFs configured, but the PF has at most %d (sriov_totalvfs); lower sriov_vfs", pf, n,
+                         c->total);
+                break;
+        case VGPU_VF_COUNT_NO_DRIVER:
+                snprintf(buf, size,
+                         "%s: no driver is bound to the PF, so the kernel cannot set its VFs; load its driver first",
+                         pf);
+                break;
+        case VGPU_VF_COUNT_BUSY:
+                snprintf(buf, size,
+                         "%s: %s; VF counts change only while no VF is in use: stop the VMs using them, then run "
+                         "'vgpuctl sriov apply' again",
+                         pf, c->detail);
+                break;
+        case VGPU_VF_COUNT_MODULE_PARAM:
+                describe_param(c, pf, buf, size);
+                break;
+        default:
+                snprintf(buf, size, "%s: cannot set %u VFs: %s", pf, n, strerror(-c->error));
+        }
+        return buf;
+}
