@@ -138,15 +138,13 @@ static int setup(struct hook *h, const char *xml, size_t len)
         return 0;
 }
 
-/* The ops that do work; start, stopped, migrate, restore (filters come later) and unknown ones do none. */
+/* The ops that do work; start, stopped and unknown ones do none. */
 static const struct {
         const char *op, *subop;
         int (*fn)(struct hook *h);
 } ops[] = {
-        {"prepare", "begin", hook_prepare},
-        {"started", "begin", hook_started},
-        {"release", "end", hook_release},
-        {"reconnect", "begin", hook_reconnect},
+        {"prepare", "begin", hook_prepare},     {"started", "begin", hook_started}, {"release", "end", hook_release},
+        {"reconnect", "begin", hook_reconnect}, {"migrate", "begin", hook_migrate}, {"restore", "begin", hook_migrate},
 };
 
 static int (*op_handler(const char *op, const char *subop))(struct hook *h)
@@ -159,12 +157,12 @@ static int (*op_handler(const char *op, const char *subop))(struct hook *h)
 
 int vgpu_hook_run(int argc, char *argv[], const char *xml, size_t len)
 {
-        struct hook h = {.op = argv[2], .subop = argv[3], .extra = argc > 4 ? argv[4] : ""};
+        struct hook h = {.op = argv[2], .subop = argv[3], .extra = argc > 4 ? argv[4] : "", .xml = xml, .xml_len = len};
         int (*run)(struct hook * h) = op_handler(h.op, h.subop);
         int r = 0;
 
         printable(argv[1], h.name, sizeof(h.name));
-        h.can_fail = strcmp(h.op, "prepare") == 0;
+        h.can_fail = strcmp(h.op, "prepare") == 0 || strcmp(h.op, "migrate") == 0 || strcmp(h.op, "restore") == 0;
         if (!run)
                 return 0;
         openlog("vgpu-hook", LOG_PID, LOG_DAEMON);

@@ -16,13 +16,15 @@ typedef int (*vgpu_hook_run_fn)(int argc, char *argv[], const char *xml, size_t 
 /* Everything one hook run knows. */
 struct hook {
         const char *op, *subop, *extra;
+        const char *xml; /* stdin as libvirt gave it: the filters rewrite it */
+        size_t xml_len;
         char name[80]; /* the domain's name, made printable, for logs and messages */
         struct vgpu_root *root;
         struct vgpu_config *config;
         struct vgpu_domain *dom;
         struct vgpu_proc_id self;
         struct vgpu_proc_id libvirtd;
-        bool can_fail; /* prepare: errors exit 1; elsewhere 0 */
+        bool can_fail; /* prepare, migrate, restore: errors exit 1; elsewhere 0 */
 };
 
 /* The module's entry point (dlsym'd by the front). */
@@ -54,5 +56,7 @@ int hook_prepare(struct hook *h);
 int hook_started(struct hook *h);
 int hook_release(struct hook *h);
 int hook_reconnect(struct hook *h);
+/* migrate begin and restore begin: the filters (migrate.h). */
+int hook_migrate(struct hook *h);
 
 #endif

@@ -356,6 +356,70 @@ int vgpu_domain_doc_remove_pci(struct vgpu_domain_doc *d, const struct vgpu_pci_
         return remove_hostdevs(root_of(d), pci_hostdev_is, addr) + remove_specs(root_of(d), pci_spec_is, addr);
 }
 
+/* The <source><address> of each hostdev @match picks, and each spec in <vgpu:devices> it picks. */
+static size_t collect(xmlNode *root, match_fn hostdev, match_fn spec, const void *what, xmlNode **out, size_t max)
+{
+        xmlNode *devices = child(root, "devices"), *meta = child(root, "metadata");
+        size_t n = 0;
+
+        for (xmlNode *c = devices ? devices->children : NULL; c && n < max; c = c->next)
+                if (is(c, "hostdev") && hostdev(c, what))
+                        out[n++] = child(child(c, "source"), "address");
+        for (xmlNode *d = meta ? meta->children : NULL; d; d = d->next)
+                for (xmlNode *s = is_ours(d, "devices") ? d->children : NULL; s && n < max; s = s->next)
+                        if (spec(s, what))
+                                out[n++] = s;
+        return n;
+}
+
+int vgpu_domain_doc_rename_mdev(struct vgpu_domain_doc *d, const char *uuid, const char *new_uuid)
+{
+        char norm[VGPU_UUID_STRLEN], fresh[VGPU_UUID_STRLEN];
+        xmlNode *found[64];
+        size_t n;
+
+        if (vgpu_uuid_normalize(uuid, norm) < 0 || vgpu_uuid_normalize(new_uuid, fresh) < 0)
+                return -EINVAL;
+        n = collect(root_of(d), mdev_hostdev_is, mdev_spec_is, norm, found, sizeof(found) / sizeof(found[0]));
+        for (size_t i = 0; i < n; i++)
+                if (!xmlSetProp(found[i], BAD_CAST "uuid", BAD_CAST fresh))
+                        return -ENOMEM;
+        return (int)n;
+}
+
+/* Rewrite one <address domain= bus= slot= function=> in place, in the form libvirt writes. */
+static int reset_pci_address(xmlNode *addr, const struct vgpu_pci_addr *a)
+{
+        static const char *const attrs[] = {"domain", "bus", "slot", "function"};
+
+        for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+                xmlAttr *old = xmlHasProp(addr, BAD_CAST attrs[i]);
+
+                if (old)
+                        xmlRemoveProp(old);
+        }
+        return set_pci_address(addr, a);
+}
+
+int vgpu_domain_doc_move_pci(struct vgpu_domain_doc *d, const struct vgpu_pci_addr *addr,
+                             const struct vgpu_pci_addr *new_addr)
+{
+        char name[VGPU_PCI_ADDR_STRLEN];
+        xmlNode *found[64];
+        size_t n = collect(root_of(d), pci_hostdev_is, pci_spec_is, addr, found, sizeof(found) / sizeof(found[0]));
+
+        vgpu_pci_addr_format(new_addr, name);
+        for (size_t i = 0; i < n; i++) {
+                int r = is_ours(found[i], NULL)
+                                ? (xmlSetProp(found[i], BAD_CAST "address", BAD_CAST name) ? 0 : -ENOMEM)
+                                : reset_pci_address(found[i], new_addr);
+
+                if (r < 0)
+                        return r;
+        }
+        return (int)n;
+}
+
 static bool names_uuid(const struct vgpu_domain *dom, const char *uuid)
 {
         for (size_t i = 0; i < dom->n_specs; i++)

@@ -134,6 +134,18 @@ int vgpu_domain_doc_remove_mdev(struct vgpu_domain_doc *doc, const char *uuid);
 int vgpu_domain_doc_remove_pci(struct vgpu_domain_doc *doc, const struct vgpu_pci_addr *addr);
 
 /*
+ * Migration and restore filters: give mdev @uuid the UUID @new_uuid, in its
+ * hostdev's <source><address uuid=> and its <vgpu:mdev uuid=> alike; nothing
+ * else of the hostdev changes (libvirt's ABI check).  Returns how many
+ * elements changed (0: none named it), -EINVAL for a bad UUID, -ENOMEM.
+ */
+int vgpu_domain_doc_rename_mdev(struct vgpu_domain_doc *doc, const char *uuid, const char *new_uuid);
+
+/* The same for PCI device @addr: its hostdev's source address and its <vgpu:vf>/<vgpu:pci> become @new_addr. */
+int vgpu_domain_doc_move_pci(struct vgpu_domain_doc *doc, const struct vgpu_pci_addr *addr,
+                             const struct vgpu_pci_addr *new_addr);
+
+/*
  * The first index i for which vgpu_mdev_uuid_for(@domain->uuid, i) is not
  * named by @domain (hostdev or metadata): where vgpuctl's next mdev goes.
  */
