@@ -1,0 +1,162 @@
+# The scenarios' library (tests/vm/README): sourced by run-scenario.sh and by
+# guest-init.sh inside the `make check-vm` guest, where everything is real:
+# the kernel's mdev core and sample drivers, libvirtd, QEMU, the installed
+# vgpu-hook and vgpuctl.
+
+URI=qemu:///system
+LIBVIRTD_PID_FILE=/run/vgpuvm-libvirtd.pid
+VIRTLOGD_PID_FILE=/run/vgpuvm-virtlogd.pid
+LEDGER_DIR=/run/vgpu-hook
+export LIBVIRT_DEFAULT_URI=$URI
+
+# ---- assertions: each prints what it expected and returns non-zero ----------
+fail() {
+	echo "FAILED: $*" >&2
+	return 1
+}
+note() { echo "--- $*"; }
+assert_eq() { # WANT GOT WHAT
+	[ "$1" = "$2" ] || fail "$3: want '$1', got '$2'"
+}
+assert_contains() { # HAYSTACK NEEDLE WHAT
+	[[ $1 == *"$2"* ]] || fail "$3: '$2' not in '$1'"
+}
+assert_mdev() { [ -e "/sys/bus/mdev/devices/$1" ] || fail "mdev $1 does not exist"; }
+assert_no_mdev() { [ ! -e "/sys/bus/mdev/devices/$1" ] || fail "mdev $1 still exists"; }
+# The mdevs that exist, one UUID a line, sorted.
+mdevs() { ls /sys/bus/mdev/devices 2>/dev/null | sort; }
+# The ledger's lease files (none when it is empty).
+leases() { ls "$LEDGER_DIR" 2>/dev/null | grep -v -e '^\.' -e '\.lock$' -e '\.tmp' || true; }
+assert_no_leases() {
+	local l
+	l=$(vgpuctl leases 2>&1)
+	[ -z "$(leases)" ] || fail "leases left: $(leases): $l"
+}
+# available_instances of PARENT's type TYPE_ID
+avail() { cat "/sys/class/mdev_bus/$1/mdev_supported_types/$2/available_instances"; }
+# The parent (mtty, mttyb, ...) and type id of an mdev.
+mdev_parent() { basename "$(readlink -f "/sys/bus/mdev/devices/$1/..")"; }
+mdev_type() { basename "$(readlink "/sys/bus/mdev/devices/$1/mdev_type")"; }
+
+# assert_golden FILE GOLDEN: FILE (JSON) equals tests/GOLDEN; with
+# VGPU_GOLDEN_UPDATE=1 it is copied back over tests/GOLDEN by run-vm.sh instead.
+assert_golden() {
+	cp "$1" "$OUT/golden/${2//\//%}"
+	[ "${GOLDEN_UPDATE:-}" = 1 ] && return 0
+	python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])) != json.load(open(sys.argv[2])))' \
+		"$1" "$SRCDIR/tests/$2" || fail "$1 differs from tests/$2: $(diff "$SRCDIR/tests/$2" "$1" | head -20)"
+}
+
+# ---- libvirtd -----------------------------------------------------------------
+vm_libvirt_config() {
+	cat >/etc/libvirt/qemu.conf <<EOF
+user = "root"
+group = "root"
+security_driver = "none"
+stdio_handler = "file"
+remember_owner = 0
+EOF
+	printf 'log_outputs = "3:file:/var/log/libvirt/libvirtd.log"\n' >/etc/libvirt/libvirtd.conf
+	printf 'log_outputs = "3:file:/var/log/libvirt/virtlogd.log"\n' >/etc/libvirt/virtlogd.conf
+	mkdir -p /var/log/libvirt/qemu /var/lib/libvirt/qemu /var/cache/libvirt/qemu /etc/libvirt/hooks/qemu.d
+	getent group kvm >/dev/null || groupadd -r kvm
+	getent passwd libvirt-qemu >/dev/null ||
+		useradd -r -g kvm -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
+}
+
+wait_for() { # SECONDS CMD...: until CMD succeeds
+	local n=$(($1 * 5))
+	shift
+	until "$@"; do
+		n=$((n - 1))
+		[ $n -gt 0 ] || return 1
+		sleep 0.2
+	done
+}
+
+vm_libvirtd_up() { virsh -q list >/dev/null 2>&1; }
+
+vm_libvirtd_start() {
+	[ -e "$VIRTLOGD_PID_FILE" ] || virtlogd -d -p "$VIRTLOGD_PID_FILE"
+	libvirtd -d -p "$LIBVIRTD_PID_FILE"
+	wait_for 120 vm_libvirtd_up || fail "libvirtd did not come up: $(tail -5 /var/log/libvirt/libvirtd.log)"
+}
+
+# Stop libvirtd only: running QEMUs stay.
+vm_libvirtd_stop() {
+	local pid
+	pid=$(cat "$LIBVIRTD_PID_FILE")
+	kill "$pid"
+	wait_for 60 eval '! kill -0 '"$pid"' 2>/dev/null' || fail "libvirtd $pid did not stop"
+}
+
+vm_libvirtd_restart() { vm_libvirtd_stop && vm_libvirtd_start; }
+
+# ---- domains ------------------------------------------------------------------
+# vm_xml NAME [DEVICES-XML [METADATA-XML]]: a small TCG domain without disk or
+# display; DEVICES-XML goes into <devices>, METADATA-XML into <metadata>.
+vm_xml() {
+	cat <<EOF
+<domain type='qemu'>
+  <name>$1</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <metadata>${3:-}</metadata>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <controller type='usb' model='none'/>
+    <memballoon model='none'/>
+    ${2:-}
+  </devices>
+</domain>
+EOF
+}
+
+# A <hostdev> for mdev UUID.
+vm_hostdev() {
+	printf "<hostdev mode='subsystem' type='mdev' model='vfio-pci' display='off'><source><address uuid='%s'/></source></hostdev>" "$1"
+}
+
+# vm_define NAME FILE: define from FILE
+vm_define() { virsh -q define "$2" >/dev/null; }
+
+# vm_start NAME: start; on failure the error is in $VM_ERR and the status non-zero
+vm_start() {
+	VM_ERR=$(virsh -q start "$1" 2>&1 >/dev/null)
+}
+
+vm_destroy() { virsh -q destroy "$1" >/dev/null; }
+
+# QEMU's pid for running domain NAME
+vm_qemu_pid() { cat "/run/libvirt/qemu/$1.pid"; }
+
+# Does domain NAME's QEMU hold mdev UUID's VFIO group open?
+vm_holds() {
+	local group pid
+	group=$(basename "$(readlink "/sys/bus/mdev/devices/$2/iommu_group")")
+	pid=$(vm_qemu_pid "$1")
+	ls -l "/proc/$pid/fd" 2>/dev/null | grep -q " -> /dev/vfio/$group\$" ||
+		fail "QEMU $pid of $1 does not hold /dev/vfio/$group (mdev $2)"
+}
+
+# The mdev UUIDs that domain NAME's definition names.
+vm_uuids() { virsh -q dumpxml "$1" | sed -n "s/.*<address uuid='\([^']*\)'.*/\1/p"; }
+
+# A profile file: vm_profile NAME JSON
+vm_profile() {
+	mkdir -p /etc/vgpu-hook/profiles.d
+	printf '%s\n' "$2" >"/etc/vgpu-hook/profiles.d/$1.json"
+}
+
+# ---- between scenarios ----------------------------------------------------------
+# Every domain destroyed and undefined, every mdev and mdevctl definition gone,
+# an empty ledger and no profiles: each scenario starts from the same machine.
+vm_reset() {
+	local d u
+	vm_libvirtd_up || vm_libvirtd_start
+	for d in $(virsh -q list --name); do virsh -q destroy "$d" >/dev/null 2>&1; done
+	for d in $(virsh -q list --all --name); do virsh -q undefine "$d" >/dev/null 2>&1; done
+	for u in $(mdevs); do echo 1 >"/sys/bus/mdev/devices/$u/remove"; done
+	rm -rf /etc/mdevctl.d/* /etc/vgpu-hook "$LEDGER_DIR"
+}

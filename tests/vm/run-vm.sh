@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# run-vm.sh SRCDIR BUILDDIR STAGEDIR: `make check-vm` on the host side.
+#
+# Builds (or finds cached) the guest (build-guest.sh), boots it under TCG
+# with the host's root shared read-only over 9p and an output directory
+# shared writable, and judges the result lines the guest wrote there: every
+# scenario file under tests/vm/scenarios/ must have reported "ID ok".  A
+# missing id, a failure, or a guest that does not boot fails.
+#
+# Environment: VGPU_VM_ONLY="1 3" runs only those ids (and expects only
+# them); VGPU_VM_OUT=DIR keeps the output there (default: a fresh directory
+# under BUILDDIR/tests/vm-out, kept); VGPU_VM_TIMEOUT (seconds, default 1500);
+# VGPU_GOLDEN_UPDATE=1 copies the guest's inventories and captures over the
+# golden files (review the diff).
+set -euo pipefail
+export LC_ALL=C
+srcdir=$(cd "$1" && pwd) builddir=$(cd "$2" && pwd) stage=$(cd "$3" && pwd)
+vm=$srcdir/tests/vm
+
+# The ids to expect: from the scenario files present (NAME = ID-words.sh).
+expected_ids() {
+	local f id
+	for f in "$vm"/scenarios/*.sh; do
+		id=$(basename "$f" .sh)
+		id=${id%%-*}
+		if [ -z "${VGPU_VM_ONLY:-}" ] || [[ " $VGPU_VM_ONLY " == *" $id "* ]]; then
+			echo "$id"
+		fi
+	done | sort -V
+}
+
+boot() {
+	local guest=$1 out=$2
+	# nvme with SR-IOV (QEMU 7.2): behind a PCIe root port, in an NVMe subsystem.
+	timeout -k 10 "${VGPU_VM_TIMEOUT:-1500}" qemu-system-x86_64 \
+		-M q35,accel=tcg,kernel-irqchip=split -cpu max -smp 2 -m 3072 \
+		-device intel-iommu,intremap=on \
+		-nodefaults -no-user-config -display none -no-reboot \
+		-chardev file,id=con,path="$out/console.log" -serial chardev:con \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-virtfs local,path="$out",mount_tag=vgpuout,security_model=none,multidevs=remap \
+		-device pcie-root-port,id=rp1,chassis=1,slot=1 \
+		-device nvme-subsys,id=s0 \
+		-device nvme,serial=vgpuvm0,subsys=s0,sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=4,bus=rp1 \
+		-kernel "$guest/vmlinuz" -initrd "$guest/initrd.img" \
+		-append "console=ttyS0 intel_iommu=on panic=-1 loglevel=4 vgpuvm.init=$vm/guest-init.sh"
+}
+
+# Every expected id reported ok, and nothing else reported.
+judge() {
+	local out=$1 id line bad=0
+	for id in $(expected_ids); do
+		line=$(grep "^$id " "$out/results" 2>/dev/null || true)
+		case $line in
+		"$id ok "*) echo "check-vm: scenario $id passed (${line##* }s)" ;;
+		"") echo "check-vm: scenario $id reported nothing" && bad=1 ;;
+		*) echo "check-vm: scenario $id FAILED (log: $out/$id.log)" && bad=1 ;;
+		esac
+	done
+	while read -r id _; do
+		expected_ids | grep -qx "$id" || { echo "check-vm: unexpected result '$id'" && bad=1; }
+	done <"$out/results"
+	return $bad
+}
+
+golden_update() {
+	local out=$1 f
+	[ "${VGPU_GOLDEN_UPDATE:-}" = 1 ] || return 0
+	for f in "$out"/golden/*; do
+		[ -e "$f" ] || continue
+		echo "check-vm: updating tests/$(basename "$f" | tr '%' '/')"
+		cp "$f" "$srcdir/tests/$(basename "$f" | tr '%' '/')"
+	done
+}
+
+main() {
+	local guest out t0 t1
+	t0=$(date +%s)
+	guest=$("$vm/build-guest.sh")
+	t1=$(date +%s)
+	echo "check-vm: guest ready in $((t1 - t0))s: $guest"
+	out=${VGPU_VM_OUT:-$builddir/tests/vm-out/$(date +%Y%m%d-%H%M%S)}
+	rm -rf "$out" && mkdir -p "$out/golden"
+	cat >"$out/vm.env" <<EOF
+GUEST_DIR='$guest'
+STAGE_DIR='$stage'
+SRCDIR='$srcdir'
+BUILDDIR='$builddir'
+ONLY='${VGPU_VM_ONLY:-}'
+GOLDEN_UPDATE='${VGPU_GOLDEN_UPDATE:-}'
+EOF
+	touch "$out/results"
+	boot "$guest" "$out" || echo "check-vm: QEMU exited with status $?"
+	echo "check-vm: guest ran $(($(date +%s) - t1))s ($(cat "$out/boot" 2>/dev/null || echo 'no boot'))"
+	golden_update "$out"
+	if [ ! -e "$out/boot" ] || ! judge "$out"; then
+		echo "check-vm: FAILED; the guest's console ($out/console.log) ends:"
+		tail -n 60 "$out/console.log" || true
+		return 1
+	fi
+	echo "check-vm: all $(expected_ids | wc -l) scenarios passed in $(($(date +%s) - t0))s"
+}
+
+main
