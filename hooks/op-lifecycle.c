@@ -99,6 +99,42 @@ static void adopt(struct hook *h, struct vgpu_ledger *l, const struct vgpu_host 
         }
 }
 
+/* The VFs and GPUs our metadata names: leases for them, ours to clear only where a vGPU type is set. */
+static void adopt_pci(struct hook *h, struct vgpu_ledger *l, const struct vgpu_host *host, pid_t pid)
+{
+        for (size_t i = 0; i < h->dom->n_specs; i++) {
+                const struct vgpu_spec *s = &h->dom->specs[i];
+                enum vgpu_device_kind kind = s->kind == VGPU_SPEC_VF ? VGPU_DEVICE_VF : VGPU_DEVICE_PCI;
+                const struct vgpu_pci_dev *dev = vgpu_host_find_pci(host, &s->addr);
+                char pf[VGPU_PCI_ADDR_STRLEN];
+                struct vgpu_lease *lease, fresh;
+
+                if (s->kind == VGPU_SPEC_MDEV || !dev)
+                        continue;
+                lease = vgpu_ledger_find(l, kind, dev->name);
+                if (lease && strcmp(lease->domain_uuid, h->dom->uuid) != 0) {
+                        hook_log(h, LOG_ERR, "reconnect: %s %s is leased to domain %.64s too",
+                                 vgpu_device_kind_name(kind), dev->name, lease->domain_name ? lease->domain_name : "?");
+                        continue;
+                }
+                if (!lease) {
+                        hook_lease_init(h, &fresh);
+                        fresh.kind = kind;
+                        fresh.device = (char *)dev->name; /* copied by vgpu_ledger_add() */
+                        vgpu_pci_addr_format(&dev->physfn, pf);
+                        fresh.parent = dev->is_vf ? pf : NULL;
+                        fresh.profile = s->profile;
+                        /* only the hook types a vendor-VFIO VF that our metadata names */
+                        fresh.created = dev->nvidia_vfio && dev->nvidia_current_type > 0;
+                        lease = vgpu_ledger_add(l, &fresh);
+                        hook_log(h, LOG_INFO, "reconnect: re-adopted %s %s for domain %s", vgpu_device_kind_name(kind),
+                                 dev->name, h->name);
+                }
+                if (lease)
+                        activate(lease, h, pid);
+        }
+}
+
 int hook_reconnect(struct hook *h)
 {
         struct vgpu_mdevctl_defs *defs = NULL;
@@ -110,7 +146,10 @@ int hook_reconnect(struct hook *h)
         if (vgpu_mdevctl_list(h->root, &defs) < 0)
                 defs = NULL;
         if (hook_lock(h, &l) == 0) {
-                adopt(h, l, host, defs, qemu_pid(h));
+                pid_t pid = qemu_pid(h);
+
+                adopt(h, l, host, defs, pid);
+                adopt_pci(h, l, host, pid);
                 if (vgpu_ledger_commit(l) < 0)
                         hook_log(h, LOG_ERR, "reconnect: cannot write the lease ledger");
                 vgpu_ledger_free(l);

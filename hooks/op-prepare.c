@@ -14,31 +14,50 @@
 
 #include "prepare.h"
 
+static const char *item_what(const struct item *it)
+{
+        return it->kind == VGPU_DEVICE_MDEV ? "mdev" : prep_pci_what(it);
+}
+
+/* Another domain's live lease on @it: one sentence saying what to do. */
+static int leased_elsewhere(struct prep *p, const struct item *it, const struct vgpu_lease *lease)
+{
+        const char *other = lease->domain_name ? lease->domain_name : "?";
+
+        if (it->kind == VGPU_DEVICE_MDEV)
+                return hook_fail(p->h,
+                                 "mdev %s is leased to domain %.64s (%s); a clone keeps its source's "
+                                 "UUIDs: 'vgpuctl start' gives it fresh ones",
+                                 it->uuid, other, vgpu_lease_state_name(lease->state));
+        if (it->kind == VGPU_DEVICE_VF)
+                return hook_fail(p->h, "VF %s is held by domain %.64s; run 'vgpuctl start %s' to move %s to a free VF",
+                                 it->device, other, p->h->name, p->h->name);
+        return hook_fail(p->h, "GPU %s is held by domain %.64s; stop %.64s first, or give %s another GPU", it->device,
+                         other, other, p->h->name);
+}
+
 /* A lease of another domain on one of our devices: refuse, unless it is stale. */
 static int check_conflicts(struct prep *p, struct vgpu_ledger *l)
 {
         long long now = (long long)time(NULL);
 
         for (size_t i = 0; i < p->n_items; i++) {
-                struct vgpu_lease *lease = vgpu_ledger_find(l, VGPU_DEVICE_MDEV, p->items[i].uuid);
+                const struct item *it = &p->items[i];
+                struct vgpu_lease *lease = vgpu_ledger_find(l, it->kind, it->device);
 
                 if (!lease)
                         continue;
                 /* Our own lease, still being freed by a live process (reconcile): wait for it. */
                 if (strcmp(lease->domain_uuid, p->h->dom->uuid) == 0) {
                         if (lease->state == VGPU_LEASE_RELEASING && vgpu_proc_id_alive(p->h->root, &lease->hook))
-                                return hook_fail(p->h, "mdev %s is still being released (process %d); retry",
-                                                 p->items[i].uuid, (int)lease->hook.pid);
+                                return hook_fail(p->h, "%s %s is still being released (process %d); retry",
+                                                 item_what(it), it->device, (int)lease->hook.pid);
                         continue;
                 }
                 if (!vgpu_lease_stale(p->h->root, lease, now, VGPU_START_GRACE_S))
-                        return hook_fail(p->h,
-                                         "mdev %s is leased to domain %.64s (%s); a clone keeps its source's "
-                                         "UUIDs: 'vgpuctl start' gives it fresh ones",
-                                         p->items[i].uuid, lease->domain_name ? lease->domain_name : "?",
-                                         vgpu_lease_state_name(lease->state));
-                hook_log(p->h, LOG_WARNING, "taking over the stale lease of mdev %s from domain %.64s",
-                         p->items[i].uuid, lease->domain_name ? lease->domain_name : "?");
+                        return leased_elsewhere(p, it, lease);
+                hook_log(p->h, LOG_WARNING, "taking over the stale lease of %s %s from domain %.64s", item_what(it),
+                         it->device, lease->domain_name ? lease->domain_name : "?");
         }
         return 0;
 }
@@ -47,7 +66,7 @@ static int check_conflicts(struct prep *p, struct vgpu_ledger *l)
 static void drop_item_leases(struct prep *p, struct vgpu_ledger *l, bool *ret_owned)
 {
         for (size_t i = 0; i < p->n_items; i++) {
-                struct vgpu_lease *lease = vgpu_ledger_find(l, VGPU_DEVICE_MDEV, p->items[i].uuid);
+                struct vgpu_lease *lease = vgpu_ledger_find(l, p->items[i].kind, p->items[i].device);
 
                 if (!lease)
                         continue;
@@ -70,10 +89,10 @@ static int reserve(struct prep *p, struct vgpu_ledger *l)
 
                 hook_lease_init(p->h, &lease);
                 lease.state = it->present ? VGPU_LEASE_PREPARED : VGPU_LEASE_PENDING;
-                lease.kind = VGPU_DEVICE_MDEV;
-                lease.device = it->uuid;
-                lease.parent = it->parent;
-                lease.type = it->type;
+                lease.kind = it->kind;
+                lease.device = it->device;
+                lease.parent = *it->parent ? it->parent : NULL;
+                lease.type = *it->type ? it->type : NULL;
                 lease.profile = it->profile ? it->profile->name : NULL;
                 lease.created = it->owned || owned[i];
                 it->owned = lease.created;
@@ -132,6 +151,19 @@ static bool mdev_present(const struct hook *h, const char *uuid)
         return vgpu_root_exists(h->root, path);
 }
 
+/* An NVIDIA vendor-VFIO VF: set its type (the library retries EPERM). */
+static int type_vf(struct prep *p, struct item *it)
+{
+        unsigned id = 0;
+        int r = vgpu_nvidia_set_type(p->h->root, &it->addr, it->type, &id);
+
+        if (r < 0)
+                return hook_fail(p->h, "cannot set vGPU type %s on VF %s: %s%s", it->type, it->device, strerror(-r),
+                                 r == -ENOENT ? " (no longer creatable there: another tool took the room; retry)" : "");
+        it->created = true;
+        return 0;
+}
+
 static int create_all(struct prep *p)
 {
         for (size_t i = 0; i < p->n_items; i++) {
@@ -140,6 +172,11 @@ static int create_all(struct prep *p)
 
                 if (it->present)
                         continue;
+                if (it->kind != VGPU_DEVICE_MDEV) {
+                        if (type_vf(p, it))
+                                return 1;
+                        continue;
+                }
                 r = it->placement ? create_placed(p, it)
                                   : vgpu_mdev_create(p->h->root, it->parent, it->type, it->uuid, it->attrs, it->n_attrs,
                                                      NULL);
@@ -164,10 +201,11 @@ static int commit_prepared(struct prep *p)
         if (r < 0)
                 return r;
         for (size_t i = 0; i < p->n_items; i++) {
-                struct vgpu_lease *lease = vgpu_ledger_find(l, VGPU_DEVICE_MDEV, p->items[i].uuid);
-                char *parent = strdup(p->items[i].parent), *type = strdup(p->items[i].type);
+                const struct item *it = &p->items[i];
+                struct vgpu_lease *lease = vgpu_ledger_find(l, it->kind, it->device);
+                char *parent = *it->parent ? strdup(it->parent) : NULL, *type = *it->type ? strdup(it->type) : NULL;
 
-                if (!lease || !parent || !type) {
+                if (!lease || (*it->parent && !parent) || (*it->type && !type)) {
                         free(parent);
                         free(type);
                         r = lease ? -ENOMEM : -ESTALE;
@@ -198,18 +236,21 @@ static void rollback(struct prep *p, bool leases_added)
         struct vgpu_ledger *l;
 
         for (size_t i = 0; i < p->n_items; i++) {
-                if (!p->items[i].created)
+                struct item *it = &p->items[i];
+
+                if (!it->created)
                         continue;
-                if (vgpu_mdev_remove(p->h->root, p->items[i].uuid) < 0)
-                        hook_log(p->h, LOG_ERR, "rollback: cannot remove mdev %s; it stays leased, releasing",
-                                 p->items[i].uuid);
+                if ((it->kind == VGPU_DEVICE_MDEV ? vgpu_mdev_remove(p->h->root, it->uuid)
+                                                  : vgpu_nvidia_clear_type(p->h->root, &it->addr)) < 0)
+                        hook_log(p->h, LOG_ERR, "rollback: cannot free %s %s; it stays leased, releasing",
+                                 item_what(it), it->device);
                 else
-                        p->items[i].created = false;
+                        it->created = false;
         }
         if (!leases_added || hook_lock(p->h, &l) < 0)
                 return;
         for (size_t i = 0; i < p->n_items; i++) {
-                struct vgpu_lease *lease = vgpu_ledger_find(l, VGPU_DEVICE_MDEV, p->items[i].uuid);
+                struct vgpu_lease *lease = vgpu_ledger_find(l, p->items[i].kind, p->items[i].device);
 
                 if (!lease || strcmp(lease->domain_uuid, p->h->dom->uuid) != 0)
                         continue;
@@ -228,6 +269,12 @@ static void audit(const struct prep *p)
         for (size_t i = 0; i < p->n_items; i++) {
                 const struct item *it = &p->items[i];
 
+                if (it->kind != VGPU_DEVICE_MDEV) {
+                        hook_log(p->h, LOG_INFO, "allocated %s %s (profile %s%s%s%s%s) to domain %s %s", item_what(it),
+                                 it->device, it->profile->name, *it->type ? ", type " : "", it->type,
+                                 *it->parent ? ", PF " : "", it->parent, p->h->dom->uuid, p->h->name);
+                        continue;
+                }
                 hook_log(p->h, LOG_INFO, "allocated mdev %s (%s, type %s on %s%s) to domain %s %s", it->uuid,
                          it->type_name, it->type, it->parent, it->created ? ", created" : ", present", p->h->dom->uuid,
                          p->h->name);

@@ -16,8 +16,9 @@
 #include "hook.h"
 
 struct release {
+        enum vgpu_device_kind kind;
         char device[VGPU_UUID_STRLEN];
-        bool remove;
+        bool remove; /* an mdev we created: remove it; a VF we typed: clear its type */
         bool done;
 };
 
@@ -35,13 +36,14 @@ static int mark(struct hook *h, struct release **ret, size_t *ret_n)
         for (size_t i = 0; list && i < l->n_leases; i++) {
                 struct vgpu_lease *lease = &l->leases[i];
 
-                if (strcmp(lease->domain_uuid, h->dom->uuid) != 0 || lease->kind != VGPU_DEVICE_MDEV)
+                if (strcmp(lease->domain_uuid, h->dom->uuid) != 0)
                         continue;
                 lease->state = VGPU_LEASE_RELEASING;
                 lease->hook = h->self;
                 lease->since = (long long)time(NULL);
                 snprintf(list[n].device, sizeof(list[n].device), "%s", lease->device);
-                list[n++].remove = lease->created;
+                list[n].kind = lease->kind;
+                list[n++].remove = lease->created && lease->kind != VGPU_DEVICE_PCI;
         }
         r = !list ? -ENOMEM : n ? vgpu_ledger_commit(l) : 0;
         vgpu_ledger_free(l);
@@ -54,13 +56,25 @@ static int mark(struct hook *h, struct release **ret, size_t *ret_n)
         return 0;
 }
 
-static int free_one(struct hook *h, const char *uuid)
+/* A VF's vGPU type: the library retries while the driver answers EPERM (still releasing the VF). */
+static int clear_type(struct hook *h, const char *device)
+{
+        struct vgpu_pci_addr addr;
+
+        if (vgpu_pci_addr_parse(device, &addr) < 0)
+                return -EINVAL;
+        return vgpu_nvidia_clear_type(h->root, &addr);
+}
+
+static int free_one(struct hook *h, const struct release *rel)
 {
         const struct timespec pause = {0, 200 * 1000 * 1000};
         int r;
 
+        if (rel->kind == VGPU_DEVICE_VF)
+                return clear_type(h, rel->device);
         for (unsigned try = 0;; try++) {
-                r = vgpu_mdev_remove(h->root, uuid);
+                r = vgpu_mdev_remove(h->root, rel->device);
                 if (r != -EBUSY || try >= h->config->release_retries)
                         return r;
                 /* QEMU may still be closing the device. */
@@ -75,7 +89,7 @@ static void drop_done(struct hook *h, const struct release *list, size_t n)
         if (hook_lock(h, &l) < 0)
                 return;
         for (size_t i = 0; i < n; i++) {
-                struct vgpu_lease *lease = list[i].done ? vgpu_ledger_find(l, VGPU_DEVICE_MDEV, list[i].device) : NULL;
+                struct vgpu_lease *lease = list[i].done ? vgpu_ledger_find(l, list[i].kind, list[i].device) : NULL;
 
                 if (lease && strcmp(lease->domain_uuid, h->dom->uuid) == 0)
                         vgpu_ledger_remove(l, (size_t)(lease - l->leases));
@@ -93,15 +107,19 @@ int hook_release(struct hook *h)
         if (mark(h, &list, &n) < 0)
                 return 0;
         for (size_t i = 0; i < n; i++) {
-                int r = list[i].remove ? free_one(h, list[i].device) : 0;
+                const char *kind = vgpu_device_kind_name(list[i].kind);
+                int r = list[i].remove ? free_one(h, &list[i]) : 0;
 
                 list[i].done = r == 0;
                 if (r == 0)
-                        hook_log(h, LOG_INFO, "released mdev %s%s from domain %s %s", list[i].device,
-                                 list[i].remove ? " (removed)" : " (left in place)", h->dom->uuid, h->name);
+                        hook_log(h, LOG_INFO, "released %s %s%s from domain %s %s", kind, list[i].device,
+                                 !list[i].remove                    ? " (left in place)"
+                                 : list[i].kind == VGPU_DEVICE_MDEV ? " (removed)"
+                                                                    : " (vGPU type cleared)",
+                                 h->dom->uuid, h->name);
                 else
-                        hook_log(h, LOG_ERR, "mdev %s of domain %s stays releasing: %s; 'vgpuctl reconcile' retries",
-                                 list[i].device, h->name, strerror(-r));
+                        hook_log(h, LOG_ERR, "%s %s of domain %s stays releasing: %s; 'vgpuctl reconcile' retries",
+                                 kind, list[i].device, h->name, strerror(-r));
         }
         if (n)
                 drop_done(h, list, n);

@@ -21,7 +21,9 @@ static struct item *new_item(struct prep *p, const char *uuid)
         p->items = it;
         it = &p->items[p->n_items++];
         memset(it, 0, sizeof(*it));
+        it->kind = VGPU_DEVICE_MDEV;
         memcpy(it->uuid, uuid, VGPU_UUID_STRLEN);
+        memcpy(it->device, uuid, VGPU_UUID_STRLEN);
         return it;
 }
 
@@ -56,9 +58,10 @@ static int item_from_spec(struct prep *p, const struct vgpu_spec *s)
 {
         struct item *it;
 
-        if (s->kind != VGPU_SPEC_MDEV)
-                return hook_fail(p->h, "<vgpu:%s> (line %d) is not supported by this version of vgpu-hook",
-                                 s->kind == VGPU_SPEC_VF ? "vf" : "pci", s->line);
+        if (s->kind != VGPU_SPEC_MDEV) {
+                it = new_item(p, "");
+                return it ? prep_collect_pci(p, s, it) : hook_fail(p->h, "out of memory");
+        }
         if (!vgpu_domain_find_mdev(p->h->dom, s->uuid))
                 return hook_fail(p->h,
                                  "the vgpu metadata names mdev %s, but no <hostdev> uses it; add the hostdev "

@@ -162,7 +162,9 @@ int prep_resolve(struct prep *p, const struct vgpu_ledger *ledger)
                 struct item *it = &p->items[i];
                 const struct vgpu_mdev *m = vgpu_host_find_mdev(p->host, it->uuid);
 
-                if (m)
+                if (it->kind != VGPU_DEVICE_MDEV)
+                        r = prep_resolve_pci(p, ledger, it);
+                else if (m)
                         r = use_present(p, it, m);
                 else if (it->spec)
                         r = place(p, ledger, it);

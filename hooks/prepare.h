@@ -6,7 +6,13 @@
 #include "hook.h"
 
 struct item {
-        char uuid[VGPU_UUID_STRLEN];
+        enum vgpu_device_kind kind;
+        char device[VGPU_UUID_STRLEN]; /* the ledger's key: the mdev UUID, or the PCI address */
+        char uuid[VGPU_UUID_STRLEN];   /* mdev */
+        /* VF, PCI: the address, its hostdev and the device on p->host */
+        struct vgpu_pci_addr addr;
+        const struct vgpu_hostdev *hostdev;
+        bool nvidia;                  /* vendor VFIO: the hook sets (and clears) its vGPU type */
         const struct vgpu_spec *spec; /* NULL: an mdev hostdev without metadata */
         struct vgpu_profile *profile; /* owned */
         struct vgpu_mdevctl_def *def; /* owned: an mdevctl definition to start */
@@ -17,8 +23,8 @@ struct item {
         bool created;                     /* made by this run */
         bool owned;                       /* the lease says we remove it at release */
         struct vgpu_placement *placement; /* when it must be created */
-        char parent[128];                 /* where it is / goes */
-        char type[128];                   /* its type id */
+        char parent[128];                 /* where it is / goes; a VF's PF; "" for a whole GPU */
+        char type[128];                   /* its type id; a VF's vendor-VFIO type name, or "" */
         char type_name[128];
 };
 
@@ -36,6 +42,15 @@ int prep_collect(struct prep *p);
 
 /* Decide for each item: present, to create (with its placement), or refuse. */
 int prep_resolve(struct prep *p, const struct vgpu_ledger *ledger);
+
+/* The VF or whole GPU @s names (collect step): its hostdev and profile; fails with a sentence. */
+int prep_collect_pci(struct prep *p, const struct vgpu_spec *s, struct item *it);
+
+/* Resolve a VF or whole GPU: free, viable, managed as it must be; fails with a sentence. */
+int prep_resolve_pci(struct prep *p, const struct vgpu_ledger *ledger, struct item *it);
+
+/* "VF" or "GPU" (<vgpu:pci> may also name another whole device, but GPUs are what it is for). */
+const char *prep_pci_what(const struct item *it);
 
 void prep_clear(struct prep *p);
 

@@ -95,6 +95,12 @@ static bool hosts_mdev(const struct vgpu_host *host, const struct vgpu_pci_dev *
         return false;
 }
 
+bool vgpu_profile_serves_pci(const struct vgpu_host *host, const struct vgpu_profile *prof,
+                             const struct vgpu_pci_dev *dev)
+{
+        return offers(prof, dev) && !filtered_out(host, prof, dev);
+}
+
 static enum vgpu_fit evaluate(const struct vgpu_host *host, const struct vgpu_config *config,
                               const struct vgpu_ledger *ledger, const struct vgpu_pci_request *req,
                               const struct vgpu_numa_want *numa, struct vgpu_pci_candidate *c)

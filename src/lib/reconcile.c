@@ -89,7 +89,28 @@ static enum vgpu_reconcile_verb verb_for(const struct vgpu_root *root, const str
         /* Never remove what we did not create, nor what no longer is ours. */
         if (l->kind == VGPU_DEVICE_MDEV && l->created && device_exists(root, l) && same_mdev(root, l))
                 return VGPU_RECONCILE_REMOVE;
+        /* a vendor-VFIO VF we typed: "remove" clears its type */
+        if (l->kind == VGPU_DEVICE_VF && l->created && device_exists(root, l))
+                return VGPU_RECONCILE_REMOVE;
         return VGPU_RECONCILE_DROP;
+}
+
+/* Remove an mdev; clear a VF's vGPU type (probing busy first: a VM may hold it). */
+static int free_device(const struct vgpu_root *root, const struct vgpu_reconcile_action *a)
+{
+        struct vgpu_pci_addr addr;
+        char dir[128];
+        int r;
+
+        if (a->kind == VGPU_DEVICE_MDEV)
+                return vgpu_mdev_remove(root, a->device);
+        if (vgpu_pci_addr_parse(a->device, &addr) < 0)
+                return -EINVAL;
+        vgpu_pci_path(&addr, "", dir, sizeof(dir));
+        r = vgpu_device_busy(root, dir);
+        if (r != 0)
+                return r > 0 ? -EBUSY : r;
+        return vgpu_nvidia_clear_type(root, &addr);
 }
 
 static char *dup_or_null(const char *s)
@@ -253,7 +274,7 @@ int vgpu_reconcile(const struct vgpu_root *root, const struct vgpu_reconcile_opt
                 struct vgpu_reconcile_action *a = &rc->actions[i];
 
                 if (a->verb == VGPU_RECONCILE_REMOVE) {
-                        a->result = vgpu_mdev_remove(root, a->device);
+                        a->result = free_device(root, a);
                         removing = true;
                 }
         }

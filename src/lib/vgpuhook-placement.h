@@ -98,6 +98,16 @@ int vgpu_place_pci(const struct vgpu_host *host, const struct vgpu_config *confi
                    struct vgpu_pci_placement **ret);
 void vgpu_pci_placement_free(struct vgpu_pci_placement *placement);
 
+/*
+ * May @prof give a VM @dev at all: a VF of one of its PFs (sriov_vf), a
+ * vendor-VFIO VF (nvidia_vgpu_type), one of its GPUs (passthrough), passing
+ * its filters?  Says nothing of whether @dev is free now (vgpu_place_pci()
+ * ranks those; to move a domain to "a free VF of the same profile", take
+ * its first usable candidate).
+ */
+bool vgpu_profile_serves_pci(const struct vgpu_host *host, const struct vgpu_profile *prof,
+                             const struct vgpu_pci_dev *dev);
+
 /* A short phrase for @fit: "no instance available", … */
 const char *vgpu_fit_reason(enum vgpu_fit fit);
 
