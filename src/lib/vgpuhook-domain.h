@@ -151,4 +151,38 @@ int vgpu_domain_doc_move_pci(struct vgpu_domain_doc *doc, const struct vgpu_pci_
  */
 unsigned vgpu_domain_next_mdev_index(const struct vgpu_domain *domain);
 
+/* ---- libvirt node devices (nodedev.c) ------------------------------------- */
+
+/* One mdev type a node device offers (<capability type='mdev_types'><type>). */
+struct vgpu_nodedev_type {
+        char *id;      /* "nvidia-224" */
+        char *name;    /* "GRID T4-4Q"; NULL when libvirt shows none */
+        int available; /* availableInstances, -1 unknown */
+};
+
+/*
+ * What `vgpuctl migrate-check` reads of another host's node device, from
+ * its libvirt (virNodeDeviceGetXMLDesc): mdev types and room, an mdev's
+ * UUID, a PF's VF count, a VF's PF.
+ */
+struct vgpu_nodedev {
+        char *name; /* libvirt's, e.g. "pci_0000_3b_00_0" */
+        size_t n_types;
+        struct vgpu_nodedev_type *types;
+        char uuid[VGPU_UUID_STRLEN]; /* an mdev's; "" for other devices */
+        bool is_pci;
+        struct vgpu_pci_addr addr; /* when is_pci */
+        int vendor;                /* PCI vendor id, -1 unknown */
+        size_t n_vfs;              /* a PF's VFs (<capability type='virt_functions'>) */
+        bool is_vf;
+        struct vgpu_pci_addr physfn; /* when is_vf */
+};
+
+/*
+ * Parse one <device> as safely as vgpu_domain_parse() parses.  Returns 0 and
+ * a new device (vgpu_nodedev_free()), or -EINVAL with why in @err.
+ */
+int vgpu_nodedev_parse(const char *xml, size_t len, struct vgpu_nodedev **ret, struct vgpu_error *err);
+void vgpu_nodedev_free(struct vgpu_nodedev *dev);
+
 #endif

@@ -135,6 +135,40 @@ static int lv_define(struct vgpuctl_libvirt_conn *c, const char *xml, char *msg,
         return 0;
 }
 
+static void free_strv(char **v, int n)
+{
+        for (int i = 0; v && i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
+static int lv_node_devices(struct vgpuctl_libvirt_conn *c, unsigned what, char ***ret, char *msg, size_t size)
+{
+        unsigned flags = (what & VGPUCTL_NODEDEV_MDEV_TYPES ? VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV_TYPES : 0) |
+                         (what & VGPUCTL_NODEDEV_MDEV ? VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV : 0) |
+                         (what & VGPUCTL_NODEDEV_PCI ? VIR_CONNECT_LIST_NODE_DEVICES_CAP_PCI_DEV : 0);
+        virNodeDevicePtr *devs = NULL;
+        int n = virConnectListAllNodeDevices(c->conn, &devs, flags);
+        char **xmls;
+        int r = 0;
+
+        if (n < 0)
+                return fail(EIO, msg, size);
+        xmls = calloc((size_t)n + 1, sizeof(*xmls));
+        for (int i = 0; i < n; i++) {
+                if (xmls && r == 0 && !(xmls[i] = virNodeDeviceGetXMLDesc(devs[i], 0)))
+                        r = fail(EIO, msg, size);
+                virNodeDeviceFree(devs[i]);
+        }
+        free(devs);
+        if (!xmls || r < 0) {
+                free_strv(xmls, n);
+                return r < 0 ? r : -ENOMEM;
+        }
+        *ret = xmls;
+        return 0;
+}
+
 extern const struct vgpuctl_libvirt_ops vgpuctl_libvirt_ops;
 const struct vgpuctl_libvirt_ops vgpuctl_libvirt_ops = {
         .abi = VGPUCTL_LIBVIRT_ABI,
@@ -143,4 +177,5 @@ const struct vgpuctl_libvirt_ops vgpuctl_libvirt_ops = {
         .all_xml = lv_all_xml,
         .get_config = lv_get_config,
         .define = lv_define,
+        .node_devices = lv_node_devices,
 };

@@ -15,9 +15,14 @@
 /* The one symbol the module exports: a const struct vgpuctl_libvirt_ops. */
 #define VGPUCTL_LIBVIRT_SYMBOL "vgpuctl_libvirt_ops"
 /* Bumped on any change of the struct below: a stale module is refused. */
-#define VGPUCTL_LIBVIRT_ABI 1
+#define VGPUCTL_LIBVIRT_ABI 2
 
 struct vgpuctl_libvirt_conn;
+
+/* Which node devices node_devices() returns (any of them). */
+#define VGPUCTL_NODEDEV_MDEV_TYPES 1u /* those offering mdev types (GPUs, css, ap_matrix) */
+#define VGPUCTL_NODEDEV_MDEV       2u /* mdevs */
+#define VGPUCTL_NODEDEV_PCI        4u /* every PCI device */
 
 /*
  * Every function returns 0 or a negative errno; on failure @msg (of @size
@@ -40,6 +45,8 @@ struct vgpuctl_libvirt_ops {
                           char *msg, size_t size);
         /* Store @xml as a persistent definition (DefineXML). */
         int (*define)(struct vgpuctl_libvirt_conn *conn, const char *xml, char *msg, size_t size);
+        /* The XML of every node device of the kinds @what names (VGPUCTL_NODEDEV_*). */
+        int (*node_devices)(struct vgpuctl_libvirt_conn *conn, unsigned what, char ***ret, char *msg, size_t size);
 };
 
 #endif

@@ -48,6 +48,7 @@ int vgpuctl_attach(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_detach(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_cordon(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_uncordon(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
+int vgpuctl_migrate_check(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_sriov(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 
 /* ---- what the host-side commands share (state.c) ------------------------- */
@@ -101,6 +102,29 @@ void vgpuctl_virt_close(struct vgpuctl_virt *v);
 
 /* Every PCI device a domain known to libvirt names (hostdevs, <vgpu:vf>, <vgpu:pci>). */
 int vgpuctl_virt_named_pci(struct vgpuctl_virt *v, struct vgpu_pci_addr **ret, size_t *ret_n);
+
+/* ---- another host, through its libvirt (dest.c) ------------------------------ */
+
+struct vgpuctl_dest {
+        struct vgpuctl_virt virt;
+        size_t n_devs;
+        struct vgpu_nodedev **devs; /* mdev parents, mdevs, and (when asked) PCI devices */
+        size_t n_doms;
+        struct vgpu_domain **doms; /* its domains, but the one moving */
+};
+
+/*
+ * Connect to @uri and read its node devices (PCI ones too when @pci) and
+ * its domains, leaving out domain @domain_uuid.  Prints why not.
+ */
+int vgpuctl_dest_load(const char *uri, const char *domain_uuid, bool pci, struct vgpuctl_dest *d);
+void vgpuctl_dest_clear(struct vgpuctl_dest *d);
+
+/* Who has mdev @uuid there: "an mdev there has it", a domain's name, or NULL. */
+const char *vgpuctl_dest_mdev_user(const struct vgpuctl_dest *d, const char *uuid);
+
+/* Does a domain there name PCI device @a (hostdev or metadata)? */
+bool vgpuctl_dest_pci_named(const struct vgpuctl_dest *d, const struct vgpu_pci_addr *a);
 
 /* ---- adding a profile's devices to a domain XML (devices.c) --------------- */
 
