@@ -112,6 +112,27 @@ expect 1 2 apply
 check "mixed: the nvme PF was set" [ "$(numvfs 0000:01:00.0)" = 3 ]
 check "mixed: the L4 was left alone" [ "$(numvfs 0000:82:00.0)" = 4 ]
 
+# ---- an SR-IOV NIC: inventory names the PF's netdev; VF counts like any PF ----
+fresh nic-sriov
+nic_inventory() { # PYTHON-ASSERTIONS on d (devices by address)
+        "$VGPUCTL" inventory --json --root "$ROOT" >"$work/inv.json" &&
+                python3 -c "import json, sys
+d = {p['address']: p for p in json.load(open(sys.argv[1]))['pci_devices']}
+$1" "$work/inv.json"
+}
+check "NIC inventory: the PF's netdev" nic_inventory \
+        "assert d['0000:41:00.0']['netdevs'] == ['enp65s0f0'] and d['0000:41:00.0']['pf_netdevs'] is None"
+check "NIC inventory: a VF's own netdev and its PF's" nic_inventory \
+        "assert d['0000:41:02.1']['netdevs'] == ['enp65s0f0v1'] and d['0000:41:02.1']['pf_netdevs'] == ['enp65s0f0']"
+expect 0 0 "$VGPUCTL" inventory --root "$ROOT"
+check "NIC inventory table: VF of the PF and its netdev" grep -q "VF of 0000:41:00.0 (PF netdev enp65s0f0)" "$work/out"
+check "NIC inventory table: the PF's netdev" grep -q "PF: 2 of 64 VFs, autoprobe on (netdev enp65s0f0)" "$work/out"
+conf '{"0000:41:00.0": 4}'
+expect 0 0 apply
+check "NIC: 4 VFs" [ "$(numvfs 0000:41:00.0)" = 4 ]
+check "NIC inventory: a new VF names its PF's netdev" nic_inventory \
+        "assert d['0000:41:02.3']['pf_netdevs'] == ['enp65s0f0']"
+
 # ---- nothing configured, bad configuration, usage ----------------------------------
 fresh nvme-sriov
 expect 0 0 apply

@@ -64,7 +64,29 @@ static json_t *nvidia_json(const struct vgpu_pci_dev *dev)
         return json_pack("{s:o, s:o}", "current_type", int_or_null(dev->nvidia_current_type), "creatable_types", types);
 }
 
-static json_t *pci_json(const struct vgpu_pci_dev *d)
+static json_t *names_json(char **names)
+{
+        json_t *a = json_array();
+
+        for (char **n = names; a && n && *n; n++)
+                if (json_array_append_new(a, json_string(*n)) < 0) {
+                        json_decref(a);
+                        return NULL;
+                }
+        return a;
+}
+
+/* A VF's PF's interfaces: how a NIC VF is told apart, and named. */
+static json_t *pf_netdevs_json(const struct vgpu_host *host, const struct vgpu_pci_dev *d)
+{
+        const struct vgpu_pci_dev *pf = d->is_vf ? vgpu_host_find_pci(host, &d->physfn) : NULL;
+
+        if (!d->is_vf)
+                return json_null();
+        return names_json(pf ? pf->netdevs : NULL);
+}
+
+static json_t *pci_json(const struct vgpu_host *host, const struct vgpu_pci_dev *d)
 {
         json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "address", d->name, "kind",
                               vgpu_pci_dev_kind(d), "vendor", hex_or_null(d->vendor, 4), "device",
@@ -79,6 +101,11 @@ static json_t *pci_json(const struct vgpu_pci_dev *d)
         json_object_set_new(o, "physfn", d->is_vf ? addr_json(&d->physfn) : json_null());
         json_object_set_new(o, "sriov", d->sriov ? sriov_json(d->sriov) : json_null());
         json_object_set_new(o, "nvidia_vfio", d->nvidia_vfio ? nvidia_json(d) : json_null());
+        if (json_object_set_new(o, "netdevs", names_json(d->netdevs)) < 0 ||
+            json_object_set_new(o, "pf_netdevs", pf_netdevs_json(host, d)) < 0) {
+                json_decref(o);
+                return NULL;
+        }
         return o;
 }
 
@@ -145,7 +172,7 @@ json_t *vgpu_inventory_json(const struct vgpu_host *host)
         for (size_t i = 0; pci && i < host->n_pci; i++) {
                 if (!vgpu_host_pci_is_listed(host, &host->pci[i]))
                         continue;
-                if (json_array_append_new(pci, pci_json(&host->pci[i])) < 0) {
+                if (json_array_append_new(pci, pci_json(host, &host->pci[i])) < 0) {
                         json_decref(pci);
                         pci = NULL;
                 }

@@ -70,6 +70,26 @@ static void read_ids(struct vgpu_host *host, struct vgpu_pci_dev *dev, const cha
         dev->class_code = read_hex_attr(host, dir, "class", 0xffffff);
 }
 
+/* A NIC's interfaces (net/NAME): what inventory shows next to its VFs. */
+static int load_netdevs(struct vgpu_host *host, struct vgpu_pci_dev *dev, const char *dir)
+{
+        _cleanup_free_ char *net = vgpu_strdup_printf("%s/net", dir);
+        int n;
+
+        if (!net)
+                return -ENOMEM;
+        n = vgpu_root_list_dir(host->root, net, &dev->netdevs);
+        if (n == -ENOMEM)
+                return n;
+        if (n < 0 && n != -ENOENT)
+                vgpu_host_problem(host, "%s: net is not a directory of interfaces", dev->name);
+        if (n <= 0) {
+                vgpu_strv_free(dev->netdevs);
+                dev->netdevs = NULL;
+        }
+        return 0;
+}
+
 static int load_dev(struct vgpu_host *host, struct vgpu_pci_dev *dev, const char *dir)
 {
         _cleanup_free_ char *driver_link = vgpu_strdup_printf("%s/driver", dir);
@@ -87,6 +107,8 @@ static int load_dev(struct vgpu_host *host, struct vgpu_pci_dev *dev, const char
         dev->iommu_group = vgpu_read_iommu_group(host, dir);
         dev->numa_node = read_numa_node(host, dir);
         r = vgpu_sriov_load(host, dev, dir);
+        if (r >= 0)
+                r = load_netdevs(host, dev, dir);
         if (r < 0)
                 return r;
         return vgpu_nvidia_load(host, dev, dir);
@@ -98,6 +120,7 @@ void vgpu_pci_dev_clear(struct vgpu_pci_dev *dev)
         free(dev->driver_override);
         vgpu_sriov_free(dev->sriov);
         vgpu_nvidia_types_free(dev->nvidia_types, dev->n_nvidia_types);
+        vgpu_strv_free(dev->netdevs);
 }
 
 int vgpu_pci_dev_cmp(const void *a, const void *b)

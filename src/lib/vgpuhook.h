@@ -238,6 +238,8 @@ struct vgpu_pci_dev {
         size_t n_nvidia_types;
         struct vgpu_nvidia_type *nvidia_types; /* creatable now */
         int nvidia_current_type;               /* 0 none, -1 unknown */
+        /* network interfaces its driver registered (net/NAME), sorted; NULL-terminated, NULL: none */
+        char **netdevs;
 };
 
 struct vgpu_mdev_type {

@@ -34,8 +34,18 @@ static void print_ids(const struct vgpu_pci_dev *d)
 }
 
 /* The SR-IOV / vendor-VFIO column of one PCI function. */
-static void print_role(const struct vgpu_pci_dev *d)
+/* " (LABEL eth0, eth1)" */
+static void print_netdevs(const char *label, char **names)
 {
+        for (char **n = names; n && *n; n++)
+                printf("%s%s", n == names ? label : ", ", *n);
+        if (names && *names)
+                putchar(')');
+}
+
+static void print_role(const struct vgpu_host *host, const struct vgpu_pci_dev *d)
+{
+        const struct vgpu_pci_dev *physfn;
         char pf[VGPU_PCI_ADDR_STRLEN];
 
         if (d->sriov)
@@ -43,9 +53,13 @@ static void print_role(const struct vgpu_pci_dev *d)
                        d->sriov->autoprobe < 0 ? "?"
                        : d->sriov->autoprobe   ? "on"
                                                : "off");
+        if (d->sriov)
+                print_netdevs(" (netdev ", d->netdevs);
         if (d->is_vf) {
                 vgpu_pci_addr_format(&d->physfn, pf);
                 printf("VF of %s", pf);
+                physfn = vgpu_host_find_pci(host, &d->physfn);
+                print_netdevs(" (PF netdev ", physfn ? physfn->netdevs : NULL);
         }
         if (d->nvidia_vfio) {
                 const char *cur = NULL;
@@ -78,7 +92,7 @@ static void print_pci(const struct vgpu_host *host)
                 putchar(' ');
                 print_num(d->iommu_group, 6);
                 putchar(' ');
-                print_role(d);
+                print_role(host, d);
         }
 }
 
