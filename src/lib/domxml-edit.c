@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libxml/parser.h>
@@ -418,6 +419,47 @@ int vgpu_domain_doc_move_pci(struct vgpu_domain_doc *d, const struct vgpu_pci_ad
                         return r;
         }
         return (int)n;
+}
+
+/* ---- one hostdev, for a live detach ----------------------------------------- */
+
+static char *node_text(xmlNode *n)
+{
+        xmlBuffer *buf = xmlBufferCreate();
+        char *text = NULL;
+
+        if (buf && xmlNodeDump(buf, n->doc, n, 0, 0) >= 0)
+                text = strdup((const char *)xmlBufferContent(buf));
+        if (buf)
+                xmlBufferFree(buf);
+        return text;
+}
+
+int vgpu_domain_doc_hostdev(const struct vgpu_domain_doc *d, const char *uuid, const struct vgpu_pci_addr *addr,
+                            char **ret_xml, char **ret_alias)
+{
+        xmlNode *devices = child(root_of(d), "devices");
+        char norm[VGPU_UUID_STRLEN];
+
+        if (uuid && vgpu_uuid_normalize(uuid, norm) < 0)
+                return -EINVAL;
+        for (xmlNode *c = devices ? devices->children : NULL; c; c = c->next) {
+                _cleanup_xml_ xmlChar *alias = NULL;
+                char *text, *name = NULL;
+
+                if (!is(c, "hostdev") || !(uuid ? mdev_hostdev_is(c, norm) : pci_hostdev_is(c, addr)))
+                        continue;
+                alias = child(c, "alias") ? xmlGetNoNsProp(child(c, "alias"), BAD_CAST "name") : NULL;
+                text = node_text(c);
+                if (!text || (alias && !(name = strdup((const char *)alias)))) {
+                        free(text);
+                        return -ENOMEM;
+                }
+                *ret_xml = text;
+                *ret_alias = name;
+                return 0;
+        }
+        return -ENOENT;
 }
 
 static bool names_uuid(const struct vgpu_domain *dom, const char *uuid)

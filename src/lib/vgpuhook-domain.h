@@ -146,6 +146,15 @@ int vgpu_domain_doc_move_pci(struct vgpu_domain_doc *doc, const struct vgpu_pci_
                              const struct vgpu_pci_addr *new_addr);
 
 /*
+ * The <hostdev> of mdev @uuid, or when @uuid is NULL of PCI device @addr: its
+ * XML in *ret_xml and its <alias name> (in a live XML) in *ret_alias, NULL if
+ * it has none; both free().  -ENOENT if no hostdev names it, -EINVAL for a
+ * malformed @uuid, -ENOMEM.
+ */
+int vgpu_domain_doc_hostdev(const struct vgpu_domain_doc *doc, const char *uuid, const struct vgpu_pci_addr *addr,
+                            char **ret_xml, char **ret_alias);
+
+/*
  * The first index i for which vgpu_mdev_uuid_for(@domain->uuid, i) is not
  * named by @domain (hostdev or metadata): where vgpuctl's next mdev goes.
  */

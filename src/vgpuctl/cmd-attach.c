@@ -4,7 +4,8 @@
  * (GetXMLDesc(INACTIVE), edit, DefineXML); the hook makes or frees the
  * device at the next start.  libvirt 9.0's test driver has no
  * AttachDeviceFlags, and our metadata must change with the hostdev anyway,
- * so the whole definition is edited and defined again.
+ * so the whole definition is edited and defined again.  --live is in
+ * attach-live.c and detach-live.c.
  */
 #include "config.h"
 
@@ -25,18 +26,24 @@ struct edit {
         bool active;
 };
 
-static const char attach_usage[] = "Usage: vgpuctl attach DOMAIN --profile P [--profile P]... --config\n"
+static const char attach_usage[] = "Usage: vgpuctl attach DOMAIN --profile P [--profile P]... (--config | --live)\n"
                                    "                      [--print-xml] [--root DIR] [-c URI]\n"
                                    "\n"
-                                   "Add one device of each profile P to DOMAIN's persistent definition; the\n"
-                                   "hook creates it when the domain next starts.  --print-xml prints the\n"
-                                   "definition libvirt stored.  (--live is not supported yet.)\n";
+                                   "--config: add one device of each profile P to DOMAIN's persistent\n"
+                                   "definition; the hook creates it when the domain next starts.\n"
+                                   "--print-xml prints the definition libvirt stored.\n"
+                                   "--live: create a vGPU of each (mdev) profile P now and hot-plug it into\n"
+                                   "running DOMAIN; if libvirt refuses, the vGPU is removed again.  It is\n"
+                                   "freed when the domain stops or by 'detach --live'.\n";
 
-static const char detach_usage[] = "Usage: vgpuctl detach DOMAIN (--uuid U | --address A | --all) --config\n"
-                                   "                      [--print-xml] [-c URI]\n"
+static const char detach_usage[] = "Usage: vgpuctl detach DOMAIN (--uuid U | --address A | --all) (--config | --live)\n"
+                                   "                      [--print-xml] [--timeout SECONDS] [--root DIR] [-c URI]\n"
                                    "\n"
-                                   "Remove mdev U, PCI device A, or every device our metadata names, from\n"
-                                   "DOMAIN's persistent definition: the <hostdev> and its metadata.\n";
+                                   "--config: remove mdev U, PCI device A, or every device our metadata\n"
+                                   "names, from DOMAIN's persistent definition: the <hostdev> and its metadata.\n"
+                                   "--live: unplug it (--all: every device leased to DOMAIN) from the running\n"
+                                   "domain and free it once libvirt reports the guest let go, waiting at most\n"
+                                   "--timeout seconds (default 20); until then the device stays leased.\n";
 
 static int get_config(struct edit *e, struct vgpu_domain_doc **ret)
 {
@@ -161,6 +168,7 @@ struct opts {
         size_t n_profiles;
         const char *uuid, *address;
         bool all, config, live, print_xml;
+        int timeout_s;
 };
 
 static int parse(struct opts *o, int argc, char *argv[], const char *usage)
@@ -173,11 +181,13 @@ static int parse(struct opts *o, int argc, char *argv[], const char *usage)
                 {"config", no_argument, NULL, 'C'},
                 {"live", no_argument, NULL, 'L'},
                 {"print-xml", no_argument, NULL, 'P'},
+                {"timeout", required_argument, NULL, 'T'},
                 {"root", required_argument, NULL, 'r'},
                 {"connect", required_argument, NULL, 'c'},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
+        long long timeout;
         int c;
 
         while ((c = getopt_long(argc, argv, "p:c:h", opts, NULL)) != -1) {
@@ -203,6 +213,11 @@ static int parse(struct opts *o, int argc, char *argv[], const char *usage)
                 case 'P':
                         o->print_xml = true;
                         break;
+                case 'T':
+                        if (vgpu_parse_int(optarg, 0, 3600, &timeout) < 0)
+                                return vgpuctl_usage_error("--timeout takes seconds, 0 to 3600");
+                        o->timeout_s = (int)timeout;
+                        break;
                 case 'r':
                         o->ctx.root = optarg;
                         break;
@@ -218,12 +233,69 @@ static int parse(struct opts *o, int argc, char *argv[], const char *usage)
         }
         if (argc - optind != 1)
                 return vgpuctl_usage_error("%s takes one DOMAIN (a name or UUID)", argv[0]);
-        if (o->live)
-                return vgpuctl_usage_error("--live is not supported yet: use --config, the device comes at the "
-                                           "next start");
-        if (!o->config)
-                return vgpuctl_usage_error("%s needs --config (it changes the persistent definition)", argv[0]);
+        if (o->live == o->config)
+                return vgpuctl_usage_error("%s needs one of --config (the persistent definition) and --live (the "
+                                           "running domain)",
+                                           argv[0]);
+        if (o->live && o->print_xml)
+                return vgpuctl_usage_error("--print-xml is for --config");
         return VGPUCTL_OK;
+}
+
+/* The running domain as libvirt shows it now, and its definition if it has one. */
+static int live_target(struct edit *e, struct vgpuctl_live_target *t)
+{
+        _cleanup_free_ char *xml = NULL, *config = NULL;
+        struct vgpu_error err = {0};
+        char msg[512], where[512];
+        bool active;
+        int r = e->virt.ops->get_live(e->virt.conn, e->domain, &xml, msg, sizeof(msg));
+
+        if (r == -ENOENT)
+                return vgpuctl_fail("no domain '%s' at %s", e->domain,
+                                    e->ctx->uri ? e->ctx->uri : "libvirt's default URI");
+        if (r == -ESRCH)
+                return vgpuctl_fail("domain '%s' is not running: use --config", e->domain);
+        if (r < 0)
+                return vgpuctl_fail("cannot read the live XML of '%s': %s", e->domain, msg);
+        r = vgpuctl_domain_of(xml, strlen(xml), &t->live);
+        if (r == VGPUCTL_OK && vgpu_domain_doc_parse(xml, strlen(xml), &t->live_doc, &err) < 0)
+                r = vgpuctl_fail("the live XML of '%s': %s", e->domain, vgpu_error_format(&err, where, sizeof(where)));
+        if (r == VGPUCTL_OK &&
+            e->virt.ops->get_config(e->virt.conn, e->domain, &config, &active, msg, sizeof(msg)) == 0)
+                r = vgpuctl_domain_of(config, strlen(config), &t->config);
+        return r;
+}
+
+static void live_target_clear(struct vgpuctl_live_target *t)
+{
+        vgpu_domain_free(t->live);
+        vgpu_domain_doc_free(t->live_doc);
+        vgpu_domain_free(t->config);
+        t->live = t->config = NULL;
+        t->live_doc = NULL;
+}
+
+static int live(struct edit *e, const struct opts *o, bool attaching)
+{
+        struct vgpuctl_live_target t = {.ctx = &o->ctx, .virt = &e->virt, .domain = e->domain,
+                                        .timeout_s = o->timeout_s > 0 ? o->timeout_s : 20};
+        int r = VGPUCTL_OK;
+
+        /* one at a time, each on the live XML as the previous one left it */
+        for (size_t i = 0; attaching && r == VGPUCTL_OK && i < o->n_profiles; i++) {
+                r = live_target(e, &t);
+                if (r == VGPUCTL_OK)
+                        r = vgpuctl_attach_live(&t, o->profiles[i]);
+                live_target_clear(&t);
+        }
+        if (!attaching) {
+                r = live_target(e, &t);
+                if (r == VGPUCTL_OK)
+                        r = vgpuctl_detach_live(&t, o->uuid, o->address);
+                live_target_clear(&t);
+        }
+        return r;
 }
 
 static int run(const struct vgpuctl_ctx *gctx, int argc, char *argv[], bool attaching)
@@ -245,7 +317,9 @@ static int run(const struct vgpuctl_ctx *gctx, int argc, char *argv[], bool atta
         e.domain = argv[optind];
         e.print_xml = o.print_xml;
         r = vgpuctl_virt_open(&o.ctx, &e.virt);
-        if (r == VGPUCTL_OK)
+        if (r == VGPUCTL_OK && o.live)
+                r = live(&e, &o, attaching);
+        else if (r == VGPUCTL_OK)
                 r = attaching ? attach(&e, o.profiles, o.n_profiles) : detach(&e, o.uuid, o.address);
         vgpuctl_virt_close(&e.virt);
         return r;

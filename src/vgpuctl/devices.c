@@ -122,15 +122,11 @@ static int none_free(const struct vgpu_profile *prof, const struct vgpu_pci_plac
         return vgpuctl_fail("profile %s: no free device (%s)", prof->name, pl->n ? why : "none on this host");
 }
 
-static int add_pci(struct vgpuctl_adder *a, struct vgpu_domain_doc *doc, const struct vgpu_profile *prof,
-                   const struct vgpu_domain *dom, FILE *report)
+int vgpuctl_pick_pci(struct vgpuctl_adder *a, const struct vgpu_profile *prof, const struct vgpu_domain *dom,
+                     struct vgpu_pci_addr *ret)
 {
         struct vgpu_pci_request req = {.profile = prof};
         struct vgpu_pci_placement *pl = NULL;
-        const struct vgpu_pci_dev *dev;
-        enum vgpu_spec_kind kind = prof->kind == VGPU_PROFILE_PASSTHROUGH ? VGPU_SPEC_PCI : VGPU_SPEC_VF;
-        /* NVIDIA vendor VFIO: managed='yes' would rebind the VF to vfio-pci and lose its vGPU type */
-        bool managed = prof->kind != VGPU_PROFILE_NVIDIA_VFIO;
         int r = vgpuctl_adder_load_named(a);
 
         if (r != VGPUCTL_OK)
@@ -147,16 +143,29 @@ static int add_pci(struct vgpuctl_adder *a, struct vgpu_domain_doc *doc, const s
                 vgpu_pci_placement_free(pl);
                 return r;
         }
-        dev = pl->candidates[0].dev;
+        *ret = pl->candidates[0].dev->addr;
         vgpu_pci_placement_free(pl);
-        r = vgpu_domain_doc_add_pci(doc, kind, &dev->addr, prof->name, managed);
-        if (r >= 0)
-                r = remember(a, &dev->addr);
-        if (r < 0)
+        return remember(a, ret) < 0 ? vgpuctl_fail("out of memory") : VGPUCTL_OK;
+}
+
+static int add_pci(struct vgpuctl_adder *a, struct vgpu_domain_doc *doc, const struct vgpu_profile *prof,
+                   const struct vgpu_domain *dom, FILE *report)
+{
+        enum vgpu_spec_kind kind = prof->kind == VGPU_PROFILE_PASSTHROUGH ? VGPU_SPEC_PCI : VGPU_SPEC_VF;
+        /* NVIDIA vendor VFIO: managed='yes' would rebind the VF to vfio-pci and lose its vGPU type */
+        bool managed = prof->kind != VGPU_PROFILE_NVIDIA_VFIO;
+        struct vgpu_pci_addr addr;
+        char name[VGPU_PCI_ADDR_STRLEN];
+        int r = vgpuctl_pick_pci(a, prof, dom, &addr);
+
+        if (r != VGPUCTL_OK)
+                return r;
+        if (vgpu_domain_doc_add_pci(doc, kind, &addr, prof->name, managed) < 0)
                 return vgpuctl_fail("out of memory");
+        vgpu_pci_addr_format(&addr, name);
         if (report)
-                fprintf(report, "added %s %s (profile %s, managed=%s)\n", kind == VGPU_SPEC_VF ? "vf" : "pci",
-                        dev->name, prof->name, managed ? "yes" : "no");
+                fprintf(report, "added %s %s (profile %s, managed=%s)\n", kind == VGPU_SPEC_VF ? "vf" : "pci", name,
+                        prof->name, managed ? "yes" : "no");
         return VGPUCTL_OK;
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -19,6 +20,8 @@
 struct vgpuctl_libvirt_conn {
         virConnectPtr conn;
 };
+
+static bool event_loop;
 
 /* libvirt prints every error to stderr unless told otherwise; vgpuctl says one sentence itself. */
 static void quiet(void *data, virErrorPtr err)
@@ -46,6 +49,9 @@ static int lv_open(const char *uri, struct vgpuctl_libvirt_conn **ret, char *msg
                 return -ENOMEM;
         virSetErrorFunc(NULL, quiet);
         xmlSetGenericErrorFunc(NULL, quiet_xml);
+        /* events (a live detach waits for one) reach a connection only if a loop exists before it opens */
+        if (!event_loop && virEventRegisterDefaultImpl() == 0)
+                event_loop = true;
         c->conn = virConnectOpen(uri);
         if (!c->conn) {
                 free(c);
@@ -69,10 +75,10 @@ static char *domain_xml(virDomainPtr dom)
         return virDomainGetXMLDesc(dom, virDomainIsPersistent(dom) == 1 ? VIR_DOMAIN_XML_INACTIVE : 0);
 }
 
-static int lv_all_xml(struct vgpuctl_libvirt_conn *c, char ***ret, char *msg, size_t size)
+static int list_xml(virConnectPtr conn, unsigned flags, bool live, char ***ret, char *msg, size_t size)
 {
         virDomainPtr *doms = NULL;
-        int n = virConnectListAllDomains(c->conn, &doms, 0);
+        int n = virConnectListAllDomains(conn, &doms, flags);
         char **xmls;
         int r = 0;
 
@@ -80,7 +86,7 @@ static int lv_all_xml(struct vgpuctl_libvirt_conn *c, char ***ret, char *msg, si
                 return fail(EIO, msg, size);
         xmls = calloc((size_t)n + 1, sizeof(*xmls));
         for (int i = 0; i < n; i++) {
-                if (xmls && r == 0 && !(xmls[i] = domain_xml(doms[i])))
+                if (xmls && r == 0 && !(xmls[i] = live ? virDomainGetXMLDesc(doms[i], 0) : domain_xml(doms[i])))
                         r = fail(EIO, msg, size);
                 virDomainFree(doms[i]);
         }
@@ -93,6 +99,19 @@ static int lv_all_xml(struct vgpuctl_libvirt_conn *c, char ***ret, char *msg, si
         }
         *ret = xmls;
         return 0;
+}
+
+static int lv_all_xml(struct vgpuctl_libvirt_conn *c, char ***ret, char *msg, size_t size)
+{
+        return list_xml(c->conn, 0, false, ret, msg, size);
+}
+
+static int lv_list_xml(struct vgpuctl_libvirt_conn *c, int which, char ***ret, char *msg, size_t size)
+{
+        if (which == VGPUCTL_LV_RUNNING)
+                return list_xml(c->conn, VIR_CONNECT_LIST_DOMAINS_ACTIVE, true, ret, msg, size);
+        return list_xml(c->conn, VIR_CONNECT_LIST_DOMAINS_INACTIVE | VIR_CONNECT_LIST_DOMAINS_PERSISTENT, false, ret,
+                        msg, size);
 }
 
 static virDomainPtr lookup(virConnectPtr conn, const char *name)
@@ -169,6 +188,113 @@ static int lv_node_devices(struct vgpuctl_libvirt_conn *c, unsigned what, char *
         return 0;
 }
 
+static int lv_get_live(struct vgpuctl_libvirt_conn *c, const char *name, char **ret_xml, char *msg, size_t size)
+{
+        virDomainPtr dom = lookup(c->conn, name);
+        char *xml;
+        int r = 0;
+
+        if (!dom)
+                return fail(ENOENT, msg, size);
+        if (virDomainIsActive(dom) != 1) {
+                snprintf(msg, size, "domain '%s' is not running", name);
+                r = -ESRCH;
+        } else if (!(xml = virDomainGetXMLDesc(dom, 0))) {
+                r = fail(EIO, msg, size);
+        } else {
+                *ret_xml = xml;
+        }
+        virDomainFree(dom);
+        return r;
+}
+
+static int lv_attach_live(struct vgpuctl_libvirt_conn *c, const char *name, const char *xml, char *msg, size_t size)
+{
+        virDomainPtr dom = lookup(c->conn, name);
+        int r = 0;
+
+        if (!dom)
+                return fail(ENOENT, msg, size);
+        if (virDomainAttachDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_LIVE) < 0)
+                r = fail(EINVAL, msg, size);
+        virDomainFree(dom);
+        return r;
+}
+
+struct removal {
+        const char *alias;
+        bool done;
+};
+
+static void on_removed(virConnectPtr conn, virDomainPtr dom, const char *alias, void *opaque)
+{
+        struct removal *w = opaque;
+
+        if (alias && strcmp(alias, w->alias) == 0)
+                w->done = true;
+}
+
+/* A timer that only wakes the event loop, so that the wait can end. */
+static void tick(int timer, void *opaque)
+{
+}
+
+static long long now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int wait_removed(struct removal *w, int timeout_ms)
+{
+        long long end = now_ms() + timeout_ms;
+        int timer = virEventAddTimeout(100, tick, NULL, NULL);
+
+        while (!w->done && now_ms() < end && virEventRunDefaultImpl() == 0)
+                ;
+        if (timer >= 0)
+                virEventRemoveTimeout(timer);
+        return w->done ? 0 : -ETIMEDOUT;
+}
+
+static int lv_detach_live(struct vgpuctl_libvirt_conn *c, const char *name, const char *xml, const char *alias,
+                          int timeout_ms, char *msg, size_t size)
+{
+        virDomainPtr dom = lookup(c->conn, name);
+        struct removal w = {alias, false};
+        int cb = -1, r = 0;
+
+        if (!dom)
+                return fail(ENOENT, msg, size);
+        /* registered before the detach: an event that comes at once is not missed */
+        if (!event_loop || (cb = virConnectDomainEventRegisterAny(c->conn, dom, VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
+                                                                  VIR_DOMAIN_EVENT_CALLBACK(on_removed), &w, NULL)) < 0)
+                r = fail(ENOTSUP, msg, size);
+        else if (virDomainDetachDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_LIVE) < 0)
+                r = fail(EINVAL, msg, size);
+        else if (wait_removed(&w, timeout_ms) < 0)
+                r = -ETIMEDOUT;
+        if (cb >= 0)
+                virConnectDomainEventDeregisterAny(c->conn, cb);
+        virDomainFree(dom);
+        return r;
+}
+
+static int lv_start(struct vgpuctl_libvirt_conn *c, const char *name, char *msg, size_t size)
+{
+        virDomainPtr dom = lookup(c->conn, name);
+        int r = 0;
+
+        if (!dom)
+                return fail(ENOENT, msg, size);
+        if (virDomainCreate(dom) < 0)
+                r = fail(EIO, msg, size);
+        virDomainFree(dom);
+        return r;
+}
+
 extern const struct vgpuctl_libvirt_ops vgpuctl_libvirt_ops;
 const struct vgpuctl_libvirt_ops vgpuctl_libvirt_ops = {
         .abi = VGPUCTL_LIBVIRT_ABI,
@@ -178,4 +304,9 @@ const struct vgpuctl_libvirt_ops vgpuctl_libvirt_ops = {
         .get_config = lv_get_config,
         .define = lv_define,
         .node_devices = lv_node_devices,
+        .list_xml = lv_list_xml,
+        .get_live = lv_get_live,
+        .attach_live = lv_attach_live,
+        .detach_live = lv_detach_live,
+        .start = lv_start,
 };

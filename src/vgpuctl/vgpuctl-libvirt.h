@@ -15,7 +15,7 @@
 /* The one symbol the module exports: a const struct vgpuctl_libvirt_ops. */
 #define VGPUCTL_LIBVIRT_SYMBOL "vgpuctl_libvirt_ops"
 /* Bumped on any change of the struct below: a stale module is refused. */
-#define VGPUCTL_LIBVIRT_ABI 2
+#define VGPUCTL_LIBVIRT_ABI 3
 
 struct vgpuctl_libvirt_conn;
 
@@ -47,6 +47,33 @@ struct vgpuctl_libvirt_ops {
         int (*define)(struct vgpuctl_libvirt_conn *conn, const char *xml, char *msg, size_t size);
         /* The XML of every node device of the kinds @what names (VGPUCTL_NODEDEV_*). */
         int (*node_devices)(struct vgpuctl_libvirt_conn *conn, unsigned what, char ***ret, char *msg, size_t size);
+        /*
+         * The XML of the domains in state @which: VGPUCTL_LV_RUNNING gives
+         * the live XML of running ones, VGPUCTL_LV_STOPPED the definitions
+         * of persistent ones that do not run.
+         */
+        int (*list_xml)(struct vgpuctl_libvirt_conn *conn, int which, char ***ret, char *msg, size_t size);
+        /* The live XML of running domain @name.  -ENOENT: no such domain; -ESRCH: it does not run. */
+        int (*get_live)(struct vgpuctl_libvirt_conn *conn, const char *name, char **ret_xml, char *msg, size_t size);
+        /* Hot-plug device @xml into running domain @name (AttachDeviceFlags, AFFECT_LIVE). */
+        int (*attach_live)(struct vgpuctl_libvirt_conn *conn, const char *name, const char *xml, char *msg,
+                           size_t size);
+        /*
+         * Unplug device @xml, whose alias is @alias, from running domain
+         * @name (DetachDeviceFlags, AFFECT_LIVE), then wait at most
+         * @timeout_ms for libvirt's device-removed event for @alias.  0: it
+         * came (the guest let go); -ETIMEDOUT: not yet, the device stays
+         * with the domain until the guest lets go or the domain stops.
+         */
+        int (*detach_live)(struct vgpuctl_libvirt_conn *conn, const char *name, const char *xml, const char *alias,
+                           int timeout_ms, char *msg, size_t size);
+        /* Start defined domain @name (virDomainCreate). */
+        int (*start)(struct vgpuctl_libvirt_conn *conn, const char *name, char *msg, size_t size);
+};
+
+enum {
+        VGPUCTL_LV_RUNNING = 1,
+        VGPUCTL_LV_STOPPED = 2,
 };
 
 #endif

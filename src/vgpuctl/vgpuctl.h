@@ -46,6 +46,7 @@ int vgpuctl_render(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_define(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_attach(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_detach(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
+int vgpuctl_start(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_cordon(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_uncordon(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_migrate_check(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
@@ -145,7 +146,35 @@ struct vgpuctl_adder {
  */
 int vgpuctl_add_profile(struct vgpuctl_adder *a, struct vgpu_domain_doc *doc, const char *name, FILE *report);
 void vgpuctl_adder_clear(struct vgpuctl_adder *a);
+/*
+ * A VF or GPU for VF / passthrough profile @prof that no defined domain
+ * (nor @dom) names and no lease holds; remembered as taken.  Prints why none.
+ */
+int vgpuctl_pick_pci(struct vgpuctl_adder *a, const struct vgpu_profile *prof, const struct vgpu_domain *dom,
+                     struct vgpu_pci_addr *ret);
 /* Fill a->named from libvirt (once), opening a->virt if needed. */
 int vgpuctl_adder_load_named(struct vgpuctl_adder *a);
+
+/* ---- a running domain: attach / detach --live (attach-live.c, detach-live.c) */
+
+struct vgpuctl_live_target {
+        const struct vgpuctl_ctx *ctx;
+        struct vgpuctl_virt *virt;
+        const char *domain; /* as the user named it */
+        struct vgpu_domain *live;
+        struct vgpu_domain_doc *live_doc;
+        struct vgpu_domain *config; /* the definition; NULL for a transient domain */
+        int timeout_s;              /* detach: how long the guest may take to let go */
+};
+
+/* Create one vGPU of profile @profile and hot-plug it; undone if libvirt refuses.  Prints what happened. */
+int vgpuctl_attach_live(const struct vgpuctl_live_target *t, const char *profile);
+/* Unplug mdev @uuid, PCI device @address, or (both NULL) every device leased to the domain; free after the event. */
+int vgpuctl_detach_live(const struct vgpuctl_live_target *t, const char *uuid, const char *address);
+
+/* Lock the ledger with the configured wait; prints why not. */
+int vgpuctl_ledger_lock(const struct vgpuctl_state *st, struct vgpu_ledger **ret);
+/* A lease of @dom written by this vgpuctl. */
+void vgpuctl_lease_init(const struct vgpuctl_state *st, const struct vgpu_domain *dom, struct vgpu_lease *lease);
 
 #endif
