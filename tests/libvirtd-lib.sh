@@ -165,6 +165,7 @@ lv_cleanup() {
 
 # The simulated host as the hook could have changed it: its tree, its store counter.
 lv_host_state() { (cd "$ROOT" && find sys run etc -printf '%p %s\n' | sort; cat .fakehost/count 2>/dev/null) | md5sum; }
+lv_sysfs() { (cd "$ROOT" && find sys -printf '%p %s\n' | sort) | md5sum; }
 lv_stores() { cat "$ROOT/.fakehost/count" 2>/dev/null || echo 0; }
 
 # lv_plain_xml NAME: a 64 MiB VM without disk, started by TCG

@@ -90,6 +90,58 @@ VIRSH dumpxml --inactive plain >"$W/detached.xml"
 check "dumpxml has no hostdev" not grep -q "<hostdev" "$W/detached.xml"
 check "dumpxml has no metadata of ours" not grep -q "vgpu-hook.org" "$W/detached.xml"
 
+# ---- 6. attach --live: allocated first, undone when libvirt refuses ----------
+# Without VFIO the daemon refuses every mdev hot-plug: the way to see the undo.
+# vgpuctl creates the mdev itself (no hook runs on hot-plug): the shim answers it.
+check "attach --live to a stopped domain is refused" not lv_run "$VGPUCTL" -c "$URI" attach plain --profile t4-4q --live --root "$ROOT"
+check "...with a sentence ($(cat "$W/err"))" grep -q "domain 'plain' is not running: use --config" "$W/err"
+check "start the plain VM" lv_run VIRSH start plain
+before=$(lv_sysfs) stores=$(lv_stores)
+M=$("$top_builddir/tests/vgpu-uuid5" "$(VIRSH domuuid plain)" 0)
+check "attach --live fails where libvirt refuses" not lv_run env LD_PRELOAD="$KSHIM" "$VGPUCTL" -c "$URI" attach plain \
+        --profile t4-4q --live --root "$ROOT"
+echo "# vgpuctl attach --live: $(cat "$W/err")"
+check "one sentence: libvirt's refusal, and the undo" \
+        grep -q "^vgpuctl: libvirt refused to attach mdev $M to 'plain' (.*); it was removed again and its lease dropped$" "$W/err"
+check "...and nothing else" [ "$(wc -l <"$W/err")" = 1 ]
+check "the mdev was created before the attach, and removed after (2 stores, got $(($(lv_stores) - stores)))" \
+        [ "$(($(lv_stores) - stores))" = 2 ]
+check "no mdev is left" [ ! -e "$ROOT/sys/bus/mdev/devices/$M" ]
+check "the ledger is empty again" [ "$("$VGPUCTL" leases --json --root "$ROOT" | grep -c domain_uuid)" = 0 ]
+check "sysfs is as before" [ "$(lv_sysfs)" = "$before" ]
+check "the VM still runs" [ "$(VIRSH domstate plain)" = running ]
+check "detach --live of a device the VM lacks" not lv_run "$VGPUCTL" -c "$URI" detach plain --uuid "$M" --live --root "$ROOT"
+check "...says so ($(cat "$W/err"))" grep -q "running domain 'plain' has no mdev $M" "$W/err"
+check "destroy the plain VM" VIRSH destroy plain
+
+# ---- 7. start repairs a clone: its mdevs get its own name-based UUIDs --------
+sed "s|<name>plain</name>|<name>src1</name>|" "$W/plain.xml" | "$VGPUCTL" render --root "$ROOT" --profile t4-4q - >"$W/src1.xml"
+check "a source VM with a name-based mdev UUID defines" VIRSH define "$W/src1.xml"
+sed "s|<name>src1</name>|<name>clone1</name>|; /<uuid>/d" "$W/src1.xml" >"$W/clone1.xml"
+check "its clone (same mdev UUID, its own <uuid>) defines" VIRSH define "$W/clone1.xml"
+S=$(sed -n 's|.*<vgpu:mdev uuid="\([^"]*\)".*|\1|p' "$W/src1.xml")
+C=$("$top_builddir/tests/vgpu-uuid5" "$(VIRSH domuuid clone1)" 0)
+check "start --dry-run names the repair" lv_run "$VGPUCTL" -c "$URI" start clone1 --dry-run --root "$ROOT"
+check "...one line: mdev $S -> $C ($(cat "$W/out"))" \
+        [ "$(cat "$W/out")" = "clone1: mdev $S -> $C (named by domain src1)" ]
+check "--dry-run changed nothing" grep -q "<address uuid='$S'/>" <(VIRSH dumpxml --inactive clone1)
+check "the source needs no repair" lv_run "$VGPUCTL" -c "$URI" start src1 --dry-run --root "$ROOT"
+check "...it says so" grep -q "^src1: nothing to repair$" "$W/out"
+stores=$(lv_stores)
+check "start repairs, then fails where the daemon has no VFIO" not lv_run "$VGPUCTL" -c "$URI" start clone1 --root "$ROOT"
+check "the repair line came first ($(cat "$W/out"))" grep -q "^clone1: mdev $S -> $C (named by domain src1)$" "$W/out"
+check "the start failed with libvirt's sentence ($(cat "$W/err"))" \
+        grep -q "^vgpuctl: cannot start 'clone1' (its repaired definition is stored): .*" "$W/err"
+VIRSH dumpxml --inactive clone1 >"$W/clone1-after.xml"
+check "the stored hostdev has the clone's UUID" grep -q "<address uuid='$C'/>" "$W/clone1-after.xml"
+check "so has its metadata" grep -q "<vgpu:mdev uuid=\"$C\" profile=\"t4-4q\"/>" "$W/clone1-after.xml"
+check "the source's UUID is gone from the clone" not grep -q "$S" "$W/clone1-after.xml"
+check "the repaired definition validates" virt-xml-validate "$W/clone1-after.xml" domain
+check "the hook ran prepare for the clone's own mdev (create and remove: 2 stores)" [ "$(($(lv_stores) - stores))" = 2 ]
+check "a second start has nothing to repair" lv_run "$VGPUCTL" -c "$URI" start clone1 --dry-run --root "$ROOT"
+check "undefine the clone and its source" VIRSH undefine clone1
+check "..." VIRSH undefine src1
+
 # ---- render and plan read the daemon's definitions for VF profiles ---------
 R2=$W/nvme
 "$top_builddir/tests/vgpu-fakehost" "$top_srcdir/tests/presets/nvme-sriov.host" "$R2" >/dev/null

@@ -32,7 +32,7 @@ printf '{"mdev_type": {"name": "GRID T4-4Q"}, "numa": "strict"}\n' >"$ROOT/etc/v
 V() { "$VGPUCTL" --root "$ROOT" "$@"; }
 
 # ---- --help and usage errors -------------------------------------------------
-for cmd in profiles "profile check" plan render attach detach define cordon uncordon; do
+for cmd in profiles "profile check" plan render attach detach start define cordon uncordon; do
         expect 0 0 V $cmd --help
         check "$cmd --help prints a usage" grep -q "^Usage: vgpuctl $cmd" "$work/out"
 done
@@ -41,7 +41,9 @@ expect 2 1 V plan --profile t4-4q --count 0
 expect 2 1 V render
 expect 2 1 V profile
 expect 2 1 V attach vm1 --profile t4-4q
-expect 2 1 V attach vm1 --profile t4-4q --live
+expect 2 1 V attach vm1 --profile t4-4q --live --config
+expect 2 1 V attach vm1 --profile t4-4q --live --print-xml
+expect 2 1 V detach vm1 --all --live --timeout 5000
 expect 2 1 V detach vm1 --config
 expect 2 1 V detach vm1 --config --all --uuid 3b0e1c2d-0000-4000-8000-00000000aa01
 expect 2 1 V define
@@ -189,6 +191,66 @@ expect 1 1 V -c "$T" detach vfvm --all --config
 expect 1 1 V -c "$T" detach vm1 --uuid "$M" --config
 check "detach of a device the domain lacks says so" grep -q "names no such device" "$work/err"
 expect 2 1 V -c "$T" detach vm1 --uuid not-a-uuid --config
+
+# ---- attach --live: allocate, attach, undo when libvirt refuses --------------
+# libvirt 9.0's test driver has no AttachDeviceFlags: every hot-plug is refused.
+# The shim answers vgpuctl's own create and remove (no hook runs on hot-plug).
+stores=$(cat "$ROOT/.fakehost/count" 2>/dev/null || echo 0)
+expect 1 1 env LD_PRELOAD="$top_builddir/tests/.libs/libkshim.so" VGPU_HOOK_ROOT="$ROOT" "$VGPUCTL" -c "$T" attach vm1 \
+        --profile mtty-2 --live
+check "attach --live undoes what libvirt refused ($(cat "$work/err"))" \
+        grep -q "^vgpuctl: libvirt refused to attach mdev $M to 'vm1' (.*virDomainAttachDeviceFlags); it was removed again and its lease dropped" "$work/err"
+check "the mdev was created, then removed (2 stores)" [ "$(($(cat "$ROOT/.fakehost/count") - stores))" = 2 ]
+check "no mdev $M is left" [ ! -e "$ROOT/sys/bus/mdev/devices/$M" ]
+expect 0 0 V leases --json
+check "no lease is left" not grep -q domain_uuid "$work/out"
+expect 1 1 V -c "$T" attach vm1 --profile nvme-vf --live
+check "a VF profile is for --config" grep -q "live attach is for vGPUs" "$work/err"
+expect 1 1 V -c "$T" detach vm1 --all --live
+check "detach --live --all of a domain holding nothing of ours" grep -q "holds no device leased by vgpu-hook" "$work/err"
+
+# ---- start repairs, and inventory --committed ----------------------------------
+# Test driver domains run unless <test:runstate> says 5 (shut off).  r1 runs with
+# VF 0000:01:00.1; s1 names it too; s2 names a VF this host lacks; s4 is a clone of s3.
+stopped() { # stopped NAME UUID-SUFFIX METADATA HOSTDEVS
+        printf "  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>\n"
+        printf "    <name>%s</name><uuid>5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3b%s</uuid>\n" "$1" "$2"
+        printf "    <metadata><vgpu:devices xmlns:vgpu='http://vgpu-hook.org/xmlns/domain/1.0'>%s</vgpu:devices></metadata>\n" "$3"
+        printf "    <memory>1048576</memory><os><type>hvm</type></os><devices>%s</devices>\n" "$4"
+        printf "    <test:runstate>5</test:runstate>\n  </domain>\n"
+}
+vf() { echo "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x01' slot='0x00' function='0x$1'/></source></hostdev>"; }
+mdev() { echo "<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='$1'/></source></hostdev>"; }
+Q1=$("$UUID5" 5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3b03 0) Q2=$("$UUID5" 5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3b03 1)
+{
+        echo "<node>"
+        echo "  <domain type='test'><name>r1</name><uuid>5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3b00</uuid><memory>1048576</memory><os><type>hvm</type></os><devices>$(vf 1)</devices></domain>"
+        stopped s1 01 "<vgpu:vf address='0000:01:00.1' profile='nvme-vf'/>" "$(vf 1)"
+        stopped s2 02 "<vgpu:vf address='0000:01:00.7' profile='nvme-vf'/>" "$(vf 7)"
+        stopped s3 03 "<vgpu:mdev uuid='$Q1' profile='t4-4q'/><vgpu:mdev uuid='$Q2' type='GRID T4-1Q'/>" "$(mdev "$Q1")$(mdev "$Q2")"
+        stopped s4 04 "<vgpu:mdev uuid='$Q1' profile='t4-4q'/>" "$(mdev "$Q1")"
+        echo "</node>"
+} >"$work/committed.xml"
+TC="test://$work/committed.xml"
+expect 0 0 V -c "$TC" start s1 --dry-run
+check "start: a VF a running domain uses is swapped for a free one ($(cat "$work/out"))" \
+        [ "$(cat "$work/out")" = "s1: vf 0000:01:00.1 -> 0000:01:00.2 (used by running domain r1)" ]
+expect 0 0 V -c "$TC" start s2
+check "start: a VF this host lacks is swapped too, then the domain starts ($(cat "$work/out"))" \
+        [ "$(cat "$work/out")" = "$(printf 's2: vf 0000:01:00.7 -> 0000:01:00.2 (not on this host)\ns2: started')" ]
+expect 0 0 V -c "$TC" start s4 --dry-run
+check "start: a clone gets its own name-based UUID ($(cat "$work/out"))" \
+        [ "$(cat "$work/out")" = "s4: mdev $Q1 -> $("$UUID5" 5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3b04 0) (named by domain s3)" ]
+expect 0 0 V -c "$TC" start s3 --dry-run
+check "start: the source keeps its UUIDs" grep -q "^s3: nothing to repair$" "$work/out"
+expect 1 1 V -c "$TC" start r1
+check "start of a running domain" grep -q "domain 'r1' is running already" "$work/err"
+expect 1 1 V -c "$TC" start nope
+expect 2 1 V -c "$TC" start
+expect 0 0 V -c "$TC" inventory --committed
+golden inventory-committed.txt
+expect 0 0 V -c "$TC" inventory --committed --json
+golden inventory-committed.json
 
 # ---- define -------------------------------------------------------------------
 expect 0 0 V define --profile t4-4q

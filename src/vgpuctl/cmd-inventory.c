@@ -155,12 +155,14 @@ static int print_json(const struct vgpu_host *host)
 
 static void help(void)
 {
-        puts("Usage: vgpuctl inventory [--json] [--root DIR]\n"
+        puts("Usage: vgpuctl inventory [--json] [--committed [-c URI]] [--root DIR]\n"
              "\n"
              "List GPUs, SR-IOV PFs and VFs, mdev parents with their types (available,\n"
              "in use) and mdev instances with their parent and type.\n"
              "\n"
              "  --json      machine-readable output (documented fields, schema_version)\n"
+             "  --committed per profile, the devices that defined but stopped domains\n"
+             "              would need against what this host can give now (libvirt)\n"
              "  --root DIR  read the host below DIR instead of /");
 }
 
@@ -168,19 +170,27 @@ int vgpuctl_inventory(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
 {
         static const struct option opts[] = {
                 {"json", no_argument, NULL, 'j'},
+                {"committed", no_argument, NULL, 'C'},
+                {"connect", required_argument, NULL, 'c'},
                 {"root", required_argument, NULL, 'r'},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
         struct vgpuctl_ctx ctx = *gctx;
         struct vgpu_host *host;
-        bool json = false;
+        bool json = false, committed = false;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
                 switch (c) {
                 case 'j':
                         json = true;
+                        break;
+                case 'C':
+                        committed = true;
+                        break;
+                case 'c':
+                        ctx.uri = optarg;
                         break;
                 case 'r':
                         ctx.root = optarg;
@@ -194,6 +204,8 @@ int vgpuctl_inventory(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
         }
         if (optind < argc)
                 return vgpuctl_usage_error("inventory takes no arguments ('%s')", argv[optind]);
+        if (committed)
+                return vgpuctl_inventory_committed(&ctx, json);
         r = vgpuctl_load_host(&ctx, &host);
         if (r != VGPUCTL_OK)
                 return r;

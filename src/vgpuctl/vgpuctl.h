@@ -37,6 +37,8 @@ int vgpuctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2
 int vgpuctl_load_host(const struct vgpuctl_ctx *ctx, struct vgpu_host **ret_host);
 
 int vgpuctl_inventory(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
+/* inventory --committed (inventory-committed.c): stopped domains' needs against the host. */
+int vgpuctl_inventory_committed(const struct vgpuctl_ctx *ctx, bool json);
 int vgpuctl_leases(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_reconcile(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_profiles(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
