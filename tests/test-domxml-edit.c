@@ -193,6 +193,107 @@ START_TEST(domain_sets_normalised)
 }
 END_TEST
 
+/* vgpuctl start's repairs: the device changes name, everything around it stays. */
+START_TEST(rename_and_move_in_place)
+{
+        static const char xml[] =
+                "<domain type='kvm'><name>a</name><uuid>" DOM "</uuid><metadata>"
+                "<vgpu:devices xmlns:vgpu='" VGPU_XMLNS "'><vgpu:mdev uuid='" U0
+                "' type='GRID T4-4Q' parent='0000:3b:00.0'/>"
+                "<vgpu:vf address='0000:01:00.1' profile='vf'/></vgpu:devices></metadata><devices>"
+                "<hostdev mode='subsystem' type='mdev' model='vfio-pci' display='on' ramfb='on'>"
+                "<source><address uuid='" U0 "'/></source><address type='pci' bus='0x07'/></hostdev>"
+                "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0' bus='1' slot='0' "
+                "function='1'/></source><rom bar='off'/></hostdev></devices></domain>";
+        static const char u1[] = "3b0e1c2d-0000-4000-8000-00000000aa02";
+        struct vgpu_domain_doc *d = doc_of(xml);
+        struct vgpu_pci_addr from, to;
+        struct vgpu_domain *dom;
+        char *text;
+
+        ck_assert_int_eq(vgpu_domain_doc_rename_mdev(d, U0, "3B0E1C2D-0000-4000-8000-00000000AA02"), 2);
+        ck_assert_int_eq(vgpu_domain_doc_rename_mdev(d, U0, u1), 0);
+        ck_assert_int_eq(vgpu_domain_doc_rename_mdev(d, "nope", u1), -EINVAL);
+        ck_assert_int_eq(vgpu_pci_addr_parse("0000:01:00.1", &from), 0);
+        ck_assert_int_eq(vgpu_pci_addr_parse("0000:01:00.2", &to), 0);
+        ck_assert_int_eq(vgpu_domain_doc_move_pci(d, &from, &to), 2);
+        ck_assert_int_eq(vgpu_domain_doc_move_pci(d, &from, &to), 0);
+        dom = reread(d, &text);
+        ck_assert_uint_eq(dom->n_specs, 2);
+        ck_assert_str_eq(dom->specs[0].uuid, u1);
+        ck_assert_str_eq(dom->specs[0].type, "GRID T4-4Q"); /* type and parent stay */
+        ck_assert_str_eq(dom->specs[0].parent, "0000:3b:00.0");
+        ck_assert_int_eq(vgpu_pci_addr_cmp(&dom->specs[1].addr, &to), 0);
+        ck_assert_ptr_nonnull(vgpu_domain_find_mdev(dom, u1));
+        ck_assert_uint_eq(dom->n_hostdevs, 2);
+        ck_assert_int_eq(vgpu_pci_addr_cmp(&dom->hostdevs[1].addr, &to), 0);
+        ck_assert_ptr_nonnull(strstr(text, "display=\"on\" ramfb=\"on\""));          /* the console stays */
+        ck_assert_ptr_nonnull(strstr(text, "<address type=\"pci\" bus=\"0x07\"/>")); /* the guest address too */
+        ck_assert_ptr_nonnull(strstr(text, "<rom bar=\"off\"/>"));
+        ck_assert_ptr_null(strstr(text, U0));
+        free(text);
+        vgpu_domain_free(dom);
+        vgpu_domain_doc_free(d);
+}
+END_TEST
+
+/* detach --live: the hostdev libvirt shows, and the alias its event names. */
+START_TEST(hostdev_and_alias)
+{
+        struct vgpu_domain_doc *d = doc_of(
+                "<domain type='kvm'><name>a</name><devices>"
+                "<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='" U0 "'/></source>"
+                "<alias name='hostdev0'/></hostdev>"
+                "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x01' "
+                "slot='0x00' function='0x1'/></source></hostdev></devices></domain>");
+        struct vgpu_pci_addr a;
+        char *xml = NULL, *alias = NULL;
+
+        ck_assert_int_eq(vgpu_domain_doc_hostdev(d, U0, NULL, &xml, &alias), 0);
+        ck_assert_str_eq(alias, "hostdev0");
+        ck_assert_ptr_nonnull(strstr(xml, "<hostdev mode=\"subsystem\" type=\"mdev\""));
+        ck_assert_ptr_nonnull(strstr(xml, U0));
+        ck_assert_ptr_null(strstr(xml, "type=\"pci\""));
+        free(xml);
+        free(alias);
+        ck_assert_int_eq(vgpu_pci_addr_parse("0000:01:00.1", &a), 0);
+        ck_assert_int_eq(vgpu_domain_doc_hostdev(d, NULL, &a, &xml, &alias), 0);
+        ck_assert_ptr_null(alias); /* a definition has none */
+        ck_assert_ptr_nonnull(strstr(xml, "function=\"0x1\""));
+        free(xml);
+        ck_assert_int_eq(vgpu_domain_doc_hostdev(d, "3b0e1c2d-0000-4000-8000-00000000aa09", NULL, &xml, &alias),
+                         -ENOENT);
+        ck_assert_int_eq(vgpu_domain_doc_hostdev(d, "x", NULL, &xml, &alias), -EINVAL);
+        vgpu_domain_doc_free(d);
+}
+END_TEST
+
+START_TEST(console_on_one_vgpu)
+{
+        static const char u1[] = "3b0e1c2d-0000-4000-8000-00000000aa02";
+        struct vgpu_domain_doc *d = doc_of("<domain type='kvm'><name>a</name><devices/></domain>");
+        char *text;
+
+        ck_assert_int_eq(vgpu_domain_doc_add_mdev(d, U0, "p", "vfio-pci"), 0);
+        ck_assert_int_eq(vgpu_domain_doc_add_mdev(d, u1, "p", "vfio-pci"), 0);
+        ck_assert_int_eq(vgpu_domain_doc_set_console(d, U0), 0); /* no <graphics> */
+        ck_assert_int_eq(vgpu_domain_doc_set_console(d, U0), 0); /* again: no harm */
+        ck_assert_int_eq(vgpu_domain_doc_set_console(d, u1), -EEXIST);
+        ck_assert_int_gt(vgpu_domain_doc_format(d, &text), 0);
+        ck_assert_ptr_nonnull(strstr(text, "display=\"on\" ramfb=\"on\""));
+        ck_assert_ptr_null(strstr(strstr(text, "display=\"on\"") + 1, "display=\"on\"")); /* once */
+        free(text);
+        vgpu_domain_doc_free(d);
+
+        d = doc_of("<domain type='kvm'><name>a</name><devices><graphics type='vnc'/></devices></domain>");
+        ck_assert_int_eq(vgpu_domain_doc_add_mdev(d, U0, "p", "vfio-ccw"), 0);
+        ck_assert_int_eq(vgpu_domain_doc_set_console(d, U0), -ENOENT); /* only vfio-pci has a display */
+        ck_assert_int_eq(vgpu_domain_doc_add_mdev(d, u1, "p", "vfio-pci"), 0);
+        ck_assert_int_eq(vgpu_domain_doc_set_console(d, u1), 1);
+        vgpu_domain_doc_free(d);
+}
+END_TEST
+
 static Suite *edit_suite(void)
 {
         Suite *s = suite_create("domxml-edit");
@@ -204,6 +305,9 @@ static Suite *edit_suite(void)
         tcase_add_test(tc, metadata_and_devices_made);
         tcase_add_test(tc, libvirt_sets);
         tcase_add_test(tc, domain_sets_normalised);
+        tcase_add_test(tc, rename_and_move_in_place);
+        tcase_add_test(tc, hostdev_and_alias);
+        tcase_add_test(tc, console_on_one_vgpu);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -137,6 +137,20 @@ for x in "$top_srcdir"/xml-templates/*.xml; do
         check "render of $(basename "$x") validates" virt-xml-validate "$work/t.xml" domain
 done
 
+expect 0 1 V render --console --profile t4-4q --profile t4-4q "$top_srcdir/xml-templates/vgpu-mdev-profile.xml"
+cp "$work/out" "$work/console.xml"
+check "render --console: the first vGPU added shows the console" \
+        [ "$(grep -c "display=\"on\" ramfb=\"on\"" "$work/console.xml")" = 1 ]
+check "...the other stays display='off'" [ "$(grep -c "display=\"off\"" "$work/console.xml")" = 2 ]
+check "render --console validates" virt-xml-validate "$work/console.xml" domain
+check "a domain without <graphics> gets a warning" grep -q "warning: the domain has no <graphics>" "$work/err"
+expect 1 1 V render --console --profile t4-4q "$top_srcdir/xml-templates/vgpu-console.xml"
+check "a second console vGPU is refused" grep -q "a console on a vGPU already" "$work/err"
+expect 0 0 V render --profile t4-4q "$top_srcdir/xml-templates/vgpu-console.xml"
+check "render on the console template adds a display='off' vGPU" [ "$(grep -c "display=\"on\"" "$work/out")" = 1 ]
+expect 1 1 V render --console --profile nvme-vf -c test:///default "$work/vm1.xml"
+check "--console needs a vGPU" grep -q "needs a vGPU of model vfio-pci" "$work/err"
+
 # ---- against libvirt's test driver with a custom XML ----------------------
 cat >"$work/node.xml" <<EOF
 <node>

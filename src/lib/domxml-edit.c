@@ -421,6 +421,40 @@ int vgpu_domain_doc_move_pci(struct vgpu_domain_doc *d, const struct vgpu_pci_ad
         return (int)n;
 }
 
+/* ---- the console on a vGPU (render --console) ----------------------------- */
+
+static bool attr_is(const xmlNode *n, const char *attr, const char *value)
+{
+        _cleanup_xml_ xmlChar *v = xmlGetNoNsProp(n, BAD_CAST attr);
+
+        return v && xmlStrcmp(v, BAD_CAST value) == 0;
+}
+
+int vgpu_domain_doc_set_console(struct vgpu_domain_doc *d, const char *uuid)
+{
+        xmlNode *devices = child(root_of(d), "devices"), *target = NULL;
+        char norm[VGPU_UUID_STRLEN];
+        bool graphics = false;
+
+        if (vgpu_uuid_normalize(uuid, norm) < 0)
+                return -EINVAL;
+        for (xmlNode *c = devices ? devices->children : NULL; c; c = c->next) {
+                graphics = graphics || is(c, "graphics");
+                if (!is(c, "hostdev"))
+                        continue;
+                if (mdev_hostdev_is(c, norm))
+                        target = c;
+                else if (attr_is(c, "display", "on"))
+                        return -EEXIST;
+        }
+        if (!target || !attr_is(target, "model", "vfio-pci"))
+                return -ENOENT;
+        if (!xmlSetProp(target, BAD_CAST "display", BAD_CAST "on") ||
+            !xmlSetProp(target, BAD_CAST "ramfb", BAD_CAST "on"))
+                return -ENOMEM;
+        return graphics;
+}
+
 /* ---- one hostdev, for a live detach ----------------------------------------- */
 
 static char *node_text(xmlNode *n)

@@ -146,6 +146,15 @@ int vgpu_domain_doc_move_pci(struct vgpu_domain_doc *doc, const struct vgpu_pci_
                              const struct vgpu_pci_addr *new_addr);
 
 /*
+ * Make vGPU @uuid the domain's console: display='on' (QEMU shows what it
+ * draws in the <graphics>) and ramfb='on' (a boot framebuffer before the
+ * guest driver loads).  Returns 1 if the domain has a <graphics> device, 0
+ * if not; -EEXIST if another hostdev has display='on' (one per domain);
+ * -ENOENT if no vfio-pci mdev hostdev names @uuid; -EINVAL; -ENOMEM.
+ */
+int vgpu_domain_doc_set_console(struct vgpu_domain_doc *doc, const char *uuid);
+
+/*
  * The <hostdev> of mdev @uuid, or when @uuid is NULL of PCI device @addr: its
  * XML in *ret_xml and its <alias name> (in a live XML) in *ret_alias, NULL if
  * it has none; both free().  -ENOENT if no hostdev names it, -EINVAL for a

@@ -195,8 +195,9 @@ static void undo(struct live *l)
         int removed = l->created ? vgpu_mdev_remove(l->st.root, l->uuid) : 0;
 
         if (removed < 0)
-                fprintf(stderr, "vgpuctl: cannot remove mdev %s again (%s): its lease stays, releasing, for "
-                                "'vgpuctl reconcile'\n",
+                fprintf(stderr,
+                        "vgpuctl: cannot remove mdev %s again (%s): its lease stays, releasing, for "
+                        "'vgpuctl reconcile'\n",
                         l->uuid, strerror(-removed));
         if (vgpuctl_ledger_lock(&l->st, &ledger) != VGPUCTL_OK)
                 return;

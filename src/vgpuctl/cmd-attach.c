@@ -174,18 +174,12 @@ struct opts {
 static int parse(struct opts *o, int argc, char *argv[], const char *usage)
 {
         static const struct option opts[] = {
-                {"profile", required_argument, NULL, 'p'},
-                {"uuid", required_argument, NULL, 'u'},
-                {"address", required_argument, NULL, 'a'},
-                {"all", no_argument, NULL, 'A'},
-                {"config", no_argument, NULL, 'C'},
-                {"live", no_argument, NULL, 'L'},
-                {"print-xml", no_argument, NULL, 'P'},
-                {"timeout", required_argument, NULL, 'T'},
-                {"root", required_argument, NULL, 'r'},
-                {"connect", required_argument, NULL, 'c'},
-                {"help", no_argument, NULL, 'h'},
-                {},
+                {"profile", required_argument, NULL, 'p'}, {"uuid", required_argument, NULL, 'u'},
+                {"address", required_argument, NULL, 'a'}, {"all", no_argument, NULL, 'A'},
+                {"config", no_argument, NULL, 'C'},        {"live", no_argument, NULL, 'L'},
+                {"print-xml", no_argument, NULL, 'P'},     {"timeout", required_argument, NULL, 'T'},
+                {"root", required_argument, NULL, 'r'},    {"connect", required_argument, NULL, 'c'},
+                {"help", no_argument, NULL, 'h'},          {},
         };
         long long timeout;
         int c;
@@ -278,7 +272,9 @@ static void live_target_clear(struct vgpuctl_live_target *t)
 
 static int live(struct edit *e, const struct opts *o, bool attaching)
 {
-        struct vgpuctl_live_target t = {.ctx = &o->ctx, .virt = &e->virt, .domain = e->domain,
+        struct vgpuctl_live_target t = {.ctx = &o->ctx,
+                                        .virt = &e->virt,
+                                        .domain = e->domain,
                                         .timeout_s = o->timeout_s > 0 ? o->timeout_s : 20};
         int r = VGPUCTL_OK;
 

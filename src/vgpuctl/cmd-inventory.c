@@ -169,12 +169,9 @@ static void help(void)
 int vgpuctl_inventory(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
 {
         static const struct option opts[] = {
-                {"json", no_argument, NULL, 'j'},
-                {"committed", no_argument, NULL, 'C'},
-                {"connect", required_argument, NULL, 'c'},
-                {"root", required_argument, NULL, 'r'},
-                {"help", no_argument, NULL, 'h'},
-                {},
+                {"json", no_argument, NULL, 'j'},          {"committed", no_argument, NULL, 'C'},
+                {"connect", required_argument, NULL, 'c'}, {"root", required_argument, NULL, 'r'},
+                {"help", no_argument, NULL, 'h'},          {},
         };
         struct vgpuctl_ctx ctx = *gctx;
         struct vgpu_host *host;

@@ -14,16 +14,50 @@
 
 #include "vgpuctl.h"
 
-static const char usage[] = "Usage: vgpuctl render [--profile P]... [--root DIR] [-c URI] IN.xml|-\n"
+static const char usage[] = "Usage: vgpuctl render [--profile P]... [--console] [--root DIR] [-c URI] IN.xml|-\n"
                             "\n"
                             "Print domain XML IN.xml (or standard input) with one device of each\n"
                             "profile P added: a <hostdev> and its <vgpu:…> metadata.  A domain\n"
                             "without <uuid> gets a fresh one; mdev UUIDs derive from it.  For VF and\n"
                             "passthrough profiles a device no domain known to libvirt names is picked\n"
-                            "(read through libvirt, at -c URI).  The output is for 'virsh define'.\n";
+                            "(read through libvirt, at -c URI).  The output is for 'virsh define'.\n"
+                            "--console: the first vGPU added becomes the console (display='on',\n"
+                            "ramfb='on'), shown in the domain's <graphics>; one vGPU per domain can.\n";
 
-static int render(const struct vgpuctl_ctx *ctx, const char *in, char **profiles, size_t n_profiles)
+/* The first mdev added since @before (the domain as it was) becomes the console. */
+static int console(struct vgpu_domain_doc *doc, const struct vgpu_domain *before)
 {
+        struct vgpu_domain *after = NULL;
+        _cleanup_free_ char *xml = NULL;
+        int r = vgpu_domain_doc_format(doc, &xml) < 0 ? vgpuctl_fail("out of memory")
+                                                      : vgpuctl_domain_of(xml, strlen(xml), &after);
+
+        for (size_t i = 0; r == VGPUCTL_OK && i < after->n_hostdevs; i++) {
+                const struct vgpu_hostdev *hd = &after->hostdevs[i];
+                int c;
+
+                if (hd->kind != VGPU_HOSTDEV_MDEV || vgpu_domain_find_mdev(before, hd->uuid))
+                        continue;
+                c = vgpu_domain_doc_set_console(doc, hd->uuid);
+                if (c == -EEXIST)
+                        r = vgpuctl_fail("the domain has a console on a vGPU already (display='on'): one per domain");
+                else if (c == 0)
+                        fprintf(stderr,
+                                "vgpuctl: warning: the domain has no <graphics> device to show the console in\n");
+                if (c == -ENOENT)
+                        continue; /* not vfio-pci: no display */
+                if (c < 0 && r == VGPUCTL_OK)
+                        r = vgpuctl_fail("out of memory");
+                vgpu_domain_free(after);
+                return r;
+        }
+        vgpu_domain_free(after);
+        return r == VGPUCTL_OK ? vgpuctl_fail("--console needs a vGPU of model vfio-pci to add") : r;
+}
+
+static int render(const struct vgpuctl_ctx *ctx, const char *in, char **profiles, size_t n_profiles, bool with_console)
+{
+        struct vgpu_domain *before = NULL;
         struct vgpuctl_state st = {0};
         struct vgpuctl_adder a = {.ctx = ctx, .st = &st};
         struct vgpu_domain_doc *doc = NULL;
@@ -40,8 +74,12 @@ static int render(const struct vgpuctl_ctx *ctx, const char *in, char **profiles
         r = vgpu_domain_doc_ensure_uuid(doc, uuid) < 0 ? vgpuctl_fail("the domain's <uuid> is not a UUID") : VGPUCTL_OK;
         if (r == VGPUCTL_OK && n_profiles)
                 r = vgpuctl_state_load(ctx, &st);
+        if (r == VGPUCTL_OK && with_console)
+                r = vgpuctl_domain_of(xml, len, &before);
         for (size_t i = 0; r == VGPUCTL_OK && i < n_profiles; i++)
                 r = vgpuctl_add_profile(&a, doc, profiles[i], NULL);
+        if (r == VGPUCTL_OK && with_console)
+                r = console(doc, before);
         if (r == VGPUCTL_OK && vgpu_domain_doc_format(doc, &out) < 0)
                 r = vgpuctl_fail("out of memory");
         if (r == VGPUCTL_OK && (fputs(out, stdout) == EOF || fflush(stdout) == EOF))
@@ -49,21 +87,21 @@ static int render(const struct vgpuctl_ctx *ctx, const char *in, char **profiles
         vgpuctl_adder_clear(&a);
         vgpuctl_state_clear(&st);
         vgpu_domain_doc_free(doc);
+        vgpu_domain_free(before);
         return r;
 }
 
 int vgpuctl_render(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
 {
         static const struct option opts[] = {
-                {"profile", required_argument, NULL, 'p'},
-                {"root", required_argument, NULL, 'r'},
-                {"connect", required_argument, NULL, 'c'},
-                {"help", no_argument, NULL, 'h'},
-                {},
+                {"profile", required_argument, NULL, 'p'}, {"console", no_argument, NULL, 'C'},
+                {"root", required_argument, NULL, 'r'},    {"connect", required_argument, NULL, 'c'},
+                {"help", no_argument, NULL, 'h'},          {},
         };
         struct vgpuctl_ctx ctx = *gctx;
         _cleanup_free_ char **profiles = calloc((size_t)argc + 1, sizeof(char *));
         size_t n = 0;
+        bool with_console = false;
         int c;
 
         if (!profiles)
@@ -71,6 +109,8 @@ int vgpuctl_render(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
         while ((c = getopt_long(argc, argv, "p:c:h", opts, NULL)) != -1) {
                 if (c == 'p')
                         profiles[n++] = optarg;
+                else if (c == 'C')
+                        with_console = true;
                 else if (c == 'r')
                         ctx.root = optarg;
                 else if (c == 'c')
@@ -82,5 +122,5 @@ int vgpuctl_render(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
         }
         if (argc - optind != 1)
                 return vgpuctl_usage_error("render takes one domain XML file, or - for standard input");
-        return render(&ctx, argv[optind], profiles, n);
+        return render(&ctx, argv[optind], profiles, n, with_console);
 }

@@ -211,8 +211,8 @@ static int fresh_pci(struct repair *rp, struct vgpuctl_adder *a, const struct vg
                 r = vgpuctl_fail("out of memory");
         if (r == VGPUCTL_OK) {
                 vgpu_pci_addr_format(&to, to_name);
-                printf("%s: %s %s -> %s (%s)\n", rp->domain, s->kind == VGPU_SPEC_VF ? "vf" : "pci", from_name,
-                       to_name, why);
+                printf("%s: %s %s -> %s (%s)\n", rp->domain, s->kind == VGPU_SPEC_VF ? "vf" : "pci", from_name, to_name,
+                       why);
                 rp->changes++;
         }
         vgpu_profile_free(prof);
@@ -249,7 +249,8 @@ static int load(struct repair *rp)
         int r = rp->virt.ops->get_config(rp->virt.conn, rp->domain, &xml, &active, msg, sizeof(msg));
 
         if (r == -ENOENT)
-                return vgpuctl_fail("no domain '%s' at %s", rp->domain, rp->ctx->uri ? rp->ctx->uri : "libvirt's default URI");
+                return vgpuctl_fail("no domain '%s' at %s", rp->domain,
+                                    rp->ctx->uri ? rp->ctx->uri : "libvirt's default URI");
         if (r < 0)
                 return vgpuctl_fail("cannot read the definition of '%s': %s", rp->domain, msg);
         if (active)

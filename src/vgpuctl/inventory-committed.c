@@ -185,11 +185,10 @@ static int print_json(const struct committed *c)
 
         for (size_t i = 0; arr && i < c->n_needs; i++) {
                 const struct need *n = &c->needs[i];
-                json_t *o = json_pack("{s:s?, s:s?, s:I, s:o, s:o, s:O}", "profile", profile_of(n), "type", type_of(n),
-                                      "needed", (json_int_t)n->needed, "available",
-                                      n->available < 0 ? json_null() : json_integer(n->available), "short",
-                                      n->available < 0 ? json_null() : json_integer(shortfall(n)), "domains",
-                                      n->domains);
+                json_t *o = json_pack(
+                        "{s:s?, s:s?, s:I, s:o, s:o, s:O}", "profile", profile_of(n), "type", type_of(n), "needed",
+                        (json_int_t)n->needed, "available", n->available < 0 ? json_null() : json_integer(n->available),
+                        "short", n->available < 0 ? json_null() : json_integer(shortfall(n)), "domains", n->domains);
 
                 if (!o || json_array_append_new(arr, o) < 0)
                         return vgpuctl_fail("out of memory");
