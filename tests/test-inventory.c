@@ -35,6 +35,7 @@ static void dump_both(json_t *got, json_t *want)
 START_TEST(capture_equals_golden)
 {
         char *golden = testsuite_srcpath("tests/golden/inventory-capture.json");
+        struct vgpu_config *config;
         json_error_t jerr;
         json_t *want, *got;
 
@@ -42,7 +43,10 @@ START_TEST(capture_equals_golden)
         host = testsuite_load(dir);
         want = json_load_file(golden, 0, &jerr);
         ck_assert_msg(want, "%s:%d:%d: %s", golden, jerr.line, jerr.column, jerr.text);
-        got = vgpu_inventory_json(host);
+        /* vgpuctl's view: the default configuration (nothing cordoned), no leases */
+        ck_assert_int_eq(vgpu_config_new_default(&config), 0);
+        got = vgpu_inventory_json(host, config, NULL);
+        vgpu_config_free(config);
         ck_assert_ptr_nonnull(got);
         if (!json_equal(got, want))
                 dump_both(got, want);
@@ -62,8 +66,8 @@ START_TEST(preset_matches_capture)
 
         dir = testsuite_fake_root("capture-6.1");
         host = testsuite_load(dir);
-        a = vgpu_inventory_json(host);
-        b = vgpu_inventory_json(cap);
+        a = vgpu_inventory_json(host, NULL, NULL);
+        b = vgpu_inventory_json(cap, NULL, NULL);
         if (!json_equal(a, b))
                 dump_both(a, b);
         ck_assert(json_equal(a, b));
@@ -80,7 +84,7 @@ START_TEST(documented_fields)
 
         dir = testsuite_fake_root("t4");
         host = testsuite_load(dir);
-        j = vgpu_inventory_json(host);
+        j = vgpu_inventory_json(host, NULL, NULL);
         ck_assert_int_eq(json_integer_value(json_object_get(j, "schema_version")), VGPU_INVENTORY_SCHEMA_VERSION);
         dev = json_array_get(json_object_get(j, "pci_devices"), 0);
         ck_assert_str_eq(json_string_value(json_object_get(dev, "address")), "0000:3b:00.0");
@@ -110,7 +114,7 @@ START_TEST(problems_reach_json)
         dir = testsuite_fake_root("nvme-sriov");
         testsuite_write(dir, "sys/bus/pci/devices/0000:01:00.0/class", "\n");
         host = testsuite_load(dir);
-        j = vgpu_inventory_json(host);
+        j = vgpu_inventory_json(host, NULL, NULL);
         ck_assert(json_is_null(json_object_get(json_array_get(json_object_get(j, "pci_devices"), 0), "class")));
         ck_assert_uint_eq(json_array_size(json_object_get(j, "problems")), 1);
         json_decref(j);

@@ -31,7 +31,7 @@ for row in '^0000:3b:00.0 +gpu +10de:1eb8 +nvidia ' \
            '^0000:ca:00.4 +0000:ca:00.0 ' \
            '^ +nvidia-224 +GRID T4-4Q +vfio-pci +3 +1$' \
            '^mtty +mtty .* mtty-1 +Single port serial +vfio-pci +22 +0$' \
-           '^6a7e1c2d-0000-4000-8000-000000000001 +mtty +mtty-2 +7$'; do
+           '^6a7e1c2d-0000-4000-8000-000000000001 +mtty +mtty-2 +7 +-$'; do
         grep -Eq -- "$row" "$work/out" && pass || fail "table has no row matching '$row'"
 done
 

@@ -86,8 +86,26 @@ static json_t *pf_netdevs_json(const struct vgpu_host *host, const struct vgpu_p
         return names_json(pf ? pf->netdevs : NULL);
 }
 
-static json_t *pci_json(const struct vgpu_host *host, const struct vgpu_pci_dev *d)
+/* Who holds a device, by its lease: the ledger is how the tool knows. */
+static json_t *owner_json(const struct vgpu_inventory_state *st, bool pci, const char *device)
 {
+        const struct vgpu_lease *l = vgpu_inventory_owner(st->ledger, pci, device);
+
+        if (!l)
+                return json_null();
+        return json_pack("{s:s, s:o, s:s}", "domain_uuid", l->domain_uuid, "domain_name", str_or_null(l->domain_name),
+                         "state", vgpu_lease_state_name(l->state));
+}
+
+/* null when the configuration could not be read: unknown, not "no". */
+static json_t *cordon_json(const struct vgpu_inventory_state *st, const char *name, const char *physical)
+{
+        return st->config ? json_boolean(vgpu_cordoned(st->config, name, physical)) : json_null();
+}
+
+static json_t *pci_json(const struct vgpu_inventory_state *st, const struct vgpu_pci_dev *d)
+{
+        char pf[VGPU_PCI_ADDR_STRLEN] = "";
         json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "address", d->name, "kind",
                               vgpu_pci_dev_kind(d), "vendor", hex_or_null(d->vendor, 4), "device",
                               hex_or_null(d->device, 4), "subsystem_vendor", hex_or_null(d->subsystem_vendor, 4),
@@ -102,28 +120,37 @@ static json_t *pci_json(const struct vgpu_host *host, const struct vgpu_pci_dev 
         json_object_set_new(o, "sriov", d->sriov ? sriov_json(d->sriov) : json_null());
         json_object_set_new(o, "nvidia_vfio", d->nvidia_vfio ? nvidia_json(d) : json_null());
         if (json_object_set_new(o, "netdevs", names_json(d->netdevs)) < 0 ||
-            json_object_set_new(o, "pf_netdevs", pf_netdevs_json(host, d)) < 0) {
+            json_object_set_new(o, "pf_netdevs", pf_netdevs_json(st->host, d)) < 0) {
                 json_decref(o);
                 return NULL;
         }
+        if (d->is_vf)
+                vgpu_pci_addr_format(&d->physfn, pf);
+        json_object_set_new(o, "cordoned", cordon_json(st, d->name, *pf ? pf : NULL));
+        json_object_set_new(o, "owner", owner_json(st, true, d->name));
         return o;
 }
 
 static json_t *type_json(const struct vgpu_mdev_type *t)
 {
-        return json_pack("{s:s, s:o, s:o, s:o, s:o, s:i}", "id", t->id, "name", str_or_null(t->name), "description",
-                         str_or_null(t->description), "device_api", str_or_null(t->device_api), "available_instances",
-                         int_or_null(t->available), "instances", (json_int_t)t->n_instances);
+        /* What a platform calls the total: in use plus what the driver still offers. */
+        long total = t->available < 0 ? -1 : t->available + (long)t->n_instances;
+
+        return json_pack("{s:s, s:o, s:o, s:o, s:o, s:i, s:o}", "id", t->id, "name", str_or_null(t->name),
+                         "description", str_or_null(t->description), "device_api", str_or_null(t->device_api),
+                         "available_instances", int_or_null(t->available), "instances", (json_int_t)t->n_instances,
+                         "total", int_or_null(total));
 }
 
-static json_t *parent_json(const struct vgpu_mdev_parent *p)
+static json_t *parent_json(const struct vgpu_inventory_state *st, const struct vgpu_mdev_parent *p)
 {
         json_t *types = json_array();
 
         for (size_t i = 0; types && i < p->n_types; i++)
                 json_array_append_new(types, type_json(&p->types[i]));
-        return json_pack("{s:s, s:b, s:s, s:o, s:o}", "name", p->name, "pci", p->is_pci, "physical_device", p->physical,
-                         "numa_node", int_or_null(p->numa_node), "types", types);
+        return json_pack("{s:s, s:b, s:s, s:o, s:o, s:o}", "name", p->name, "pci", p->is_pci, "physical_device",
+                         p->physical, "numa_node", int_or_null(p->numa_node), "cordoned",
+                         cordon_json(st, p->name, p->physical), "types", types);
 }
 
 static const char *type_name(const struct vgpu_host *host, const struct vgpu_mdev *m)
@@ -133,11 +160,11 @@ static const char *type_name(const struct vgpu_host *host, const struct vgpu_mde
         return t ? t->name : NULL;
 }
 
-static json_t *mdev_json(const struct vgpu_host *host, const struct vgpu_mdev *m)
+static json_t *mdev_json(const struct vgpu_inventory_state *st, const struct vgpu_mdev *m)
 {
-        return json_pack("{s:s, s:o, s:o, s:o, s:o}", "uuid", m->uuid, "parent", str_or_null(m->parent), "type",
-                         str_or_null(m->type_id), "type_name", str_or_null(type_name(host, m)), "iommu_group",
-                         int_or_null(m->iommu_group));
+        return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "uuid", m->uuid, "parent", str_or_null(m->parent), "type",
+                         str_or_null(m->type_id), "type_name", str_or_null(type_name(st->host, m)), "iommu_group",
+                         int_or_null(m->iommu_group), "owner", owner_json(st, false, m->uuid));
 }
 
 static json_t *group_json(const struct vgpu_iommu_group *g)
@@ -164,25 +191,28 @@ static json_t *node_json(const struct vgpu_numa_node *n)
                 }                                                  \
         }
 
-json_t *vgpu_inventory_json(const struct vgpu_host *host)
+json_t *vgpu_inventory_json(const struct vgpu_host *host, const struct vgpu_config *config,
+                            const struct vgpu_ledger *ledger)
 {
+        const struct vgpu_inventory_state st = {host, config, ledger};
         json_t *pci = json_array(), *parents = json_array(), *mdevs = json_array();
         json_t *groups = json_array(), *nodes = json_array(), *problems = json_array();
 
         for (size_t i = 0; pci && i < host->n_pci; i++) {
                 if (!vgpu_host_pci_is_listed(host, &host->pci[i]))
                         continue;
-                if (json_array_append_new(pci, pci_json(host, &host->pci[i])) < 0) {
+                if (json_array_append_new(pci, pci_json(&st, &host->pci[i])) < 0) {
                         json_decref(pci);
                         pci = NULL;
                 }
         }
-        APPEND_ALL(parents, host->n_parents, parent_json(&host->parents[i_]));
-        APPEND_ALL(mdevs, host->n_mdevs, mdev_json(host, &host->mdevs[i_]));
+        APPEND_ALL(parents, host->n_parents, parent_json(&st, &host->parents[i_]));
+        APPEND_ALL(mdevs, host->n_mdevs, mdev_json(&st, &host->mdevs[i_]));
         APPEND_ALL(groups, host->n_groups, group_json(&host->groups[i_]));
         APPEND_ALL(nodes, host->n_nodes, node_json(&host->nodes[i_]));
         APPEND_ALL(problems, host->n_problems, json_string(host->problems[i_]));
-        return json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o}", "schema_version",
+        return json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "schema_version",
                          (json_int_t)VGPU_INVENTORY_SCHEMA_VERSION, "pci_devices", pci, "mdev_parents", parents,
-                         "mdevs", mdevs, "iommu_groups", groups, "numa_nodes", nodes, "problems", problems);
+                         "mdevs", mdevs, "totals", vgpu_inventory_totals(&st), "iommu_groups", groups, "numa_nodes",
+                         nodes, "problems", problems);
 }

@@ -182,6 +182,21 @@ bool vgpu_numa_fits(const struct vgpu_numa_want *w, int node);
 /* vgpu_config_is_cordoned() of @name or of @physical (either may be NULL). */
 bool vgpu_cordoned(const struct vgpu_config *config, const char *name, const char *physical);
 
+/* ---- inventory.c, inventory-totals.c ------------------------------------- */
+
+/* What the inventory reads: config and ledger may be NULL (unknown). */
+struct vgpu_inventory_state {
+        const struct vgpu_host *host;
+        const struct vgpu_config *config;
+        const struct vgpu_ledger *ledger;
+};
+
+/* The lease holding mdev UUID @device, or (@pci) PCI function @device; NULL if none. */
+const struct vgpu_lease *vgpu_inventory_owner(const struct vgpu_ledger *ledger, bool pci, const char *device);
+
+/* The "totals" array of the inventory: in use and available per type, host-wide. */
+json_t *vgpu_inventory_totals(const struct vgpu_inventory_state *st);
+
 /* ---- atomic-file.c ------------------------------------------------------- */
 
 /* Open directory @path below the root, creating it and its parents 0755. */

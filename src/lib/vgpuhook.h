@@ -488,13 +488,19 @@ int vgpu_mdev_remove(const struct vgpu_root *root, const char *uuid);
 
 /* ---- inventory (inventory.c) --------------------------------------------- */
 
-#define VGPU_INVENTORY_SCHEMA_VERSION 1
+#define VGPU_INVENTORY_SCHEMA_VERSION 2
+
+struct vgpu_config;
+struct vgpu_ledger;
 
 /*
- * The host as the documented inventory JSON (schema_version 1, see README).
- * Returns a new reference, or NULL on allocation failure.
+ * The host as the documented inventory JSON (schema_version 2, see README):
+ * @config (may be NULL: cordon flags unknown, null) gives the cordons,
+ * @ledger (may be NULL: no owners) who holds each device.  Returns a new
+ * reference, or NULL on allocation failure.
  */
-json_t *vgpu_inventory_json(const struct vgpu_host *host);
+json_t *vgpu_inventory_json(const struct vgpu_host *host, const struct vgpu_config *config,
+                            const struct vgpu_ledger *ledger);
 
 /* Configuration, profiles and mdevctl definitions: see vgpuhook-config.h. */
 #include "vgpuhook-config.h"

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "vgpuctl.h"
 
@@ -117,35 +118,61 @@ static void print_parents(const struct vgpu_host *host)
         }
 }
 
-static void print_mdevs(const struct vgpu_host *host)
+static const char *owner_of(const struct vgpu_ledger *ledger, const char *uuid)
 {
-        printf("\nmdev instances\n%-36s  %-14s %-18s %s\n", "UUID", "PARENT", "TYPE", "GROUP");
+        for (size_t i = 0; ledger && i < ledger->n_leases; i++) {
+                const struct vgpu_lease *l = &ledger->leases[i];
+
+                if (l->kind == VGPU_DEVICE_MDEV && strcasecmp(l->device, uuid) == 0)
+                        return l->domain_name ? l->domain_name : l->domain_uuid;
+        }
+        return NULL;
+}
+
+static void print_mdevs(const struct vgpu_host *host, const struct vgpu_ledger *ledger)
+{
+        printf("\nmdev instances\n%-36s  %-14s %-18s %-6s %s\n", "UUID", "PARENT", "TYPE", "GROUP", "OWNER");
         for (size_t i = 0; i < host->n_mdevs; i++) {
                 const struct vgpu_mdev *m = &host->mdevs[i];
 
                 printf("%-36s  %-14s %-18s ", m->uuid, or_dash(m->parent), or_dash(m->type_id));
-                print_num(m->iommu_group, 0);
-                putchar('\n');
+                print_num(m->iommu_group, 6);
+                printf(" %s\n", or_dash(owner_of(ledger, m->uuid)));
         }
 }
 
-static int print_table(const struct vgpu_host *host)
+static void print_cordoned(const struct vgpu_config *config)
+{
+        if (!config || !config->n_cordoned)
+                return;
+        fputs("\ncordoned (kept out of placement):", stdout);
+        for (size_t i = 0; i < config->n_cordoned; i++)
+                printf(" %s", config->cordoned[i]);
+        putchar('\n');
+}
+
+static int print_table(const struct vgpu_host *host, const struct vgpu_config *config, const struct vgpu_ledger *ledger)
 {
         print_pci(host);
         print_parents(host);
-        print_mdevs(host);
+        print_mdevs(host, ledger);
+        print_cordoned(config);
         for (size_t i = 0; i < host->n_problems; i++)
                 fprintf(stderr, "vgpuctl: warning: %s\n", host->problems[i]);
         return VGPUCTL_OK;
 }
 
-static int print_json(const struct vgpu_host *host)
+static int print_json(const struct vgpu_host *host, const struct vgpu_config *config, const struct vgpu_ledger *ledger,
+                      char **extra, size_t n_extra)
 {
-        json_t *j = vgpu_inventory_json(host);
+        json_t *j = vgpu_inventory_json(host, config, ledger);
+        json_t *problems = json_object_get(j, "problems");
         int r;
 
         if (!j)
                 return vgpuctl_fail("out of memory");
+        for (size_t i = 0; i < n_extra; i++)
+                json_array_append_new(problems, json_string(extra[i]));
         r = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         json_decref(j);
         if (r < 0 || putchar('\n') == EOF)
@@ -166,6 +193,28 @@ static void help(void)
              "  --root DIR  read the host below DIR instead of /");
 }
 
+/*
+ * Cordons and owners come from the configuration and the ledger; one that
+ * cannot be read leaves them unknown (a warning, and a problem in the JSON)
+ * but never hides the devices.
+ */
+static void load_extras(const struct vgpu_host *host, struct vgpu_config **config, struct vgpu_ledger **ledger,
+                        char **why, size_t *n_why)
+{
+        struct vgpu_error err = {0};
+        char buf[512];
+
+        if (vgpu_config_load(host->root, config, &err) < 0) {
+                *config = NULL;
+                why[(*n_why)++] = strdup(vgpu_error_format(&err, buf, sizeof(buf)));
+        }
+        memset(&err, 0, sizeof(err));
+        if (vgpu_ledger_read(host->root, ledger, &err) < 0) {
+                *ledger = NULL;
+                why[(*n_why)++] = strdup(vgpu_error_format(&err, buf, sizeof(buf)));
+        }
+}
+
 int vgpuctl_inventory(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
 {
         static const struct option opts[] = {
@@ -174,7 +223,11 @@ int vgpuctl_inventory(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
                 {"help", no_argument, NULL, 'h'},          {},
         };
         struct vgpuctl_ctx ctx = *gctx;
+        struct vgpu_config *config = NULL;
+        struct vgpu_ledger *ledger = NULL;
         struct vgpu_host *host;
+        char *why[2] = {NULL, NULL};
+        size_t n_why = 0;
         bool json = false, committed = false;
         int c, r;
 
@@ -206,7 +259,15 @@ int vgpuctl_inventory(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
         r = vgpuctl_load_host(&ctx, &host);
         if (r != VGPUCTL_OK)
                 return r;
-        r = json ? print_json(host) : print_table(host);
+        load_extras(host, &config, &ledger, why, &n_why);
+        for (size_t i = 0; i < n_why; i++)
+                if (why[i] && !json)
+                        fprintf(stderr, "vgpuctl: warning: %s\n", why[i]);
+        r = json ? print_json(host, config, ledger, why, n_why) : print_table(host, config, ledger);
+        for (size_t i = 0; i < n_why; i++)
+                free(why[i]);
+        vgpu_ledger_free(ledger);
+        vgpu_config_free(config);
         vgpu_host_free(host);
         return r;
 }
