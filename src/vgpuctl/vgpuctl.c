@@ -28,6 +28,7 @@ static const struct vgpuctl_cmd commands[] = {
         {"migrate-check", vgpuctl_migrate_check, "can a domain's devices move to another host? (asks its libvirt)"},
         {"sriov", vgpuctl_sriov, "sriov apply: set the VF counts of the configuration"},
         {"reconcile", vgpuctl_reconcile, "repair the leases after crashes (--dry-run to see what it would do)"},
+        {"doctor", vgpuctl_doctor, "check the host: IOMMU, modules, devices, vGPU manager, hook, confinement, config"},
         {"metrics", vgpuctl_metrics, "the host in Prometheus text format (node_exporter's textfile collector)"},
 };
 
