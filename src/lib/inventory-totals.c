@@ -133,9 +133,11 @@ static json_t *tallies_json(const struct tallies *ts)
 
         for (size_t i = 0; arr && i < ts->n; i++) {
                 const struct tally *x = &ts->t[i];
-                json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "kind", x->kind, "type_name", x->name,
-                                      "devices", (json_int_t)x->devices, "in_use", (json_int_t)x->in_use,
-                                      "available", (json_int_t)x->available, "total",
+                /* a name that is not UTF-8 (garbage in sysfs) has no JSON string: null */
+                json_t *name = json_string(x->name);
+                json_t *o = json_pack("{s:s, s:o, s:I, s:I, s:I, s:I}", "kind", x->kind, "type_name",
+                                      name ? name : json_null(), "devices", (json_int_t)x->devices, "in_use",
+                                      (json_int_t)x->in_use, "available", (json_int_t)x->available, "total",
                                       (json_int_t)(x->in_use + x->available));
 
                 if (!o || json_array_append_new(arr, o) < 0) {

@@ -15,15 +15,9 @@
 #include "doctor.h"
 
 static const struct doctor_check checks[] = {
-        {"iommu", doctor_iommu},
-        {"modules", doctor_modules},
-        {"nouveau", doctor_nouveau},
-        {"devices", doctor_parents},
-        {"vgpu-manager", doctor_vgpu_manager},
-        {"vf-counts", doctor_vf_counts},
-        {"hook", doctor_hook},
-        {"confinement", doctor_confinement},
-        {"config", doctor_config},
+        {"iommu", doctor_iommu},     {"modules", doctor_modules},           {"nouveau", doctor_nouveau},
+        {"devices", doctor_parents}, {"vgpu-manager", doctor_vgpu_manager}, {"vf-counts", doctor_vf_counts},
+        {"hook", doctor_hook},       {"confinement", doctor_confinement},   {"config", doctor_config},
         {"license", doctor_license},
 };
 

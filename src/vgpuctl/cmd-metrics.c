@@ -117,7 +117,8 @@ static void vf_use(const struct vgpu_host *host, const struct vgpu_ledger *ledge
                         struct vgpu_pci_addr a;
 
                         if (ledger->leases[k].kind == VGPU_DEVICE_VF &&
-                            vgpu_pci_addr_parse(ledger->leases[k].device, &a) >= 0 && vgpu_pci_addr_cmp(&a, &d->addr) == 0)
+                            vgpu_pci_addr_parse(ledger->leases[k].device, &a) >= 0 &&
+                            vgpu_pci_addr_cmp(&a, &d->addr) == 0)
                                 (*leased)++;
                 }
         }

@@ -83,8 +83,9 @@ void doctor_hook(const struct doctor *d, struct doctor_result *res)
                            r == -ENOENT   ? "its target does not exist"
                            : r == -EACCES ? "not executable"
                                           : strerror(-r));
-        doctor_fix(res, "ln -sf %s/%s %s/%s, then systemctl reload libvirtd (libvirt reads its hooks at start and "
-                        "on SIGHUP)",
+        doctor_fix(res,
+                   "ln -sf %s/%s %s/%s, then systemctl reload libvirtd (libvirt reads its hooks at start and "
+                   "on SIGHUP)",
                    SBINDIR, HOOK_NAME, HOOK_QEMU_D, HOOK_NAME);
 }
 
@@ -122,8 +123,9 @@ static void apparmor(const struct doctor *d, struct doctor_result *res)
                 doctor_set(res, DOCTOR_OK, "AppArmor profile for %s loaded (%s)", HOOK_NAME, mode);
                 return;
         }
-        doctor_set(res, DOCTOR_FAIL, "AppArmor is on and no profile for %s is loaded: libvirtd runs it unconfined "
-                                     "(its rule /usr/sbin/* PUx)",
+        doctor_set(res, DOCTOR_FAIL,
+                   "AppArmor is on and no profile for %s is loaded: libvirtd runs it unconfined "
+                   "(its rule /usr/sbin/* PUx)",
                    HOOK_NAME);
         doctor_fix(res, "apparmor_parser -r /etc/apparmor.d/usr.sbin.vgpu-hook (installed with vgpu-hook)");
 }
@@ -136,12 +138,16 @@ static void selinux(const struct doctor *d, struct doctor_result *res, const cha
         bool on = r >= 0 && boolean[0] == '1';
 
         if (!enforcing || on) {
-                doctor_set(res, DOCTOR_OK, "SELinux %s, virt_hooks_unconfined %s", enforcing ? "enforcing" : "permissive",
-                           r < 0 ? "absent" : on ? "on" : "off");
+                doctor_set(res, DOCTOR_OK, "SELinux %s, virt_hooks_unconfined %s",
+                           enforcing ? "enforcing" : "permissive",
+                           r < 0 ? "absent"
+                           : on  ? "on"
+                                 : "off");
                 return;
         }
-        doctor_set(res, DOCTOR_FAIL, "SELinux enforcing and virt_hooks_unconfined %s: libvirt's daemon may not run the "
-                                     "hook (virt_hook_t) with what it needs",
+        doctor_set(res, DOCTOR_FAIL,
+                   "SELinux enforcing and virt_hooks_unconfined %s: libvirt's daemon may not run the "
+                   "hook (virt_hook_t) with what it needs",
                    r < 0 ? "absent from the policy" : "off");
         doctor_fix(res, "setsebool -P virt_hooks_unconfined on (virtqemud and libvirtd each need it; see the README)");
 }
