@@ -30,7 +30,17 @@ pcidom() {
 }
 vgpu_type() { cat "$ROOT/sys/bus/pci/devices/$1/nvidia/current_vgpu_type"; }
 lease_kind() { leases | tr -d ' \n' | sed 's/},{/}\n{/g' | grep "\"device\":\"$1\"" | sed 's/.*"kind":"\([a-z]*\)".*/\1/'; }
-snapshot() { "$VGPUCTL" inventory --json --root "$ROOT" >"$X/inv.$1"; leases >"$X/led.$1"; }
+# The host without what the inventory takes from the ledger (owners, and the totals, which
+# count a leased VF as taken): the ledger is compared on its own.
+host_json() {
+        "$VGPUCTL" inventory --json --root "$ROOT" | python3 -c 'import json, sys
+inv = json.load(sys.stdin)
+for d in inv["pci_devices"] + inv["mdevs"]:
+    d.pop("owner")
+inv.pop("totals")
+json.dump(inv, sys.stdout, indent=2)'
+}
+snapshot() { host_json >"$X/inv.$1"; leases >"$X/led.$1"; }
 unchanged() { cmp -s "$X/inv.before" "$X/inv.after" && cmp -s "$X/led.before" "$X/led.after"; }
 refused() { # DESCRIPTION PATTERN: prepare failed with one sentence matching PATTERN, nothing changed
         snapshot after
