@@ -29,6 +29,7 @@ static const struct vgpuctl_cmd commands[] = {
         {"sriov", vgpuctl_sriov, "sriov apply: set the VF counts of the configuration"},
         {"reconcile", vgpuctl_reconcile, "repair the leases after crashes (--dry-run to see what it would do)"},
         {"doctor", vgpuctl_doctor, "check the host: IOMMU, modules, devices, vGPU manager, hook, confinement, config"},
+        {"wait-devices", vgpuctl_wait_devices, "at boot: wait, with a limit, until every profile has its devices"},
         {"metrics", vgpuctl_metrics, "the host in Prometheus text format (node_exporter's textfile collector)"},
 };
 

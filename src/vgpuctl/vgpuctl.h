@@ -54,6 +54,7 @@ int vgpuctl_uncordon(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_migrate_check(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_sriov(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_doctor(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
+int vgpuctl_wait_devices(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_metrics(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 
 /* ---- what the host-side commands share (state.c) ------------------------- */
