@@ -42,8 +42,15 @@ libvirtd_restarted() {
         awk '{ $22 = 1; print }' "/proc/$me/stat" >"$ROOT/proc/$me/.stat" && mv -f "$ROOT/proc/$me/.stat" "$ROOT/proc/$me/stat"
 }
 
-# baseline: remember the mdevs that are not the tool's (for the invariant checker)
-baseline() { ls "$ROOT/sys/bus/mdev/devices" >"$ROOT/.baseline"; }
+# baseline: remember the mdevs and vGPU-typed VFs that are not the tool's (for the invariant checker)
+baseline() {
+        local t
+        ls "$ROOT/sys/bus/mdev/devices" >"$ROOT/.baseline" 2>/dev/null || true
+        for t in "$ROOT"/sys/bus/pci/devices/*/nvidia/current_vgpu_type; do
+                [ -e "$t" ] && [ "$(cat "$t")" != 0 ] && basename "$(dirname "$(dirname "$t")")" >>"$ROOT/.baseline"
+        done
+        return 0
+}
 # invariants WHAT: run the checker; a violation fails WHAT
 invariants() {
         local report

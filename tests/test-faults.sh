@@ -66,6 +66,19 @@ reconcile_op() {
         invariants "$CASE: after reconcile"
 }
 
+# vfxml NAME UUID METADATA BUS:SLOT.FN...: a domain XML with managed='no' PCI hostdevs
+vfxml() {
+        local name=$1 uuid=$2 meta=$3 a
+        shift 3
+        printf "<domain type='kvm'><name>%s</name><uuid>%s</uuid><metadata><vgpu:devices %s>%s</vgpu:devices></metadata><devices>\n" \
+                "$name" "$uuid" "xmlns:vgpu='http://vgpu-hook.org/xmlns/domain/1.0'" "$meta"
+        for a in "$@"; do
+                printf "<hostdev mode='subsystem' type='pci' managed='no'><source><address domain='0x0000' bus='0x%s' slot='0x%s' function='0x%s'/></source></hostdev>\n" \
+                        "${a%%:*}" "$(cut -d: -f2 <<<"$a" | cut -d. -f1)" "${a##*.}"
+        done
+        printf "</devices></domain>\n"
+}
+
 # ---- the scenarios: NAME_setup builds the host, NAME_cycle runs what libvirt would --------
 
 # Two mdevs created (one with an attr), one present that is not ours; the whole life cycle.
@@ -86,6 +99,16 @@ lifecycle_cycle() {
         fi
         op "$X/vm1.xml" vm1 release end -
 }
+
+# Two NVIDIA vendor-VFIO VFs typed at prepare, cleared at release.
+vendorvfio_setup() {
+        fresh l40
+        baseline
+        profile l40-4q '{"nvidia_vgpu_type": "NVIDIA L40-4Q"}'
+        vfxml vm1 $D1 "<vgpu:vf address='0000:c1:00.4' profile='l40-4q'/><vgpu:vf address='0000:c1:00.5' profile='l40-4q'/>" \
+                c1:00.4 c1:00.5 >"$X/vm1.xml"
+}
+vendorvfio_cycle() { lifecycle_cycle; }
 
 # The second create finds the shared pool full: the first is rolled back.
 rollback_setup() {
@@ -165,6 +188,7 @@ kinds_for() { # PATH
         */create) echo EEXIST EINVAL ENOSPC EUSERS EIO SIGKILL SIGKILL-AFTER ;;
         */remove) echo ENODEV EAGAIN EINVAL EIO SIGKILL SIGKILL-AFTER ;;
         run/vgpu-hook/*) echo EIO ENOSPC SIGKILL SIGKILL-AFTER ;;
+        */current_vgpu_type) echo EPERM EINVAL EIO SIGKILL SIGKILL-AFTER ;;
         *) echo EINVAL EIO SIGKILL SIGKILL-AFTER ;;
         esac
 }
@@ -211,7 +235,7 @@ worker() {
 JOBS=$X
 total=0
 : >"$JOBS/list"
-for scenario in lifecycle rollback reclaim reconcile retry; do
+for scenario in lifecycle vendorvfio rollback reclaim reconcile retry; do
         CASE="$scenario, no fault"
         run $scenario
         grep -v '^kshim:' "$X/log" >"$X/count.$scenario.log"

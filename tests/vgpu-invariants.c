@@ -8,6 +8,10 @@
  *   - no prepared or active lease points at a missing device (a pending one
  *     names a device still to be made; a releasing one may be gone);
  *   - every mdev of BASELINE is still there, and no lease claims it as created.
+ * The same for NVIDIA vendor-VFIO VFs (BASELINE may list VF addresses that
+ * had a vGPU type before): every VF with a type the tool set has a lease
+ * saying so; no prepared or active VF lease the tool typed points at a VF
+ * without a type; a VF typed before keeps its type.
  * Prints one line per violation and exits 1, else "ok …" and exits 0. */
 #include "config.h"
 
@@ -95,6 +99,32 @@ static void check_devices(struct vgpu_ledger *l, char **present, char **baseline
                         violation("mdev %s, which the tool did not create, was removed", *b);
 }
 
+/* Vendor-VFIO VFs: types we set have leases; types set before stay. */
+static void check_vfs(struct vgpu_root *root, struct vgpu_ledger *l, char **baseline)
+{
+        struct vgpu_host *host = NULL;
+
+        if (vgpu_host_load(root, &host) < 0) {
+                violation("the host cannot be read");
+                return;
+        }
+        for (size_t i = 0; i < host->n_pci; i++) {
+                const struct vgpu_pci_dev *d = &host->pci[i];
+                const struct vgpu_lease *x = vgpu_ledger_find(l, VGPU_DEVICE_VF, d->name);
+                bool typed = d->nvidia_vfio && d->nvidia_current_type != 0, before = listed(baseline, d->name);
+
+                if (typed && !before && (!x || !x->created))
+                        violation("VF %s was given a vGPU type by the tool, but %s", d->name,
+                                  x ? "its lease says it was not" : "no lease holds it");
+                if (!typed && before)
+                        violation("VF %s lost the vGPU type it had before", d->name);
+                if (!typed && x && x->created && (x->state == VGPU_LEASE_PREPARED || x->state == VGPU_LEASE_ACTIVE))
+                        violation("the %s lease of domain %s typed VF %s, which has no type",
+                                  vgpu_lease_state_name(x->state), x->domain_uuid, d->name);
+        }
+        vgpu_host_free(host);
+}
+
 int main(int argc, char *argv[])
 {
         _cleanup_strv_ char **baseline = NULL, **present = NULL;
@@ -119,6 +149,7 @@ int main(int argc, char *argv[])
         } else {
                 check_leases(root, l, baseline);
                 check_devices(l, present, baseline);
+                check_vfs(root, l, baseline);
         }
         if (!violations)
                 printf("ok: %zu leases, %d mdevs\n", l ? l->n_leases : 0, n < 0 ? 0 : n);
