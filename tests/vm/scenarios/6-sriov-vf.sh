@@ -4,7 +4,7 @@
 # vfio-pci; the VM starts and holds it; sriov apply then refuses to touch
 # the PF; a second VM naming the same VF is refused with the hook's
 # sentence; after destroy the VF is free again (the second VM starts with
-# it).  The PF is left with the 2 VFs it had at boot.
+# it).  The PF is left with the VFs it had before (2 at boot).
 pf=
 for d in /sys/bus/pci/devices/*; do
 	[ -e "$d/sriov_totalvfs" ] && [ "$(basename "$(readlink "$d/driver")")" = nvme ] && pf=$(basename "$d")
@@ -16,15 +16,17 @@ apply_vfs() { # COUNT: configure COUNT VFs and apply them
 	printf '{"sriov_vfs": {"%s": %s}}\n' "$pf" "$1" >/etc/vgpu-hook/vgpu-hook.conf
 	vgpuctl sriov apply
 }
-assert_eq 2 "$(numvfs)" "VFs at boot"
+before=$(numvfs)
+want=3
+[ "$before" != 3 ] || want=2
 
-note "sriov apply: 2 -> 3 VFs"
-out=$(apply_vfs 3)
-assert_contains "$out" "$pf: set 3 VFs (was 2)" "sriov apply"
-assert_eq 3 "$(numvfs)" "sriov_numvfs after apply"
-assert_eq 3 "$(ls -d "/sys/bus/pci/devices/$pf"/virtfn* | wc -l)" "virtfn links"
+note "sriov apply: $before -> $want VFs"
+out=$(apply_vfs $want)
+assert_contains "$out" "$pf: set $want VFs (was $before)" "sriov apply"
+assert_eq $want "$(numvfs)" "sriov_numvfs after apply"
+assert_eq $want "$(ls -d "/sys/bus/pci/devices/$pf"/virtfn* | wc -l)" "virtfn links"
 out=$(vgpuctl sriov apply)
-assert_contains "$out" "$pf: 3 VFs, as configured" "sriov apply again"
+assert_contains "$out" "$pf: $want VFs, as configured" "sriov apply again"
 
 note "render: a VF of the PF, managed='yes'"
 vm_profile nvme-vf "{\"sriov_vf\": {\"pfs\": [\"$pf\"]}}"
@@ -49,8 +51,8 @@ assert_contains "$l" '"kind": "vf"' "the lease's kind"
 note "sriov apply refuses while vm1 holds the VF"
 if out=$(apply_vfs 4 2>&1); then fail "sriov apply changed the VFs under a running VM: $out"; fi
 assert_contains "$out" "VF $vf is held by a VM (IOMMU group $group is open)" "sriov apply refusal"
-assert_eq 3 "$(numvfs)" "sriov_numvfs while vm1 runs"
-printf '{"sriov_vfs": {"%s": 3}}\n' "$pf" >/etc/vgpu-hook/vgpu-hook.conf
+assert_eq $want "$(numvfs)" "sriov_numvfs while vm1 runs"
+printf '{"sriov_vfs": {"%s": %s}}\n' "$pf" $want >/etc/vgpu-hook/vgpu-hook.conf
 
 note "vm2 names the same VF: refused"
 sed -e 's|<name>vm1</name>|<name>vm2</name>|' -e '/<uuid>/d' vm1.xml >vm2.xml
@@ -70,7 +72,7 @@ vm_destroy vm2
 wait_for 30 eval '[ -z "$(leases)" ] || [ "$(vgpuctl leases --json | grep -c domain_uuid)" = 0 ]' ||
 	fail "leases left: $(vgpuctl leases)"
 
-note "back to the 2 VFs of boot"
-out=$(apply_vfs 2)
-assert_contains "$out" "$pf: set 2 VFs (was 3)" "sriov apply back"
-assert_eq 2 "$(numvfs)" "sriov_numvfs at the end"
+note "back to the $before VFs it had"
+out=$(apply_vfs "$before")
+assert_contains "$out" "$pf: set $before VFs (was $want)" "sriov apply back"
+assert_eq "$before" "$(numvfs)" "sriov_numvfs at the end"
