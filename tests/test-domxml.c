@@ -229,6 +229,70 @@ START_TEST(scan)
 }
 END_TEST
 
+/* What libvirt 9.0 says of the mtty sample's parent, as `make check-vm` saw it: mdev_types in mdev_types. */
+static const char nodedev_mtty[] =
+        "<device>\n  <name>mtty_mtty</name>\n  <path>/sys/devices/virtual/mtty/mtty</path>\n"
+        "  <parent>computer</parent>\n  <capability type='mdev_types'>\n    <capability type='mdev_types'>\n"
+        "      <type id='mtty-1'>\n        <name>Single port serial</name>\n        <deviceAPI>vfio-pci</deviceAPI>\n"
+        "        <availableInstances>24</availableInstances>\n      </type>\n      <type id='mtty-2'>\n"
+        "        <name>Dual port serial</name>\n        <deviceAPI>vfio-pci</deviceAPI>\n"
+        "        <availableInstances>12</availableInstances>\n      </type>\n    </capability>\n  </capability>\n"
+        "</device>\n";
+
+START_TEST(nodedev)
+{
+        struct vgpu_nodedev *d = NULL;
+        struct vgpu_error err = {0};
+        static const char gpu[] =
+                "<device><name>pci_0000_3b_00_0</name><capability type='pci'><domain>0</domain><bus>59</bus>"
+                "<slot>0</slot><function>0</function><vendor id='0x10de'>NVIDIA</vendor>"
+                "<capability type='mdev_types'><type id='nvidia-224'><name>GRID T4-4Q</name>"
+                "<availableInstances>3</availableInstances></type></capability></capability></device>";
+        static const char vf[] =
+                "<device><name>pci_0000_86_02_1</name><capability type='pci'><domain>0</domain><bus>134</bus>"
+                "<slot>2</slot><function>1</function><capability type='phys_function'>"
+                "<address domain='0x0000' bus='0x86' slot='0x00' function='0x0'/></capability></capability></device>";
+        static const char mdev[] = "<device><name>mdev_3b0e1c2d_0000_4000_8000_00000000aa01_0000_3b_00_0</name>"
+                                   "<capability type='mdev'><type id='nvidia-224'/><iommuGroup number='21'/>"
+                                   "</capability></device>";
+        static const char no_id[] = "<device><capability type='mdev_types'><type/></capability></device>";
+        char addr[VGPU_PCI_ADDR_STRLEN];
+
+        ck_assert_int_eq(vgpu_nodedev_parse(nodedev_mtty, strlen(nodedev_mtty), &d, &err), 0);
+        ck_assert_str_eq(d->name, "mtty_mtty");
+        ck_assert_uint_eq(d->n_types, 2);
+        ck_assert_str_eq(d->types[0].id, "mtty-1");
+        ck_assert_str_eq(d->types[0].name, "Single port serial");
+        ck_assert_int_eq(d->types[0].available, 24);
+        ck_assert_int_eq(d->types[1].available, 12);
+        ck_assert(!d->is_pci);
+        vgpu_nodedev_free(d);
+
+        ck_assert_int_eq(vgpu_nodedev_parse(gpu, strlen(gpu), &d, &err), 0);
+        ck_assert(d->is_pci && !d->is_vf);
+        vgpu_pci_addr_format(&d->addr, addr);
+        ck_assert_str_eq(addr, "0000:3b:00.0");
+        ck_assert_int_eq(d->vendor, 0x10de);
+        ck_assert_uint_eq(d->n_types, 1);
+        ck_assert_int_eq(d->types[0].available, 3);
+        vgpu_nodedev_free(d);
+
+        ck_assert_int_eq(vgpu_nodedev_parse(vf, strlen(vf), &d, &err), 0);
+        ck_assert(d->is_vf);
+        vgpu_pci_addr_format(&d->physfn, addr);
+        ck_assert_str_eq(addr, "0000:86:00.0");
+        vgpu_nodedev_free(d);
+
+        /* libvirt before <uuid>: the UUID from the name */
+        ck_assert_int_eq(vgpu_nodedev_parse(mdev, strlen(mdev), &d, &err), 0);
+        ck_assert_str_eq(d->uuid, "3b0e1c2d-0000-4000-8000-00000000aa01");
+        vgpu_nodedev_free(d);
+
+        ck_assert_int_eq(vgpu_nodedev_parse("<domain/>", 9, &d, &err), -EINVAL);
+        ck_assert_int_eq(vgpu_nodedev_parse(no_id, strlen(no_id), &d, &err), -EINVAL);
+}
+END_TEST
+
 static Suite *domxml_suite(void)
 {
         Suite *s = suite_create("domxml");
@@ -242,6 +306,7 @@ static Suite *domxml_suite(void)
         tcase_add_test(tc, size_cap);
         tcase_add_test(tc, templates);
         tcase_add_test(tc, scan);
+        tcase_add_test(tc, nodedev);
         suite_add_tcase(s, tc);
         return s;
 }

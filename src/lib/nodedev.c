@@ -64,11 +64,19 @@ static int type_of(const xmlNode *t, struct vgpu_nodedev_type *ret)
         return ret->id ? 0 : -EINVAL;
 }
 
-static int mdev_types(const xmlNode *cap, struct vgpu_nodedev *d)
+/* libvirt 9.0 shows a parent of no known bus (mtty) as mdev_types inside mdev_types: one level more. */
+static int mdev_types(const xmlNode *cap, struct vgpu_nodedev *d, int depth)
 {
         for (const xmlNode *t = cap->children; t; t = t->next) {
                 struct vgpu_nodedev_type *grown;
 
+                if (depth == 0 && is(t, "capability") && attr_is(t, "type", "mdev_types")) {
+                        int r = mdev_types(t, d, depth + 1);
+
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
                 if (!is(t, "type"))
                         continue;
                 grown = realloc(d->types, (d->n_types + 1) * sizeof(*grown));
@@ -117,7 +125,7 @@ static int pci_cap(const xmlNode *cap, struct vgpu_nodedev *d)
                 if (!is(c, "capability"))
                         continue;
                 if (attr_is(c, "type", "mdev_types"))
-                        r = mdev_types(c, d);
+                        r = mdev_types(c, d, 1);
                 else if (attr_is(c, "type", "virt_functions"))
                         for (const xmlNode *a = c->children; a; a = a->next)
                                 d->n_vfs += is(a, "address");
@@ -153,7 +161,7 @@ static int walk(const xmlNode *root, struct vgpu_nodedev *d)
                 if (attr_is(cap, "type", "pci"))
                         r = pci_cap(cap, d);
                 else if (attr_is(cap, "type", "mdev_types")) /* css, ap_matrix: not nested */
-                        r = mdev_types(cap, d);
+                        r = mdev_types(cap, d, 0);
                 else if (attr_is(cap, "type", "mdev")) {
                         char *u = text_of(child(cap, "uuid"));
 

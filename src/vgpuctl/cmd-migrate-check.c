@@ -37,7 +37,7 @@ struct need {
 
 struct check {
         const char *uri;
-        struct vgpuctl_state st;
+        struct vgpu_root *root; /* profiles are read below it */
         struct vgpu_domain *dom;
         struct vgpuctl_dest dest;
         struct need needs[64];
@@ -65,7 +65,7 @@ static struct vgpu_profile *profile(struct check *c, const char *name, const cha
         struct vgpu_profile *p = NULL;
         struct vgpu_error err = {0};
         char where[512];
-        int r = vgpu_profile_name_valid(name) ? vgpu_profile_load(c->st.root, name, &p, &err) : -ENOENT;
+        int r = vgpu_profile_name_valid(name) ? vgpu_profile_load(c->root, name, &p, &err) : -ENOENT;
 
         if (r == -ENOENT)
                 problem(c, "%s: profile '%s' does not exist here, so what it needs is unknown", dev, name);
@@ -311,12 +311,12 @@ static int migrate_check(const struct vgpuctl_ctx *ctx, const char *name, const 
         if (r == VGPUCTL_OK && c.dom->n_specs == 0) {
                 printf("domain %s has no devices of vgpu-hook: nothing to check\n", name);
         } else if (r == VGPUCTL_OK) {
-                r = vgpuctl_state_load(ctx, &c.st);
-                if (r == VGPUCTL_OK)
-                        r = judge(&c);
+                r = vgpu_root_new(ctx->root, &c.root);
+                r = r < 0 ? vgpuctl_fail("cannot open the root %s: %s", ctx->root ? ctx->root : "/", strerror(-r))
+                          : judge(&c);
         }
         vgpuctl_dest_clear(&c.dest);
-        vgpuctl_state_clear(&c.st);
+        vgpu_root_unref(c.root);
         vgpu_domain_free(c.dom);
         return r;
 }

@@ -1,0 +1,130 @@
+# 9: moving a VM (issue 9, DESIGN §2).  Two libvirtd on the one kernel: the
+# guest's own (the source) and a destination in a private mount namespace
+# (its own /etc/libvirt, /run/libvirt, /var/lib/libvirt, ledger and profiles,
+# another host UUID, its socket in /tmp/vgpu-dest/sock).  On the destination a
+# VM "squatter" runs with mdev U; the source's vm-a names U too.
+# - `virsh migrate --offline --persistent` runs the destination's real
+#   migrate begin filter, which rewrites U to vm-a's name-based UUID 0 (libvirt
+#   logs the filtered XML it took); no prepare, no lease, no mdev follows;
+# - an offline migration sends no persistent definition in its cookie: the
+#   destination defines the filtered XML, and vm-a starts there with the new
+#   UUID; the README's recipe for live migration (the filter's output, run by
+#   hand on the destination, as --persistent-xml) works too;
+# - save and live migration of that running mtty VM are refused by libvirt
+#   or QEMU, and no hook of ours is asked (no migrate/restore op runs).
+D=/tmp/vgpu-dest
+DEST="qemu+unix:///system?socket=$D/sock/libvirt-sock"
+HOOK=$(readlink -f /etc/libvirt/hooks/qemu.d/vgpu-hook)
+DOM=5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a09
+U=3b0e1c2d-0000-4000-8000-0000000000a9
+F0=$(python3 -c 'import sys, uuid; print(uuid.uuid5(uuid.UUID(sys.argv[1]), "vgpu-hook/mdev/0"))' $DOM)
+PRIVATE="/etc/libvirt /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt /run/vgpu-hook /etc/vgpu-hook"
+SERIAL='{"mdev_type": {"name": "Single port serial"}}'
+dvirsh() { virsh -q -c "$DEST" "$@"; }
+# in_dest CMD...: run in the destination's mount namespace (that of its libvirtd)
+in_dest() { nsenter -m -t "$(cat $D/run/libvirt/libvirtd.pid)" "$@"; }
+
+dest_stop() {
+	local d p
+	[ -e $D/run/libvirt/libvirtd.pid ] || return 0
+	for d in $(dvirsh list --name 2>/dev/null || true); do dvirsh destroy "$d" >/dev/null 2>&1 || true; done
+	for p in $D/run/libvirt/libvirtd.pid $D/run/libvirt/virtlogd.pid; do
+		if [ -e "$p" ]; then kill "$(cat "$p")" 2>/dev/null || true; fi
+	done
+	wait_for 30 eval '! pgrep -f "libvirtd -d -p /run/libvirt/libvirtd.pid" >/dev/null' || true
+	rm -f $D/run/libvirt/libvirtd.pid $D/run/libvirt/virtlogd.pid
+}
+trap dest_stop EXIT
+
+dest_start() {
+	local d
+	rm -rf $D
+	for d in $PRIVATE; do mkdir -p "$D$d" "$d"; done
+	chmod 700 $D/run/vgpu-hook /run/vgpu-hook
+	mkdir -p $D/sock $D/etc/libvirt/hooks/qemu.d $D/var/log/libvirt/qemu $D/var/lib/libvirt/qemu \
+		$D/var/cache/libvirt/qemu $D/etc/vgpu-hook/profiles.d
+	cp /etc/libvirt/qemu.conf $D/etc/libvirt/
+	cat >$D/etc/libvirt/libvirtd.conf <<EOF
+unix_sock_dir = "$D/sock"
+host_uuid = "7f4e0b58-9c1d-4f2e-8a3b-6d5c4b3a2f19"
+log_filters = "1:qemu.qemu_migration 1:util.hook"
+log_outputs = "1:file:/var/log/libvirt/libvirtd.log"
+EOF
+	printf 'log_outputs = "3:file:/var/log/libvirt/virtlogd.log"\n' >$D/etc/libvirt/virtlogd.conf
+	printf '#!/bin/sh\necho "$*" >>%s/spy.log\ncat >/dev/null\n' $D >$D/etc/libvirt/hooks/qemu.d/00-spy
+	chmod +x $D/etc/libvirt/hooks/qemu.d/00-spy
+	ln -s "$HOOK" $D/etc/libvirt/hooks/qemu.d/vgpu-hook
+	printf '%s\n' "$SERIAL" >$D/etc/vgpu-hook/profiles.d/serial.json
+	: >$D/spy.log
+	unshare -m --propagation private bash -c '
+		for d in '"$PRIVATE"'; do mount --bind "'$D'$d" "$d"; done
+		virtlogd -d -p /run/libvirt/virtlogd.pid
+		exec libvirtd -d -p /run/libvirt/libvirtd.pid'
+	wait_for 120 dvirsh list >/dev/null 2>&1 || fail "the destination's libvirtd did not come up: $(tail -5 $D/var/log/libvirt/libvirtd.log)"
+}
+
+note "the source defines vm-a with U; the destination runs squatter with U"
+vm_profile serial "$SERIAL"
+META="<vgpu:devices xmlns:vgpu='http://vgpu-hook.org/xmlns/domain/1.0'><vgpu:mdev uuid='$U' profile='serial'/></vgpu:devices>"
+vm_xml vm-a "$(vm_hostdev $U)" "$META" | sed "s|<name>vm-a</name>|&<uuid>$DOM</uuid>|" >vm-a.xml
+vm_define vm-a vm-a.xml
+dest_start
+vm_xml squatter "$(vm_hostdev $U)" "$META" >squatter.xml
+dvirsh define squatter.xml >/dev/null
+dvirsh start squatter >/dev/null || fail "squatter did not start on the destination"
+assert_mdev $U
+grep -q "\"domain_name\": \"squatter\"" $D/run/vgpu-hook/ledger.json || fail "no lease of squatter: $(cat $D/run/vgpu-hook/ledger.json)"
+mdevs >mdevs.before
+vgpuctl migrate-check vm-a "$DEST" >check.out || fail "migrate-check: $(cat check.out)"
+cat check.out
+assert_contains "$(cat check.out)" "its UUID is taken there (squatter)" "migrate-check sees U taken"
+
+note "offline migration: the destination's migrate begin filter rewrites U"
+: >$D/spy.log
+virsh -q migrate --offline --persistent vm-a "$DEST" || fail "offline migration failed"
+cat $D/spy.log
+assert_eq "vm-a migrate begin -" "$(cat $D/spy.log)" "the hook ops the offline migration ran on the destination"
+grep -q "Using hook-filtered domain XML" $D/var/log/libvirt/libvirtd.log ||
+	fail "libvirt did not take a filtered XML: $(grep -i hook $D/var/log/libvirt/libvirtd.log | tail -5)"
+filtered=$(sed -n '/Using hook-filtered domain XML/,/<\/domain>/p' $D/var/log/libvirt/libvirtd.log)
+assert_contains "$filtered" "<address uuid=\"$F0\"/>" "the filtered hostdev"
+assert_contains "$filtered" "<vgpu:mdev uuid=\"$F0\" profile=\"serial\"/>" "the filtered metadata"
+[[ $filtered != *"$U"* ]] || fail "U is still in the filtered XML"
+assert_eq "$(cat mdevs.before)" "$(mdevs)" "mdevs after the offline migration (none made)"
+! grep -q $DOM $D/run/vgpu-hook/ledger.json || fail "a lease of vm-a after the offline migration"
+note "what the destination defined: $(dvirsh dumpxml --inactive vm-a | grep -o "uuid='[^']*'" | sort -u | tr '\n' ' ')"
+# An offline migration sends no persistent definition in its cookie: the destination
+# defines the XML the filter gave (libvirt 9.0, measured here).
+dvirsh dumpxml --inactive vm-a | grep -q "<address uuid='$F0'/>" || fail "the destination's definition does not name $F0"
+[[ $(dvirsh dumpxml --inactive vm-a) != *"$U"* ]] || fail "the destination's definition still names U"
+dvirsh start vm-a >/dev/null || fail "vm-a did not start on the destination"
+assert_mdev $F0
+assert_eq mtty "$(mdev_parent $F0)" "vm-a's mdev parent"
+grep -q "\"device\": \"$F0\"" $D/run/vgpu-hook/ledger.json || fail "no lease of $F0 on the destination"
+dvirsh destroy vm-a >/dev/null
+assert_no_mdev $F0
+
+note "the README's recipe: the destination's filter, run by hand, as --persistent-xml"
+dvirsh undefine vm-a >/dev/null
+virsh -q dumpxml --inactive --security-info vm-a >vm-a.src.xml
+in_dest "$HOOK" vm-a migrate begin - <vm-a.src.xml >vm-a.dest.xml
+grep -q "<address uuid=\"$F0\"/>" vm-a.dest.xml || fail "the filter run by hand did not rename U: $(cat vm-a.dest.xml)"
+virsh -q migrate --offline --persistent --persistent-xml vm-a.dest.xml vm-a "$DEST" ||
+	fail "offline migration with --persistent-xml failed"
+dvirsh dumpxml --inactive vm-a | grep -q "<address uuid='$F0'/>" || fail "the destination's definition does not name $F0"
+dvirsh start vm-a >/dev/null || fail "vm-a did not start on the destination"
+assert_mdev $F0
+
+note "save and live migration of the running mtty VM: refused by libvirt or QEMU, not by the hook"
+: >$D/spy.log
+dvirsh save vm-a /tmp/vm-a.save >save.out 2>&1 && fail "save of an mtty VM succeeded"
+cat save.out
+[[ $(cat save.out) != *vgpu-hook* ]] || fail "the hook refused the save"
+assert_contains "$(cat save.out)" "cannot migrate domain: VFIO device doesn't support migration" "save's refusal (QEMU's migration blocker, through libvirt)"
+dvirsh migrate --live vm-a qemu:///system >live.out 2>&1 && fail "live migration of an mtty VM succeeded"
+cat live.out
+[[ $(cat live.out) != *vgpu-hook* ]] || fail "the hook refused the live migration"
+assert_contains "$(cat live.out)" "cannot migrate domain: VFIO device doesn't support migration" "live migration's refusal (QEMU's migration blocker, through libvirt)"
+assert_eq "" "$(cat $D/spy.log)" "hook ops run by the refused save and live migration"
+dvirsh domstate vm-a | grep -q running || fail "vm-a stopped"
+dest_stop
