@@ -138,6 +138,9 @@ profile broken '{"mdev_type": {"name": }'
 expect 0 - "$VGPUCTL" wait-devices --timeout 1
 check "bad profile: named, not waited for" grep -q '^/etc/vgpu-hook/profiles.d/broken.json:1:.*: not waited for$' "$X/out"
 check "bad profile: the others are" grep -q '^all 2 profiles have their devices' "$X/out"
+fresh doctor
+expect 0 - "$VGPUCTL" wait-devices --timeout 0
+check "no profiles: nothing to wait for" grep -q '^no profiles in /etc/vgpu-hook/profiles.d: nothing to wait for$' "$X/out"
 expect 2 1 "$VGPUCTL" wait-devices --timeout soon
 
 # ---- the script for hosts without systemd ----------------------------------------------------

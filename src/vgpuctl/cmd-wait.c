@@ -156,9 +156,13 @@ static int wait_all(struct waiter *w, int timeout_s)
                         say(LOG_ERR, "cannot read the host under %s: %s", vgpu_root_path(w->root), strerror(-r));
                         return VGPUCTL_FAILED;
                 }
+                if (!w->n_left && !w->profiles->n_profiles) {
+                        say(LOG_INFO, "no profiles in %s: nothing to wait for", VGPU_PROFILES_DIR);
+                        return VGPUCTL_OK;
+                }
                 if (!w->n_left) {
-                        say(LOG_INFO, "all %zu profiles have their devices, after %.1f s", w->profiles->n_profiles,
-                            now_s() - w->start);
+                        say(LOG_INFO, "all %zu profile%s their devices, after %.1f s", w->profiles->n_profiles,
+                            w->profiles->n_profiles == 1 ? " has" : "s have", now_s() - w->start);
                         return VGPUCTL_OK;
                 }
                 if (now_s() - w->start >= timeout_s)
