@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# capture-diff.sh BUILDER PRESETDIR CAPTURE.tar.gz ALLOWLIST
+# capture-diff.sh BUILDER PRESET.host CAPTURE.tar.gz ALLOWLIST
 #
-# Builds PRESETDIR/capture-6.1.host with BUILDER (vgpu-fakehost) and compares
+# Builds PRESET.host with BUILDER (vgpu-fakehost) and compares
 # its sys/ tree with the real kernel's in CAPTURE: every path, its type, a
 # link's target and a file's bytes.  Each difference reads
 #   capture-only TYPE PATH | preset-only TYPE PATH | differs TYPE PATH ...
@@ -13,10 +13,10 @@ set -u
 export LC_ALL=C
 
 if [ $# -ne 4 ]; then
-	echo "usage: capture-diff.sh BUILDER PRESETDIR CAPTURE.tar.gz ALLOWLIST" >&2
+	echo "usage: capture-diff.sh BUILDER PRESET.host CAPTURE.tar.gz ALLOWLIST" >&2
 	exit 2
 fi
-builder=$1 presetdir=$2 capture=$3 allowlist=$4
+builder=$1 preset=$2 capture=$3 allowlist=$4
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/capture-diff.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -26,8 +26,8 @@ if ! tar -xzf "$capture" -C "$tmp/capture"; then
 	echo "capture-diff: cannot unpack $capture" >&2
 	exit 1
 fi
-if ! "$builder" "$presetdir/capture-6.1.host" "$tmp/preset"; then
-	echo "capture-diff: $builder failed on $presetdir/capture-6.1.host" >&2
+if ! "$builder" "$preset" "$tmp/preset"; then
+	echo "capture-diff: $builder failed on $preset" >&2
 	exit 1
 fi
 

@@ -386,6 +386,21 @@ static void write_pci_ids(struct wctx *w, const struct fh_pci *p)
              p->subdevice, cls >> 16, (cls >> 8) & 0xff, cls & 0xff);
 }
 
+/* What reading uevent gives: dev_uevent()'s DRIVER= then pci_uevent()'s keys. */
+static void write_pci_uevent(struct wctx *w, const struct fh_pci *p)
+{
+        unsigned cls = p->class_code;
+        char drv[NAME_MAX + 16] = "";
+
+        if (p->driver)
+                snprintf(drv, sizeof(drv), "DRIVER=%s\n", p->driver);
+        attr(w, p->path, "uevent",
+             "%sPCI_CLASS=%04X\nPCI_ID=%04X:%04X\nPCI_SUBSYS_ID=%04X:%04X\nPCI_SLOT_NAME=%04x:%02x:%02x.%x\n"
+             "MODALIAS=pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n",
+             drv, cls, p->vendor, p->device, p->subvendor, p->subdevice, p->domain, p->bus, p->slot, p->func, p->vendor,
+             p->device, p->subvendor, p->subdevice, cls >> 16, (cls >> 8) & 0xff, cls & 0xff);
+}
+
 static void write_pci_state(struct wctx *w, const struct fh_pci *p)
 {
         const char *d = p->path;
@@ -400,7 +415,7 @@ static void write_pci_state(struct wctx *w, const struct fh_pci *p)
         attr(w, d, "broken_parity_status", "0\n");
         attr(w, d, "msi_bus", "1\n");
         empty(w, d, "config");
-        empty(w, d, "uevent");
+        write_pci_uevent(w, p);
         /* pci_dev_hp_attrs_are_visible(): VFs have no remove/rescan. */
         if (!p->physfn) {
                 empty(w, d, "remove");
@@ -756,7 +771,8 @@ static void write_mdev(struct wctx *w, const struct fh_mdev *m)
         lnk(w, dir, "subsystem", "sys/bus/mdev");
         lnkf(w, dir, "iommu_group", "sys/kernel/iommu_groups/%d", m->group);
         empty(w, dir, "remove");
-        empty(w, dir, "uevent");
+        /* the mdev bus adds nothing to dev_uevent()'s DRIVER= */
+        attr(w, dir, "uevent", "DRIVER=%s\n", p->mdev_driver);
         lnk(w, devs, m->uuid, dir);
         lnk(w, drv, m->uuid, dir);
         lnk(w, "sys/bus/mdev/devices", m->uuid, dir);

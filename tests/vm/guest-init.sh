@@ -20,7 +20,7 @@ mounts() {
 	# The host's state must not show through: fresh, empty directories.
 	local d
 	for d in /run /tmp /var/tmp /var/log /var/lib/libvirt /var/cache/libvirt \
-		/etc/libvirt/qemu /etc/libvirt/hooks /etc/mdevctl.d /root; do
+		/etc/libvirt/qemu /etc/libvirt/hooks /root; do
 		mkdir -p "$d" && mount -t tmpfs -o mode=0755 tmpfs "$d"
 	done
 	mkdir -p "$OUT"
@@ -77,6 +77,14 @@ scenarios() {
 	done
 }
 
+# The sysfs capture that tests/data keeps (VGPU_GOLDEN_UPDATE=1 copies it there).
+capture() {
+	local t0=$SECONDS
+	(. "$SRCDIR/tests/vm/lib.sh" && vm_reset) &&
+		bash "$SRCDIR/tests/vm/capture.sh" "$OUT/golden/data%sysfs-linux-6.1-vm.tar.gz" &&
+		echo "capture taken in $((SECONDS - t0))s"
+}
+
 main() {
 	mounts
 	# shellcheck source=/dev/null
@@ -85,7 +93,7 @@ main() {
 	echo "guest up after $(cut -d' ' -f1 /proc/uptime)s"
 	echo "boot $(cut -d' ' -f1 /proc/uptime)" >"$OUT/boot"
 	modules && sriov && install_build && bash "$SRCDIR/tests/vm/machine.sh" &&
-		scenarios
+		scenarios && capture
 	echo "guest done after $(cut -d' ' -f1 /proc/uptime)s"
 	echo done >"$OUT/done"
 	sync

@@ -7,6 +7,7 @@ URI=qemu:///system
 LIBVIRTD_PID_FILE=/run/vgpuvm-libvirtd.pid
 VIRTLOGD_PID_FILE=/run/vgpuvm-virtlogd.pid
 LEDGER_DIR=/run/vgpu-hook
+SPY_LOG=/run/vgpuvm-spy.log # "DOMAIN OP SUBOP" before the hook runs, "after ..." after it
 export LIBVIRT_DEFAULT_URI=$URI
 
 # ---- assertions: each prints what it expected and returns non-zero ----------
@@ -25,12 +26,15 @@ assert_mdev() { [ -e "/sys/bus/mdev/devices/$1" ] || fail "mdev $1 does not exis
 assert_no_mdev() { [ ! -e "/sys/bus/mdev/devices/$1" ] || fail "mdev $1 still exists"; }
 # The mdevs that exist, one UUID a line, sorted.
 mdevs() { ls /sys/bus/mdev/devices 2>/dev/null | sort; }
-# The ledger's lease files (none when it is empty).
-leases() { ls "$LEDGER_DIR" 2>/dev/null | grep -v -e '^\.' -e '\.lock$' -e '\.tmp' || true; }
+# The ledger's leases, one "DOMAIN DEVICE STATE" a line (none when it is empty).
+leases() {
+	vgpuctl leases --json | python3 -c 'import json, sys
+for l in json.load(sys.stdin)["leases"]: print(l.get("domain_name"), l.get("device"), l.get("state"))'
+}
 assert_no_leases() {
 	local l
-	l=$(vgpuctl leases 2>&1)
-	[ -z "$(leases)" ] || fail "leases left: $(leases): $l"
+	l=$(leases)
+	[ -z "$l" ] || fail "leases left: $l"
 }
 # available_instances of PARENT's type TYPE_ID
 avail() { cat "/sys/class/mdev_bus/$1/mdev_supported_types/$2/available_instances"; }
@@ -47,6 +51,13 @@ assert_golden() {
 		"$1" "$SRCDIR/tests/$2" || fail "$1 differs from tests/$2: $(diff "$SRCDIR/tests/$2" "$1" | head -20)"
 }
 
+# assert_golden_text FILE GOLDEN: the same for text, byte for byte.
+assert_golden_text() {
+	cp "$1" "$OUT/golden/${2//\//%}"
+	[ "${GOLDEN_UPDATE:-}" = 1 ] && return 0
+	cmp -s "$1" "$SRCDIR/tests/$2" || fail "$1 differs from tests/$2: $(diff "$SRCDIR/tests/$2" "$1" | head -20)"
+}
+
 # ---- libvirtd -----------------------------------------------------------------
 vm_libvirt_config() {
 	cat >/etc/libvirt/qemu.conf <<EOF
@@ -59,6 +70,10 @@ EOF
 	printf 'log_outputs = "3:file:/var/log/libvirt/libvirtd.log"\n' >/etc/libvirt/libvirtd.conf
 	printf 'log_outputs = "3:file:/var/log/libvirt/virtlogd.log"\n' >/etc/libvirt/virtlogd.conf
 	mkdir -p /var/log/libvirt/qemu /var/lib/libvirt/qemu /var/cache/libvirt/qemu /etc/libvirt/hooks/qemu.d
+	# spies before and after ours: which ops libvirt ran, and when ours had finished
+	printf '#!/bin/sh\necho "$*" >>%s\ncat >/dev/null\n' "$SPY_LOG" >/etc/libvirt/hooks/qemu.d/00-spy
+	printf '#!/bin/sh\necho "after $*" >>%s\ncat >/dev/null\n' "$SPY_LOG" >/etc/libvirt/hooks/qemu.d/zz-spy
+	chmod +x /etc/libvirt/hooks/qemu.d/00-spy /etc/libvirt/hooks/qemu.d/zz-spy
 	getent group kvm >/dev/null || groupadd -r kvm
 	getent passwd libvirt-qemu >/dev/null ||
 		useradd -r -g kvm -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
@@ -158,5 +173,8 @@ vm_reset() {
 	for d in $(virsh -q list --name); do virsh -q destroy "$d" >/dev/null 2>&1; done
 	for d in $(virsh -q list --all --name); do virsh -q undefine "$d" >/dev/null 2>&1; done
 	for u in $(mdevs); do echo 1 >"/sys/bus/mdev/devices/$u/remove"; done
-	rm -rf /etc/mdevctl.d/* /etc/vgpu-hook "$LEDGER_DIR"
+	# mdevctl's definitions (PARENT/UUID), not its scripts.d
+	find /etc/mdevctl.d -mindepth 1 -maxdepth 1 ! -name scripts.d -exec rm -rf {} +
+	rm -rf /etc/vgpu-hook "$LEDGER_DIR"
+	: >"$SPY_LOG"
 }

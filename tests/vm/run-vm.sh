@@ -73,6 +73,18 @@ golden_update() {
 	done
 }
 
+# The guest's capture against the committed one: paths, types, link targets.
+# A difference (a new kernel?) is reported, not failed: make check diffs the
+# presets against the committed capture; VGPU_GOLDEN_UPDATE=1 takes the new one.
+capture_drift() {
+	local new=$1/golden/data%sysfs-linux-6.1-vm.tar.gz old=$srcdir/tests/data/sysfs-linux-6.1-vm.tar.gz
+	[ -e "$new" ] && [ -e "$old" ] || return 0
+	if ! diff <(tar -xzOf "$old" ./MANIFEST) <(tar -xzOf "$new" ./MANIFEST) >"$1/capture.diff"; then
+		echo "check-vm: WARNING: the guest's sysfs layout differs from tests/data/sysfs-linux-6.1-vm.tar.gz:"
+		head -20 "$1/capture.diff"
+	fi
+}
+
 main() {
 	local guest out t0 t1
 	t0=$(date +%s)
@@ -92,6 +104,7 @@ EOF
 	touch "$out/results"
 	boot "$guest" "$out" || echo "check-vm: QEMU exited with status $?"
 	echo "check-vm: guest ran $(($(date +%s) - t1))s ($(cat "$out/boot" 2>/dev/null || echo 'no boot'))"
+	capture_drift "$out"
 	golden_update "$out"
 	if [ ! -e "$out/boot" ] || ! judge "$out"; then
 		echo "check-vm: FAILED; the guest's console ($out/console.log) ends:"

@@ -1,0 +1,34 @@
+# 4: with no "Dual port serial" instance left on mtty and mttyb, the start
+# fails with the hook's sentence in virsh's error, and nothing leaks (no mdev
+# made, no lease, the VM not running).  Then the library itself, on the
+# full parents: vgpu_mdev_create answers -ENOSPC on mtty (the driver's own
+# port pool) and -EUSERS on mdpy (the mdev core's counter).
+vm_profile dual '{"mdev_type": {"name": "Dual port serial"}}'
+fill() { # PARENT TYPE: create instances until available_instances is 0
+	while [ "$(avail "$1" "$2")" -gt 0 ]; do
+		cat /proc/sys/kernel/random/uuid >"/sys/class/mdev_bus/$1/mdev_supported_types/$2/create"
+	done
+}
+fill mtty mtty-2
+fill mttyb mttyb-2
+before=$(mdevs)
+assert_eq 24 "$(echo "$before" | wc -l)" "instances made by hand"
+vm_xml full >in.xml
+vgpuctl render --profile dual in.xml >full.xml
+vm_define full full.xml
+uuid=$(vm_uuids full)
+if vm_start full; then fail "full started with no instance left"; fi
+echo "virsh: $VM_ERR"
+assert_contains "$VM_ERR" "no parent has a free Dual port serial instance for mdev $uuid" "virsh's error"
+assert_eq "shut off" "$(virsh domstate full)" "state of full"
+assert_eq "$before" "$(mdevs)" "mdevs after the refusal"
+assert_no_leases
+
+note "library: ENOSPC on mtty, EUSERS on mdpy"
+u=$(cat /proc/sys/kernel/random/uuid)
+assert_eq "-ENOSPC" "$("$BUILDDIR/tests/vm-mdev-create" mtty mtty-2 "$u")" "vgpu_mdev_create on a full mtty"
+fill mdpy mdpy-vga
+assert_eq "-EUSERS" "$("$BUILDDIR/tests/vm-mdev-create" mdpy mdpy-xga "$u")" "vgpu_mdev_create on a full mdpy"
+assert_no_mdev "$u"
+assert_eq 0 "$("$BUILDDIR/tests/vm-mdev-create" mbochs mbochs-small "$u")" "vgpu_mdev_create on mbochs"
+assert_mdev "$u"
