@@ -1,8 +1,8 @@
 # 4: with no "Dual port serial" instance left on mtty and mttyb, the start
 # fails with the hook's sentence in virsh's error, and nothing leaks (no mdev
 # made, no lease, the VM not running).  Then the library itself, on the
-# full parents: vgpu_mdev_create answers -ENOSPC on mtty (the driver's own
-# port pool) and -EUSERS on mdpy (the mdev core's counter).
+# full parents: vgpu_mdev_create answers -ENOSPC on mtty and mbochs (the
+# drivers' own pools) and -EUSERS on mdpy (the mdev core's counter).
 vm_profile dual '{"mdev_type": {"name": "Dual port serial"}}'
 fill() { # PARENT TYPE: create instances until available_instances is 0
 	while [ "$(avail "$1" "$2")" -gt 0 ]; do
@@ -30,5 +30,15 @@ assert_eq "-ENOSPC" "$("$BUILDDIR/tests/vm-mdev-create" mtty mtty-2 "$u")" "vgpu
 fill mdpy mdpy-vga
 assert_eq "-EUSERS" "$("$BUILDDIR/tests/vm-mdev-create" mdpy mdpy-xga "$u")" "vgpu_mdev_create on a full mdpy"
 assert_no_mdev "$u"
-assert_eq 0 "$("$BUILDDIR/tests/vm-mdev-create" mbochs mbochs-small "$u")" "vgpu_mdev_create on mbochs"
+fill mbochs mbochs-large
+assert_eq "-ENOSPC" "$("$BUILDDIR/tests/vm-mdev-create" mbochs mbochs-small "$u")" "vgpu_mdev_create on a full mbochs"
+assert_no_mdev "$u"
+# The other answers the simulated host gives (DESIGN §2): EEXIST for a UUID
+# in use under any parent, EINVAL for a bad UUID.
+for p in mtty mttyb; do # room for one more on each
+	echo 1 >"$(ls -d /sys/class/mdev_bus/$p/*-*-*-*-* | head -1)/remove"
+done
+assert_eq 0 "$("$BUILDDIR/tests/vm-mdev-create" mtty mtty-1 "$u")" "vgpu_mdev_create with room"
 assert_mdev "$u"
+assert_eq "-EEXIST" "$("$BUILDDIR/tests/vm-mdev-create" mttyb mttyb-1 "$u")" "the same UUID on another parent"
+assert_eq "-EINVAL" "$("$BUILDDIR/tests/vm-mdev-create" mttyb mttyb-1 not-a-uuid)" "a bad UUID"
