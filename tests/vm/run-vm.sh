@@ -46,6 +46,13 @@ boot() {
 		-append "console=ttyS0 intel_iommu=on panic=-1 loglevel=4 vgpuvm.init=$vm/guest-init.sh"
 }
 
+# Two scenario files with one id would share a result line: refuse them.
+unique_ids() {
+	local dup
+	dup=$(expected_ids | uniq -d)
+	[ -z "$dup" ] || { echo "check-vm: two scenario files share the id(s) $dup (tests/vm/README)" && return 1; }
+}
+
 # Every expected id reported ok, and nothing else reported.
 judge() {
 	local out=$1 id line bad=0
@@ -88,6 +95,7 @@ capture_drift() {
 main() {
 	local guest out t0 t1
 	t0=$(date +%s)
+	unique_ids
 	guest=$("$vm/build-guest.sh")
 	t1=$(date +%s)
 	echo "check-vm: guest ready in $((t1 - t0))s: $guest"

@@ -1,4 +1,4 @@
-# 6: SR-IOV VFs on a real kernel.  `vgpuctl sriov apply` sets the nvme PF's VF
+# 6a: SR-IOV VFs on a real kernel.  `vgpuctl sriov apply` sets the nvme PF's VF
 # count from the configuration; `vgpuctl render` gives a VM one of those VFs
 # (managed='yes'); the hook leases it at prepare and libvirt binds it to
 # vfio-pci; the VM starts and holds it; sriov apply then refuses to touch
