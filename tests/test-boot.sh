@@ -16,7 +16,7 @@ NVME=0000:01:00.0
 
 # The units and the script as installed, but calling this build's vgpuctl.
 mkdir -p "$X/units"
-for f in dist/systemd/vgpu-hook-boot.service dist/systemd/vgpu-hook-reconcile.service dist/init.d/vgpu-hook; do
+for f in dist/systemd/vgpu-hook-boot.service dist/systemd/vgpu-hook-reconcile.service dist/init.d/vgpu-hook-boot; do
         sed "s|@BINDIR@|$top_builddir|g" "$top_srcdir/$f.in" >"$X/units/${f##*/}"
 done
 cp "$top_srcdir/dist/systemd/vgpu-hook-reconcile.timer" "$X/units/"
@@ -40,7 +40,7 @@ check "boot unit: before libvirtd and virtqemud" \
 check "make wrote the units with the installed vgpuctl's path" \
         grep -q '^ExecStart=/.*/vgpuctl wait-devices --timeout 90$' "$top_builddir/dist/systemd/vgpu-hook-boot.service"
 check "and left no @BINDIR@" not grep -q @BINDIR@ "$top_builddir/dist/systemd/vgpu-hook-boot.service" \
-        "$top_builddir/dist/systemd/vgpu-hook-reconcile.service" "$top_builddir/dist/init.d/vgpu-hook"
+        "$top_builddir/dist/systemd/vgpu-hook-reconcile.service" "$top_builddir/dist/init.d/vgpu-hook-boot"
 
 # late_host: the doctor preset with 4 VFs configured (2 enabled), two profiles, and the
 # T4's mdev parent not registered yet: the host is built from the preset's model less
@@ -144,7 +144,7 @@ check "no profiles: nothing to wait for" grep -q '^no profiles in /etc/vgpu-hook
 expect 2 1 "$VGPUCTL" wait-devices --timeout soon
 
 # ---- the script for hosts without systemd ----------------------------------------------------
-INIT="$X/units/vgpu-hook"
+INIT="$X/units/vgpu-hook-boot"
 late_host
 late 1.5
 start=$(now)
