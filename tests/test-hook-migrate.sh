@@ -227,6 +227,15 @@ check "VF 01:00.4 absent here: moved to a VF of the profile" \
 snapshot after
 check "VF filters take no lease and touch nothing" same before after
 check "VF filters make no store" [ "$(stores)" = "$n0" ]
+# another domain's lease, from the real prepare: vm2 holds .1 (managed='no': already on vfio-pci)
+sed "s|managed='yes'|managed='no'|; s|<name>vm1</name>|<name>vm2</name>|; s|$D1|$D2|" "$X/vf1.xml" >"$X/vf1-vm2.xml"
+hook "$X/vf1-vm2.xml" vm2 prepare begin -
+check "vm2 prepared VF 01:00.1 ($err)" [ "$rc" = 0 ] && grep -q '"device": "0000:01:00.1"' <(leases)
+rewritten "VF 01:00.1 leased to vm2" "$X/vf1.xml" vm1 migrate "s|0000:01:00.1|0000:01:00.2|; s|function='0x1'|function='0x2'|"
+check "the syslog names the lease" grep -q "0000:01:00.1 of domain vm1 is unusable here (leased (to domain vm2, prepared)); it becomes 0000:01:00.2" "$ROOT/.syslog"
+quiet "vm2's own lease on its VF" "$X/vf1-vm2.xml" vm2
+hook "$X/vf1-vm2.xml" vm2 release end -
+check "vm2 released its VF" [ "$(lease_count)" = 0 ]
 # no VF of the profile is free: .1 held by a VM, .2 cordoned
 : >"$ROOT/.fakehost/held/10"
 printf '{"lock_wait_ms": 300, "cordoned": ["0000:01:00.2"]}\n' >"$ROOT/etc/vgpu-hook/vgpu-hook.conf"
