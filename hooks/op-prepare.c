@@ -29,11 +29,8 @@ static int leased_elsewhere(struct prep *p, const struct item *it, const struct 
                                  "mdev %s is leased to domain %.64s (%s); a clone keeps its source's "
                                  "UUIDs: 'vgpuctl start' gives it fresh ones",
                                  it->uuid, other, vgpu_lease_state_name(lease->state));
-        if (it->kind == VGPU_DEVICE_VF)
-                return hook_fail(p->h, "VF %s is held by domain %.64s; run 'vgpuctl start %s' to move %s to a free VF",
-                                 it->device, other, p->h->name, p->h->name);
-        return hook_fail(p->h, "GPU %s is held by domain %.64s; stop %.64s first, or give %s another GPU", it->device,
-                         other, other, p->h->name);
+        return hook_fail(p->h, "%s %s is held by domain %.64s; run 'vgpuctl start %s' to move %s to a free %s",
+                         prep_pci_what(it), it->device, other, p->h->name, p->h->name, prep_pci_what(it));
 }
 
 /* A lease of another domain on one of our devices: refuse, unless it is stale. */

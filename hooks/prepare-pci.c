@@ -106,14 +106,11 @@ static int check_device(struct prep *p, struct item *it, const struct vgpu_pci_d
         return 0;
 }
 
-/* What the refusal of a taken device tells the user to do. */
+/* What the refusal of a taken device tells the user to do: vgpuctl start swaps it for a free one. */
 static void advice(const struct prep *p, const struct item *it, char *buf, size_t size)
 {
-        if (it->kind == VGPU_DEVICE_VF)
-                snprintf(buf, size, "run 'vgpuctl start %s' to move %s to a free VF", p->h->name, p->h->name);
-        else
-                snprintf(buf, size, "stop that VM first, or give %s another GPU ('vgpuctl detach/attach --config')",
-                         p->h->name);
+        snprintf(buf, size, "run 'vgpuctl start %s' to move %s to a free %s", p->h->name, p->h->name,
+                 prep_pci_what(it));
 }
 
 static int check_free(struct prep *p, const struct item *it, const struct vgpu_pci_dev *dev)

@@ -202,13 +202,13 @@ check "passthrough: lease kind pci" [ "$(lease_kind 0000:d8:00.0)" = pci -a "$(l
 pcidom vm2 $D2 "<vgpu:pci address='0000:d8:00.0' profile='a4000'/>" 0000:d8:00.0:yes 0000:d8:00.1:yes >"$X/vm2.xml"
 snapshot before
 hook "$X/vm2.xml" vm2 prepare begin -
-refused "passthrough GPU held" "GPU 0000:d8:00.0 is held by domain vm1; stop vm1 first, or give vm2 another GPU"
+refused "passthrough GPU held" "GPU 0000:d8:00.0 is held by domain vm1; run 'vgpuctl start vm2' to move vm2 to a free GPU"
 hook "$X/gpu-audio.xml" vm1 release end -
 check "passthrough: released" [ "$(lease_count)" = 0 ]
 touch "$ROOT/.fakehost/held/101"
 snapshot before
 hook "$X/gpu-audio.xml" vm1 prepare begin -
-refused "passthrough GPU in use outside the ledger" "GPU 0000:d8:00.0 is in use by another VM (IOMMU group 101 is open)"
+refused "passthrough GPU in use outside the ledger" "GPU 0000:d8:00.0 is in use by another VM (IOMMU group 101 is open); run 'vgpuctl start vm1' to move vm1 to a free GPU"
 rm "$ROOT/.fakehost/held/101"
 
 # viable only through the bridge and pci-stub
