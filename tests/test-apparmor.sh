@@ -1,5 +1,5 @@
 #!/bin/bash
-# The AppArmor profile of the hook (dist/apparmor, README "Confinement"):
+# The AppArmor profile of the hook (dist/apparmor, README "Confinement: AppArmor and SELinux"):
 # apparmor_parser compiles it (and refuses a broken copy), and every file the
 # real hook opens, creates, renames, removes or locks during life cycles —
 # strace'd on simulated hosts, the root prefix mapped back to / — is allowed
