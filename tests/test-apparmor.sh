@@ -97,6 +97,11 @@ traced_hook() { # XML NAME OP SUBOP
         check "$2 $3: exit 0 ($(cat "$X/err"))" [ "$rc" = 0 ]
 }
 n_traces=0
+# collect: the accesses of the traces so far (on this $ROOT) into $X/accesses
+collect() {
+        local t
+        for t in "$X"/trace.*; do accesses "$(realpath "$ROOT")" "$t" >>"$X/accesses"; rm -f "$t"; done
+}
 U1=3b0e1c2d-0000-4000-8000-00000000aa01
 U2=3b0e1c2d-0000-4000-8000-00000000aa02
 U3=3b0e1c2d-0000-4000-8000-00000000aa03
@@ -118,13 +123,32 @@ traced_hook "$X/vm1.xml" vm1 reconnect begin
 qemu_exit vm1
 traced_hook "$X/vm1.xml" vm1 release end
 check "release freed them" not mdev_exists $U1 && not mdev_exists $U2 && not mdev_exists $U3
-for t in "$X"/trace.*; do accesses "$(realpath "$ROOT")" "$t"; done | sort -u >"$X/accesses"
+collect
+# NVIDIA vendor VFIO (L40): the VF's vGPU type set at prepare, cleared at release
+fresh l40
+proc_show $BASHPID
+profile l40-4q '{"nvidia_vgpu_type": "NVIDIA L40-4Q"}'
+cat >"$X/vm2.xml" <<XML
+<domain type='kvm'><name>vm2</name><uuid>$D1</uuid>
+  <metadata><vgpu:devices xmlns:vgpu='http://vgpu-hook.org/xmlns/domain/1.0'>
+    <vgpu:vf address='0000:c1:00.4' profile='l40-4q'/></vgpu:devices></metadata>
+  <devices><hostdev mode='subsystem' type='pci' managed='no'>
+    <source><address domain='0x0000' bus='0xc1' slot='0x00' function='0x4'/></source></hostdev></devices>
+</domain>
+XML
+traced_hook "$X/vm2.xml" vm2 prepare begin
+check "prepare typed the VF" [ "$(cat "$ROOT/sys/bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type")" != 0 ]
+traced_hook "$X/vm2.xml" vm2 release end
+check "release cleared it" [ "$(cat "$ROOT/sys/bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type")" = 0 ]
+collect
+sort -u -o "$X/accesses" "$X/accesses"
 for m in r w k; do
         check "the hook's '$m' accesses were seen" grep -q "^$m " "$X/accesses"
 done
-check "the hook's writes include an mdev create, an attribute and a remove" \
+check "the hook's writes include an mdev create, an attribute, a remove and a VF's vGPU type" \
         grep -q '^w /sys/devices/.*/mdev_supported_types/mtty-1/create$' "$X/accesses" &&
-        grep -q "^w /sys/devices/.*/$U1/uevent\$" "$X/accesses" && grep -q "^w /sys/devices/.*/$U1/remove\$" "$X/accesses"
+        grep -q "^w /sys/devices/.*/$U1/uevent\$" "$X/accesses" && grep -q "^w /sys/devices/.*/$U1/remove\$" "$X/accesses" &&
+        grep -q '^w /sys/devices/.*/0000:c1:00.4/nvidia/current_vgpu_type$' "$X/accesses"
 for m in r w k; do
         missing=$(allowed "$m" $(sed -n "s/^$m //p" "$X/accesses"))
         check "the profile grants every '$m' access the hook made (missing: $(echo $missing))" [ -z "$missing" ]
@@ -134,7 +158,8 @@ done
 denied_w=(/etc/vgpu-hook/vgpu-hook.conf /etc/vgpu-hook/profiles.d/t4.json /etc/mdevctl.d/mtty/$U1 /etc/passwd
         /etc/libvirt/hooks/qemu.d/evil /run/libvirt/qemu/vm1.pid /sys/bus/pci/drivers_probe
         /sys/devices/pci0000:00/0000:00:04.0/sriov_numvfs /sys/devices/pci0000:00/0000:00:04.0/driver_override
-        /sys/bus/pci/drivers/vfio-pci/bind /sys/devices/pci0000:82/0000:82:00.4/nvidia/current_vgpu_type
+        /sys/bus/pci/drivers/vfio-pci/bind /sys/devices/pci0000:82/0000:82:00.4/driver/unbind
+        /sys/devices/pci0000:c1/0000:c1:00.4/nvidia/vgpu_params /sys/devices/pci0000:c1/0000:c1:00.0/sriov_numvfs
         /sys/kernel/iommu_groups/7/type /proc/sys/kernel/modprobe /var/lib/libvirt/images/disk.qcow2 /dev/sda /tmp/x)
 denied_r=(/etc/shadow /root/.ssh/id_rsa /var/lib/libvirt/images/disk.qcow2 /etc/libvirt/qemu/vm1.xml
         /proc/1/environ /proc/1/mem /dev/sda /home/u/file)
