@@ -9,7 +9,8 @@ D=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-destdir-XXXXXX")
 trap 'cleanup; rm -rf "$D"' EXIT
 
 MAKE=${MAKE:-make}
-mk() { "$MAKE" -s --no-print-directory -C "$top_builddir" "$@"; }
+# A make of its own: not a job of the make check that runs this test.
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "$MAKE" -s --no-print-directory -C "$top_builddir" "$@"; }
 # The installation directories, as make expands them.
 dirs=$(mk -f Makefile -f - print-install-dirs <<'MK'
 print-install-dirs:

@@ -16,7 +16,7 @@ X=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-se-XXXXXX")
 trap 'rm -rf "$X"' EXIT
 
 build() { # DIR: compile the module there
-        make -s -C "$1" -f $DEVEL vgpu_hook.pp >"$1/log" 2>&1
+        env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$1" -f $DEVEL vgpu_hook.pp >"$1/log" 2>&1
 }
 mkdir "$X/ok" "$X/bad"
 cp "$top_srcdir"/dist/selinux/vgpu_hook.{te,fc,if} "$X/ok/"
