@@ -17,6 +17,7 @@ print-install-dirs:
 	@echo bindir='$(bindir)' sbindir='$(sbindir)' pkglibdir='$(pkglibdir)' mandir='$(mandir)' \
 		docdir='$(docdir)' pkgdatadir='$(pkgdatadir)' libvirthookdir='$(libvirthookdir)' \
 		bashcompletiondir='$(bashcompletiondir)' tmpfilesdir='$(tmpfilesdir)' apparmordir='$(apparmordir)'
+	@echo "templates='$(notdir $(dist_template_DATA))'"
 MK
 )
 eval "$dirs"
@@ -28,8 +29,10 @@ expected() {
                 "$libvirthookdir/vgpu-hook" \
                 "$mandir/man8/vgpuctl.8" "$mandir/man8/vgpu-hook.8" "$mandir/man5/vgpu-hook.conf.5" \
                 "$bashcompletiondir/vgpuctl" "$tmpfilesdir/vgpu-hook.conf" \
-                "$docdir/examples/vgpu-hook.conf" \
-                "$pkgdatadir/xml-templates/vgpu-mdev-profile.xml" "$pkgdatadir/xml-templates/vgpu-mdev-pinned.xml"
+                "$docdir/examples/vgpu-hook.conf"
+        for t in $templates; do
+                echo "$pkgdatadir/xml-templates/$t"
+        done
         for p in a10-4q gpu-full gvtg-4 l4-4q mtty-2 nvme-vf t4-4q; do
                 echo "$docdir/examples/profiles.d/$p.json"
         done
@@ -40,6 +43,7 @@ expected | sort >"$D.want"
 check "make install: exactly the expected files ($(diff "$D.want" "$D.got" | grep '^[<>]' | tr '\n' ' '))" \
         cmp -s "$D.want" "$D.got"
 rm -f "$D.want" "$D.got"
+check "the templates include the mdev ones" grep -q 'vgpu-mdev-profile.xml.*vgpu-mdev-pinned.xml\|vgpu-mdev-pinned.xml.*vgpu-mdev-profile.xml' <<<"$templates"
 check "the hook's link in libvirt's hook directory points at sbin" \
         [ "$(readlink "$D$libvirthookdir/vgpu-hook")" = "$sbindir/vgpu-hook" ]
 check "the programs are executable" [ -x "$D$sbindir/vgpu-hook" -a -x "$D$bindir/vgpuctl" ]
@@ -53,6 +57,9 @@ if [ "$apparmordir" != no ]; then
 fi
 check "vgpuctl.8 renders without a warning" \
         [ -z "$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z "$D$mandir/man8/vgpuctl.8" 2>&1 >/dev/null)" ]
+for c in $("$D$bindir/vgpuctl" --help | awk '/^Commands:/ { on = 1; next } on && !NF { exit } on { print $1 }'); do
+        check "vgpuctl.8 documents '$c'" grep -Eq "^\.B.*[ \"P]$(sed 's/-/\\\\-/g' <<<"$c")([ \"]|$)" "$D$mandir/man8/vgpuctl.8"
+done
 check "the bash completion loads" bash -c ". '$D$bashcompletiondir/vgpuctl' 2>&1; complete -p vgpuctl"
 
 # The installed programs, through the link libvirt runs.
