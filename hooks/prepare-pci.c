@@ -113,8 +113,23 @@ static void advice(const struct prep *p, const struct item *it, char *buf, size_
                  prep_pci_what(it));
 }
 
+/* An mdev on the device (or, for a whole GPU, on its VFs): it serves vGPUs, it cannot go whole. */
+static const struct vgpu_mdev *mdev_on(const struct vgpu_host *host, const struct vgpu_pci_dev *dev)
+{
+        for (size_t i = 0; i < host->n_mdevs; i++) {
+                const struct vgpu_mdev *m = &host->mdevs[i];
+                const struct vgpu_mdev_parent *par = m->parent ? vgpu_host_find_parent(host, m->parent) : NULL;
+
+                if (par &&
+                    (strcmp(par->name, dev->name) == 0 || (!dev->is_vf && strcmp(par->physical, dev->name) == 0)))
+                        return m;
+        }
+        return NULL;
+}
+
 static int check_free(struct prep *p, const struct item *it, const struct vgpu_pci_dev *dev)
 {
+        const struct vgpu_mdev *m = mdev_on(p->host, dev);
         char todo[256];
         int busy = vgpu_vfio_group_busy(p->h->root, dev->iommu_group);
 
@@ -122,6 +137,9 @@ static int check_free(struct prep *p, const struct item *it, const struct vgpu_p
         if (busy > 0)
                 return hook_fail(p->h, "%s %s is in use by another VM (IOMMU group %d is open); %s", prep_pci_what(it),
                                  it->device, dev->iommu_group, todo);
+        if (m)
+                return hook_fail(p->h, "%s %s serves vGPUs (mdev %s on %s); %s", prep_pci_what(it), it->device, m->uuid,
+                                 m->parent, todo);
         return 0;
 }
 

@@ -176,6 +176,17 @@ expect 1 2 env LD_PRELOAD="$KSHIM" "$VGPUCTL" sriov apply
 check "sriov apply: refused, the VF is leased" grep -q "VF 0000:86:02.1 is leased to domain vm1 (prepared)" "$X/err"
 hook "$X/vm1.xml" vm1 release end -
 
+# ---- A10: a VF that is an mdev parent with a vGPU on it cannot go whole -------------
+fresh a10
+profile a10-vf '{"sriov_vf": {"pfs": ["0000:ca:00.0"]}}'
+pcidom vm1 $D1 "<vgpu:vf address='0000:ca:00.4' profile='a10-vf'/>" 0000:ca:00.4:yes >"$X/x.xml"
+snapshot before
+hook "$X/x.xml" vm1 prepare begin -
+refused "a VF carrying an mdev" "VF 0000:ca:00.4 serves vGPUs (mdev 9b1d4c7e-2a35-4f68-8e0b-5c6d7e8f9a01 on 0000:ca:00.4); run 'vgpuctl start vm1' to move vm1 to a free VF"
+pcidom vm1 $D1 "<vgpu:vf address='0000:ca:00.5' profile='a10-vf'/>" 0000:ca:00.5:yes >"$X/x.xml"
+cycle_ok "a VF without an mdev" "$X/x.xml" vm1
+hook "$X/x.xml" vm1 release end -
+
 # ---- nvme: a VF on vfio-pci that a VM outside our ledger holds ---------------------
 fresh nvme-sriov
 profile nvme-vf '{"sriov_vf": {"pfs": ["0000:01:00.0"]}}'
