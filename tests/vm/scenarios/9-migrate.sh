@@ -11,7 +11,9 @@
 #   UUID; the README's recipe for live migration (the filter's output, run by
 #   hand on the destination, as --persistent-xml) works too;
 # - save and live migration of that running mtty VM are refused by libvirt
-#   or QEMU, and no hook of ours is asked (no migrate/restore op runs).
+#   or QEMU, and no hook of ours is asked (no migrate/restore op runs);
+# - a VF: vf-squatter holds vm-b's VF on the destination; the offline
+#   migration's filter moves vm-b to the other VF, and vm-b starts there.
 D=/tmp/vgpu-dest
 DEST="qemu+unix:///system?socket=$D/sock/libvirt-sock"
 HOOK=$(readlink -f /etc/libvirt/hooks/qemu.d/vgpu-hook)
@@ -127,4 +129,40 @@ cat live.out
 assert_contains "$(cat live.out)" "cannot migrate domain: VFIO device doesn't support migration" "live migration's refusal (QEMU's migration blocker, through libvirt)"
 assert_eq "" "$(cat $D/spy.log)" "hook ops run by the refused save and live migration"
 dvirsh domstate vm-a | grep -q running || fail "vm-a stopped"
+
+note "a VF: the destination's filter moves it to a free VF of the profile"
+dvirsh destroy vm-a >/dev/null
+dvirsh destroy squatter >/dev/null
+pf=
+for d in /sys/bus/pci/devices/*; do
+	[ -e "$d/sriov_totalvfs" ] && [ "$(basename "$(readlink "$d/driver")")" = nvme ] && pf=$(basename "$d")
+done
+[ -n "$pf" ] || fail "no nvme SR-IOV PF"
+[ "$(cat /sys/bus/pci/devices/$pf/sriov_numvfs)" -ge 2 ] || fail "the nvme PF has fewer than 2 VFs"
+NVME_VF="{\"sriov_vf\": {\"pfs\": [\"$pf\"]}}"
+vm_profile nvme-vf "$NVME_VF"
+printf '%s\n' "$NVME_VF" >$D/etc/vgpu-hook/profiles.d/nvme-vf.json
+vm_xml vm-b >in-b.xml
+vgpuctl render --profile nvme-vf in-b.xml >vm-b.xml
+vf1=$(sed -n "s/.*<vgpu:vf address=[\"']\([^\"']*\)[\"'].*/\1/p" vm-b.xml)
+[ -n "$vf1" ] || fail "render named no VF: $(cat vm-b.xml)"
+vm_define vm-b vm-b.xml
+sed -e 's|<name>vm-b</name>|<name>vf-squatter</name>|' -e '/<uuid>/d' vm-b.xml >vf-squatter.xml
+dvirsh define vf-squatter.xml >/dev/null
+dvirsh start vf-squatter >/dev/null || fail "vf-squatter did not start on the destination"
+grep -q "\"device\": \"$vf1\"" $D/run/vgpu-hook/ledger.json || fail "no lease of $vf1 on the destination"
+vgpuctl migrate-check vm-b "$DEST" || fail "migrate-check refused vm-b"
+: >$D/spy.log
+virsh -q migrate --offline --persistent vm-b "$DEST" || fail "offline migration of vm-b failed"
+assert_eq "vm-b migrate begin -" "$(cat $D/spy.log)" "the hook ops vm-b's offline migration ran on the destination"
+filtered=$(tac $D/var/log/libvirt/libvirtd.log | sed -n '/<\/domain>/,/Using hook-filtered domain XML/p' | tac)
+vf2=$(sed -n 's/.*<vgpu:vf address="\([^"]*\)".*/\1/p' <<<"$filtered")
+note "the filter moved $vf1 to ${vf2:-nothing}"
+[ -n "$vf2" ] && [ "$vf2" != "$vf1" ] || fail "the filter did not move $vf1: $filtered"
+assert_eq "$pf" "$(basename "$(readlink "/sys/bus/pci/devices/$vf2/physfn")")" "the new VF's PF"
+fn=${vf2##*.}
+assert_contains "$filtered" "function=\"0x$fn\"/>" "the filtered hostdev's source"
+dvirsh dumpxml --inactive vm-b | grep -q "<vgpu:vf address=.$vf2." || fail "the destination's vm-b does not name $vf2"
+dvirsh start vm-b >/dev/null || fail "vm-b did not start on the destination with $vf2"
+grep -q "\"device\": \"$vf2\"" $D/run/vgpu-hook/ledger.json || fail "no lease of $vf2 on the destination"
 dest_stop
