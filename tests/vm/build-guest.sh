@@ -36,6 +36,8 @@ download() {
 	if [ ! -e "$debs/.done" ]; then
 		log "downloading the $kernel packages ($kver)"
 		rm -rf "$debs" && mkdir -p "$debs"
+		# apt downloads as _apt where it can (else it warns and does it as root)
+		chown _apt "$debs" 2>/dev/null || true
 		(cd "$debs" && apt-get download -q "linux-image-$kernel=$kver" \
 			"linux-headers-$kernel=$kver" "linux-headers-$abi-common=$kver" \
 			"linux-kbuild-6.1=$kver" "linux-source-6.1=$kver" busybox-static) >&2
@@ -94,6 +96,7 @@ build_initrd() {
 build() {
 	local tmp
 	tmp=$(mktemp -d "$cache/tmp.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT # a failed build leaves nothing behind
 	chmod 755 "$tmp"
 	log "building the guest in $tmp"
 	unpack "$tmp"
@@ -105,6 +108,7 @@ build() {
 	rm -rf "$tmp/root" "$tmp/linux-source-6.1" "$tmp/mods" "$tmp/initrd"
 	echo "$kernel" >"$tmp/kernel"
 	mv "$tmp" "$1"
+	trap - EXIT
 }
 
 main() {
