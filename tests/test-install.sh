@@ -16,7 +16,8 @@ dirs=$(mk -f Makefile -f - print-install-dirs <<'MK'
 print-install-dirs:
 	@echo bindir='$(bindir)' sbindir='$(sbindir)' pkglibdir='$(pkglibdir)' mandir='$(mandir)' \
 		docdir='$(docdir)' pkgdatadir='$(pkgdatadir)' libvirthookdir='$(libvirthookdir)' \
-		bashcompletiondir='$(bashcompletiondir)' tmpfilesdir='$(tmpfilesdir)' apparmordir='$(apparmordir)'
+		bashcompletiondir='$(bashcompletiondir)' tmpfilesdir='$(tmpfilesdir)' apparmordir='$(apparmordir)' \
+		systemdsystemunitdir='$(systemdsystemunitdir)' initddir='$(initddir)'
 	@echo "templates='$(notdir $(dist_template_DATA))'"
 MK
 )
@@ -37,6 +38,10 @@ expected() {
                 echo "$docdir/examples/profiles.d/$p.json"
         done
         [ "$apparmordir" = no ] || echo "$apparmordir/usr.sbin.vgpu-hook"
+        for u in vgpu-hook-boot.service vgpu-hook-reconcile.service vgpu-hook-reconcile.timer; do
+                echo "$systemdsystemunitdir/$u"
+        done
+        [ "$initddir" = no ] || echo "$initddir/vgpu-hook-boot"
 }
 (cd "$D" && find . ! -type d | sed 's|^\.||' | sort) >"$D.got"
 expected | sort >"$D.want"
@@ -55,6 +60,11 @@ if [ "$apparmordir" != no ]; then
         check "… and maps its installed module" grep -q "^  $pkglibdir/vgpu-hook-ops.so mr,$" "$aa"
         check "… with no placeholder left" not grep -q '@[A-Z]*@' "$aa"
 fi
+check "the boot unit runs the installed vgpuctl" \
+        grep -qx "ExecStart=$bindir/vgpuctl wait-devices --timeout 90" "$D$systemdsystemunitdir/vgpu-hook-boot.service"
+check "the reconcile unit too" grep -qx "ExecStart=$bindir/vgpuctl reconcile" "$D$systemdsystemunitdir/vgpu-hook-reconcile.service"
+[ "$initddir" = no ] || check "the boot script is executable and runs the installed vgpuctl" \
+        [ -x "$D$initddir/vgpu-hook-boot" -a -n "$(grep -x "VGPUCTL=$bindir/vgpuctl" "$D$initddir/vgpu-hook-boot")" ]
 check "vgpuctl.8 renders without a warning" \
         [ -z "$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z "$D$mandir/man8/vgpuctl.8" 2>&1 >/dev/null)" ]
 for c in $("$D$bindir/vgpuctl" --help | awk '/^Commands:/ { on = 1; next } on && !NF { exit } on { print $1 }'); do
