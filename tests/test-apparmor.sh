@@ -169,5 +169,7 @@ check "no read of secrets or disks: $(echo "${denied_r[@]}" | wc -w) paths" \
         [ "$(allowed r "${denied_r[@]}" | wc -l)" = "${#denied_r[@]}" ]
 check "no exec of anything" [ "$(allowed x /usr/bin/bash /bin/sh /usr/sbin/vgpu-hook /usr/bin/mdevctl | wc -l)" = 4 ]
 check "no network" not grep -Eq '^\s*network' "$PROFILE"
+check "ptrace: read only (/proc of other processes), never trace" \
+        [ "$(grep -E '^\s*ptrace' "$PROFILE")" = "  ptrace (read)," ]
 check "the only capability is dac_override" [ "$(grep -E '^\s*capability' "$PROFILE")" = "  capability dac_override," ]
 finish
