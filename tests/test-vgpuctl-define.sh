@@ -225,7 +225,8 @@ check "detach --live --all of a domain holding nothing of ours" grep -q "holds n
 
 # ---- start repairs, and inventory --committed ----------------------------------
 # Test driver domains run unless <test:runstate> says 5 (shut off).  r1 runs with
-# VF 0000:01:00.1; s1 names it too; s2 names a VF this host lacks; s4 is a clone of s3.
+# VF 0000:01:00.1; s1 names it too; s2 names a VF this host lacks; s4 is a clone of s3;
+# s5 names a vendor-VFIO VF that has a vGPU type already (no lease of s5 set it).
 stopped() { # stopped NAME UUID-SUFFIX METADATA HOSTDEVS
         printf "  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>\n"
         printf "    <name>%s</name><uuid>5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3b%s</uuid>\n" "$1" "$2"
@@ -243,6 +244,8 @@ Q1=$("$UUID5" 5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3b03 0) Q2=$("$UUID5" 5e1d2c3b-4a5
         stopped s2 02 "<vgpu:vf address='0000:01:00.7' profile='nvme-vf'/>" "$(vf 7)"
         stopped s3 03 "<vgpu:mdev uuid='$Q1' profile='t4-4q'/><vgpu:mdev uuid='$Q2' type='GRID T4-1Q'/>" "$(mdev "$Q1")$(mdev "$Q2")"
         stopped s4 04 "<vgpu:mdev uuid='$Q1' profile='t4-4q'/>" "$(mdev "$Q1")"
+        stopped s5 05 "<vgpu:vf address='0000:82:00.4' profile='l4-4q'/>" \
+                "<hostdev mode='subsystem' type='pci' managed='no'><source><address domain='0x0000' bus='0x82' slot='0x00' function='0x4'/></source></hostdev>"
         echo "</node>"
 } >"$work/committed.xml"
 TC="test://$work/committed.xml"
@@ -255,6 +258,9 @@ check "start: a VF this host lacks is swapped too, then the domain starts ($(cat
 expect 0 0 V -c "$TC" start s4 --dry-run
 check "start: a clone gets its own name-based UUID ($(cat "$work/out"))" \
         [ "$(cat "$work/out")" = "s4: mdev $Q1 -> $("$UUID5" 5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3b04 0) (named by domain s3)" ]
+expect 0 0 V -c "$TC" start s5 --dry-run
+check "start: a vendor-VFIO VF typed by someone else is swapped for an untyped one ($(cat "$work/out"))" \
+        [ "$(cat "$work/out")" = "s5: vf 0000:82:00.4 -> 0000:82:00.5 (has vGPU type 941, not this domain's)" ]
 expect 0 0 V -c "$TC" start s3 --dry-run
 check "start: the source keeps its UUIDs" grep -q "^s3: nothing to repair$" "$work/out"
 expect 1 1 V -c "$TC" start r1

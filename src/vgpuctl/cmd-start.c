@@ -140,12 +140,45 @@ static bool mdev_held(const struct repair *rp, const char *uuid, char *why, size
         return false;
 }
 
+/* An mdev on the device (or, for a whole GPU, on its VFs): it serves vGPUs, it cannot go whole. */
+static const struct vgpu_mdev *mdev_on(const struct vgpu_host *host, const struct vgpu_pci_dev *dev)
+{
+        for (size_t i = 0; i < host->n_mdevs; i++) {
+                const struct vgpu_mdev *m = &host->mdevs[i];
+                const struct vgpu_mdev_parent *par = m->parent ? vgpu_host_find_parent(host, m->parent) : NULL;
+
+                if (par &&
+                    (strcmp(par->name, dev->name) == 0 || (!dev->is_vf && strcmp(par->physical, dev->name) == 0)))
+                        return m;
+        }
+        return NULL;
+}
+
+/* What the hook would refuse on the device itself, with the same advice: run 'vgpuctl start'. */
+static bool pci_busy(const struct repair *rp, const struct vgpu_pci_dev *dev, char *why, size_t size)
+{
+        const struct vgpu_lease *own = vgpu_ledger_find(rp->st.ledger, VGPU_DEVICE_VF, dev->name);
+        const struct vgpu_mdev *m = mdev_on(rp->st.host, dev);
+
+        if (dev->iommu_group >= 0 && vgpu_vfio_group_busy(rp->st.root, dev->iommu_group) > 0)
+                snprintf(why, size, "in use by a VM: IOMMU group %d is open", dev->iommu_group);
+        else if (m)
+                snprintf(why, size, "serves vGPUs: mdev %s", m->uuid);
+        else if (dev->nvidia_vfio && dev->nvidia_current_type != 0 &&
+                 !(own && own->created && strcmp(own->domain_uuid, rp->dom->uuid) == 0))
+                snprintf(why, size, "has vGPU type %d, not this domain's", dev->nvidia_current_type);
+        else
+                return false;
+        return true;
+}
+
 static bool pci_held(const struct repair *rp, const struct vgpu_spec *s, char *why, size_t size)
 {
+        const struct vgpu_pci_dev *dev = vgpu_host_find_pci(rp->st.host, &s->addr);
         char name[VGPU_PCI_ADDR_STRLEN];
 
         vgpu_pci_addr_format(&s->addr, name);
-        if (!vgpu_host_find_pci(rp->st.host, &s->addr)) {
+        if (!dev) {
                 snprintf(why, size, "not on this host");
                 return true;
         }
@@ -156,7 +189,7 @@ static bool pci_held(const struct repair *rp, const struct vgpu_spec *s, char *w
                         snprintf(why, size, "used by running domain %.64s", rp->o.running[i]->name);
                         return true;
                 }
-        return false;
+        return pci_busy(rp, dev, why, size);
 }
 
 /* The definition as edited so far, parsed again: the next free index sees the renames. */
