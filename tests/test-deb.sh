@@ -106,7 +106,7 @@ umount "$ROOT/proc"
 rm -f /etc/vgpu-hook/vgpu-hook.conf
 
 echo "== installed files (dpkg -L vgpu-hook)"
-dpkg -L vgpu-hook | while read -r f; do [ -d "$f" ] && [ ! -L "$f" ] || echo "$f"; done | tee "$W/files"
+dpkg -L vgpu-hook | while read -r f; do [ -d "$f" ] || echo "$f"; done | tee "$W/files"
 check "the hook's link is where libvirt looks" [ "$(readlink /etc/libvirt/hooks/qemu.d/vgpu-hook)" = /usr/sbin/vgpu-hook ]
 check "the AppArmor profile is a conffile" grep -qx ' */etc/apparmor.d/usr.sbin.vgpu-hook [0-9a-f]*' <(dpkg-query -W -f='${Conffiles}\n' vgpu-hook)
 check "the AppArmor profile confines /usr/sbin/vgpu-hook" grep -q '^profile vgpu-hook /usr/sbin/vgpu-hook {' /etc/apparmor.d/usr.sbin.vgpu-hook
