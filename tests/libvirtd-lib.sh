@@ -113,7 +113,7 @@ lv_start() {
         LD_PRELOAD="$KSHIM" libvirtd >>"$W/libvirtd.out" 2>&1 &
         LIBVIRTD_PID=$!
         LV_PIDS="$LV_PIDS $LIBVIRTD_PID"
-        wait_for 30 virsh -q -c "$URI" list >/dev/null 2>&1 || { echo "libvirtd did not come up" >&2; cat "$W/libvirtd.out" >&2; return 1; }
+        wait_for 90 virsh -q -c "$URI" list >/dev/null 2>&1 || { echo "libvirtd did not come up" >&2; cat "$W/libvirtd.out" >&2; return 1; }
 }
 
 # Stop libvirtd only (running VMs stay), then start it again.

@@ -161,8 +161,8 @@ check "start the plain VM again" lv_run VIRSH start plain
 lv_restart
 # libvirtd reconnects to its QEMUs in a thread of its own, after it answers;
 # zz-spy runs after our hook, so its line says ours has finished
-check "reconnect ran for the running VM" wait_for 20 grep -q "^plain reconnect begin" "$W/spy.log"
-check "our hook's reconnect finished" wait_for 20 grep -q "^after plain reconnect begin" "$W/spy.log"
+check "reconnect ran for the running VM" wait_for 60 grep -q "^plain reconnect begin" "$W/spy.log"
+check "our hook's reconnect finished" wait_for 60 grep -q "^after plain reconnect begin" "$W/spy.log"
 check "the VM survived reconnect (the hook exited 0)" [ "$(VIRSH domstate plain)" = running ]
 check "destroy it" VIRSH destroy plain
 
