@@ -113,23 +113,9 @@ static void advice(const struct prep *p, const struct item *it, char *buf, size_
                  prep_pci_what(it));
 }
 
-/* An mdev on the device (or, for a whole GPU, on its VFs): it serves vGPUs, it cannot go whole. */
-static const struct vgpu_mdev *mdev_on(const struct vgpu_host *host, const struct vgpu_pci_dev *dev)
-{
-        for (size_t i = 0; i < host->n_mdevs; i++) {
-                const struct vgpu_mdev *m = &host->mdevs[i];
-                const struct vgpu_mdev_parent *par = m->parent ? vgpu_host_find_parent(host, m->parent) : NULL;
-
-                if (par &&
-                    (strcmp(par->name, dev->name) == 0 || (!dev->is_vf && strcmp(par->physical, dev->name) == 0)))
-                        return m;
-        }
-        return NULL;
-}
-
 static int check_free(struct prep *p, const struct item *it, const struct vgpu_pci_dev *dev)
 {
-        const struct vgpu_mdev *m = mdev_on(p->host, dev);
+        const struct vgpu_mdev *m = vgpu_host_mdev_on(p->host, dev);
         char todo[256];
         int busy = vgpu_vfio_group_busy(p->h->root, dev->iommu_group);
 

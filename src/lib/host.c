@@ -135,6 +135,19 @@ const struct vgpu_mdev *vgpu_host_find_mdev(const struct vgpu_host *host, const 
         return NULL;
 }
 
+const struct vgpu_mdev *vgpu_host_mdev_on(const struct vgpu_host *host, const struct vgpu_pci_dev *dev)
+{
+        for (size_t i = 0; i < host->n_mdevs; i++) {
+                const struct vgpu_mdev *m = &host->mdevs[i];
+                const struct vgpu_mdev_parent *par = m->parent ? vgpu_host_find_parent(host, m->parent) : NULL;
+
+                if (par &&
+                    (strcmp(par->name, dev->name) == 0 || (!dev->is_vf && strcmp(par->physical, dev->name) == 0)))
+                        return m;
+        }
+        return NULL;
+}
+
 bool vgpu_host_pci_is_listed(const struct vgpu_host *host, const struct vgpu_pci_dev *dev)
 {
         return strcmp(vgpu_pci_dev_kind(dev), "gpu") == 0 || dev->sriov || dev->is_vf || dev->nvidia_vfio ||

@@ -317,6 +317,11 @@ const struct vgpu_mdev_parent *vgpu_host_find_parent(const struct vgpu_host *hos
 const struct vgpu_mdev *vgpu_host_find_mdev(const struct vgpu_host *host, const char *uuid);
 /* Type @type_id of parent @parent (either may be NULL: then NULL). */
 const struct vgpu_mdev_type *vgpu_host_find_type(const struct vgpu_host *host, const char *parent, const char *type_id);
+/*
+ * An mdev living on @dev (or, for a whole GPU, on one of its VFs), or NULL:
+ * a device that serves vGPUs cannot be given whole to a VM.
+ */
+const struct vgpu_mdev *vgpu_host_mdev_on(const struct vgpu_host *host, const struct vgpu_pci_dev *dev);
 
 /*
  * What a PCI device is, by its class: "gpu" (display class 0x03), "bridge"

@@ -140,25 +140,11 @@ static bool mdev_held(const struct repair *rp, const char *uuid, char *why, size
         return false;
 }
 
-/* An mdev on the device (or, for a whole GPU, on its VFs): it serves vGPUs, it cannot go whole. */
-static const struct vgpu_mdev *mdev_on(const struct vgpu_host *host, const struct vgpu_pci_dev *dev)
-{
-        for (size_t i = 0; i < host->n_mdevs; i++) {
-                const struct vgpu_mdev *m = &host->mdevs[i];
-                const struct vgpu_mdev_parent *par = m->parent ? vgpu_host_find_parent(host, m->parent) : NULL;
-
-                if (par &&
-                    (strcmp(par->name, dev->name) == 0 || (!dev->is_vf && strcmp(par->physical, dev->name) == 0)))
-                        return m;
-        }
-        return NULL;
-}
-
 /* What the hook would refuse on the device itself, with the same advice: run 'vgpuctl start'. */
 static bool pci_busy(const struct repair *rp, const struct vgpu_pci_dev *dev, char *why, size_t size)
 {
         const struct vgpu_lease *own = vgpu_ledger_find(rp->st.ledger, VGPU_DEVICE_VF, dev->name);
-        const struct vgpu_mdev *m = mdev_on(rp->st.host, dev);
+        const struct vgpu_mdev *m = vgpu_host_mdev_on(rp->st.host, dev);
 
         if (dev->iommu_group >= 0 && vgpu_vfio_group_busy(rp->st.root, dev->iommu_group) > 0)
                 snprintf(why, size, "in use by a VM: IOMMU group %d is open", dev->iommu_group);
@@ -350,19 +336,13 @@ int vgpuctl_start(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
         };
         struct vgpuctl_ctx ctx = *gctx;
         bool dry_run = false;
-        int c;
+        int c, r;
 
         while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
                 if (c == 'n')
                         dry_run = true;
-                else if (c == 'r')
-                        ctx.root = optarg;
-                else if (c == 'c')
-                        ctx.uri = optarg;
-                else if (c == 'h')
-                        return fputs(usage, stdout), VGPUCTL_OK;
-                else
-                        return VGPUCTL_USAGE;
+                else if ((r = vgpuctl_common_option(&ctx, c, usage)) != VGPUCTL_MORE)
+                        return r;
         }
         if (argc - optind != 1)
                 return vgpuctl_usage_error("start takes one DOMAIN (a name or UUID)");
