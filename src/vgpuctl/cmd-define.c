@@ -123,7 +123,7 @@ int vgpuctl_define(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
         struct vgpuctl_ctx ctx = *gctx;
         const char *profile = NULL, *uuid = NULL, *parent = NULL;
         bool autostart = false;
-        int c;
+        int c, r;
 
         while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
                 if (c == 'p')
@@ -134,12 +134,8 @@ int vgpuctl_define(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
                         uuid = optarg;
                 else if (c == 'P')
                         parent = optarg;
-                else if (c == 'r')
-                        ctx.root = optarg;
-                else if (c == 'h')
-                        return fputs(usage, stdout), VGPUCTL_OK;
-                else
-                        return VGPUCTL_USAGE;
+                else if ((r = vgpuctl_common_option(&ctx, c, usage)) != VGPUCTL_MORE)
+                        return r;
         }
         if (optind < argc)
                 return vgpuctl_usage_error("define takes no arguments ('%s'); see 'vgpuctl define --help'",

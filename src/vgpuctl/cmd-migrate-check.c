@@ -330,17 +330,11 @@ int vgpuctl_migrate_check(const struct vgpuctl_ctx *gctx, int argc, char *argv[]
                 {},
         };
         struct vgpuctl_ctx ctx = *gctx;
-        int c;
+        int c, r;
 
         while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-                if (c == 'r')
-                        ctx.root = optarg;
-                else if (c == 'c')
-                        ctx.uri = optarg;
-                else if (c == 'h')
-                        return fputs(usage, stdout), VGPUCTL_OK;
-                else
-                        return VGPUCTL_USAGE;
+                if ((r = vgpuctl_common_option(&ctx, c, usage)) != VGPUCTL_MORE)
+                        return r;
         }
         if (argc - optind != 2)
                 return vgpuctl_usage_error("migrate-check takes a domain and the destination's libvirt URI");

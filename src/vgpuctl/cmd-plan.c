@@ -322,7 +322,7 @@ int vgpuctl_plan(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
         const char *profile = NULL, *count_s = "1", *domain_xml = NULL;
         unsigned long long count;
         bool json = false;
-        int c;
+        int c, r;
 
         while ((c = getopt_long(argc, argv, "p:n:c:h", opts, NULL)) != -1) {
                 if (c == 'p')
@@ -333,14 +333,8 @@ int vgpuctl_plan(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
                         domain_xml = optarg;
                 else if (c == 'j')
                         json = true;
-                else if (c == 'r')
-                        ctx.root = optarg;
-                else if (c == 'c')
-                        ctx.uri = optarg;
-                else if (c == 'h')
-                        return fputs(usage, stdout), VGPUCTL_OK;
-                else
-                        return VGPUCTL_USAGE;
+                else if ((r = vgpuctl_common_option(&ctx, c, usage)) != VGPUCTL_MORE)
+                        return r;
         }
         if (optind < argc)
                 return vgpuctl_usage_error("plan takes no arguments ('%s'); see 'vgpuctl plan --help'", argv[optind]);

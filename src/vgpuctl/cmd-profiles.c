@@ -245,17 +245,13 @@ static int parse(const struct vgpuctl_ctx *gctx, int argc, char *argv[], const c
         };
         struct vgpuctl_ctx ctx = *gctx;
         bool json = false;
-        int c;
+        int c, r;
 
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
                 if (c == 'j')
                         json = true;
-                else if (c == 'r')
-                        ctx.root = optarg;
-                else if (c == 'h')
-                        return fputs(usage, stdout), VGPUCTL_OK;
-                else
-                        return VGPUCTL_USAGE;
+                else if ((r = vgpuctl_common_option(&ctx, c, usage)) != VGPUCTL_MORE)
+                        return r;
         }
         if (argc - optind > (check ? 1 : 0))
                 return vgpuctl_usage_error("too many arguments ('%s'); see --help", argv[argc - 1]);

@@ -102,7 +102,7 @@ int vgpuctl_render(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
         _cleanup_free_ char **profiles = calloc((size_t)argc + 1, sizeof(char *));
         size_t n = 0;
         bool with_console = false;
-        int c;
+        int c, r;
 
         if (!profiles)
                 return vgpuctl_fail("out of memory");
@@ -111,14 +111,8 @@ int vgpuctl_render(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
                         profiles[n++] = optarg;
                 else if (c == 'C')
                         with_console = true;
-                else if (c == 'r')
-                        ctx.root = optarg;
-                else if (c == 'c')
-                        ctx.uri = optarg;
-                else if (c == 'h')
-                        return fputs(usage, stdout), VGPUCTL_OK;
-                else
-                        return VGPUCTL_USAGE;
+                else if ((r = vgpuctl_common_option(&ctx, c, usage)) != VGPUCTL_MORE)
+                        return r;
         }
         if (argc - optind != 1)
                 return vgpuctl_usage_error("render takes one domain XML file, or - for standard input");

@@ -60,6 +60,23 @@ int vgpuctl_usage_error(const char *fmt, ...)
         return VGPUCTL_USAGE;
 }
 
+int vgpuctl_common_option(struct vgpuctl_ctx *ctx, int c, const char *usage)
+{
+        switch (c) {
+        case 'r':
+                ctx->root = optarg;
+                return VGPUCTL_MORE;
+        case 'c':
+                ctx->uri = optarg;
+                return VGPUCTL_MORE;
+        case 'h':
+                fputs(usage, stdout);
+                return VGPUCTL_OK;
+        default:
+                return VGPUCTL_USAGE;
+        }
+}
+
 int vgpuctl_load_host(const struct vgpuctl_ctx *ctx, struct vgpu_host **ret_host)
 {
         struct vgpu_root *root;

@@ -17,6 +17,16 @@ enum {
 };
 
 /* What every subcommand may use: the global options. */
+/*
+ * The options most commands share: --root DIR, -c/--connect URI (where the
+ * command takes it) and -h/--help, which prints @usage.  VGPUCTL_MORE when
+ * @c was --root or --connect and parsing goes on; else the command's exit
+ * code: VGPUCTL_OK after --help, VGPUCTL_USAGE for an option getopt refused.
+ */
+#define VGPUCTL_MORE (-1)
+struct vgpuctl_ctx;
+int vgpuctl_common_option(struct vgpuctl_ctx *ctx, int c, const char *usage);
+
 struct vgpuctl_ctx {
         const char *root; /* --root DIR, or NULL: $VGPU_HOOK_ROOT or / */
         const char *uri;  /* -c URI, or NULL: libvirt's default */
