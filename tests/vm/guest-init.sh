@@ -7,9 +7,10 @@
 # host's output directory (9p tag "vgpuout"), then powers the guest off.
 set -u
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C HOME=/root
-OUT=/run/vgpuvm-out
+OUT=/run/vgpuvm-out HOSTVIEW=/.vgpuvm-root
 
 mounts() {
+	mkdir -p "$HOSTVIEW" && mount --bind / "$HOSTVIEW"
 	mount -t proc proc /proc
 	mount -t sysfs sysfs /sys
 	mount -t devtmpfs devtmpfs /dev
@@ -25,6 +26,14 @@ mounts() {
 	done
 	mkdir -p "$OUT"
 	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 vgpuout "$OUT"
+}
+
+# The source and build trees at their own path: mounts() hid them when they
+# live below /tmp, /root or another directory the guest starts empty; the
+# root as it was (HOSTVIEW, bound before) still has them.
+tree() {
+	[ "$TREE_DIR" != / ] || return 0
+	mkdir -p "$TREE_DIR" && mount --bind "$HOSTVIEW$TREE_DIR" "$TREE_DIR"
 }
 
 # The guest kernel's modules (built by build-guest.sh) where modprobe looks.
@@ -88,11 +97,11 @@ capture() {
 main() {
 	mounts
 	# shellcheck source=/dev/null
-	. "$OUT/vm.env" # GUEST_DIR STAGE_DIR SRCDIR BUILDDIR ONLY GOLDEN_UPDATE (run-vm.sh)
+	. "$OUT/vm.env" # GUEST_DIR STAGE_DIR TREE_DIR SRCDIR BUILDDIR ONLY GOLDEN_UPDATE (run-vm.sh)
 	export SRCDIR BUILDDIR OUT GOLDEN_UPDATE
 	echo "guest up after $(cut -d' ' -f1 /proc/uptime)s"
 	echo "boot $(cut -d' ' -f1 /proc/uptime)" >"$OUT/boot"
-	modules && sriov && install_build && bash "$SRCDIR/tests/vm/machine.sh" &&
+	tree && modules && sriov && install_build && bash "$SRCDIR/tests/vm/machine.sh" &&
 		scenarios && capture
 	echo "guest done after $(cut -d' ' -f1 /proc/uptime)s"
 	echo done >"$OUT/done"

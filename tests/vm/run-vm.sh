@@ -92,8 +92,18 @@ capture_drift() {
 	fi
 }
 
+# The directory holding the source and build trees: the guest mounts fresh
+# tmpfs over /tmp, /run, /root... and brings this one back (guest-init.sh
+# tree()), or a clone below /tmp would vanish.
+common_dir() {
+	local a=$1 b=$2
+	while [ "$a" != / ] && [ "$b" != "$a" ] && [ "${b#"$a"/}" = "$b" ]; do a=$(dirname "$a"); done
+	echo "$a"
+}
+
 main() {
-	local guest out t0 t1
+	local guest out t0 t1 tree
+	tree=$(common_dir "$srcdir" "$builddir")
 	t0=$(date +%s)
 	unique_ids
 	guest=$("$vm/build-guest.sh")
@@ -104,6 +114,7 @@ main() {
 	cat >"$out/vm.env" <<EOF
 GUEST_DIR='$guest'
 STAGE_DIR='$stage'
+TREE_DIR='$tree'
 SRCDIR='$srcdir'
 BUILDDIR='$builddir'
 ONLY='${VGPU_VM_ONLY:-}'
