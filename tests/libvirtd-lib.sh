@@ -43,7 +43,10 @@ install_module() {
         ln -sf "$top_builddir/.libs/vgpu-hook-ops.so" "$path"
 }
 
-lv_config() {
+# The daemons' own configuration, no hooks: root QEMU, no confinement, logs
+# in files (also what tests/test-deb.sh starts from).
+lv_daemon_config() {
+        mkdir -p /etc/libvirt/qemu
         cat >/etc/libvirt/qemu.conf <<EOF
 user = "root"
 group = "root"
@@ -57,6 +60,10 @@ EOF
 log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
 EOF
         printf 'log_outputs = "3:file:/var/log/libvirt/virtlogd.log"\n' >/etc/libvirt/virtlogd.conf
+}
+
+lv_config() {
+        lv_daemon_config
         mkdir -p /etc/libvirt/hooks/qemu.d
         # spies before and after ours: which ops libvirt ran, in order
         printf '#!/bin/sh\necho "$*" >>%s/spy.log\ncat >/dev/null\n' "$W" >/etc/libvirt/hooks/qemu.d/00-spy

@@ -63,17 +63,7 @@ check "the machine does not have vgpu-hook installed" not dpkg -s vgpu-hook >/de
 # A private libvirtd with no hook at all (tests/README: the harness), the
 # simulated T4 host named by /etc/vgpu-hook/vgpu-hook.conf, the kernel
 # emulation as the daemon's LD_PRELOAD.
-mkdir -p /etc/libvirt/qemu
-cat >/etc/libvirt/qemu.conf <<CONF
-user = "root"
-group = "root"
-security_driver = "none"
-cgroup_controllers = [ ]
-namespaces = [ ]
-stdio_handler = "file"
-remember_owner = 0
-CONF
-printf 'log_outputs = "3:file:/var/log/libvirt/libvirtd.log"\n' >/etc/libvirt/libvirtd.conf
+lv_daemon_config
 ROOT=$W/host
 "$FAKEHOST" "$top_srcdir/tests/presets/t4.host" "$ROOT" >/dev/null
 mkdir -p "$ROOT/etc/vgpu-hook/profiles.d" "$ROOT/run/libvirt/qemu" "$ROOT/proc" /etc/vgpu-hook
