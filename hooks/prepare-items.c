@@ -22,8 +22,9 @@ static struct item *new_item(struct prep *p, const char *uuid)
         it = &p->items[p->n_items++];
         memset(it, 0, sizeof(*it));
         it->kind = VGPU_DEVICE_MDEV;
-        memcpy(it->uuid, uuid, VGPU_UUID_STRLEN);
-        memcpy(it->device, uuid, VGPU_UUID_STRLEN);
+        /* "" for a PCI item: a UUID is copied whole, anything shorter to its end */
+        snprintf(it->uuid, sizeof(it->uuid), "%s", uuid);
+        snprintf(it->device, sizeof(it->device), "%s", uuid);
         return it;
 }
 

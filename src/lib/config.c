@@ -136,7 +136,7 @@ static int get_sriov_vfs(const struct vgpu_json_node *node, struct vgpu_config *
                         return r;
                 config->n_sriov_vfs++;
         }
-        qsort(config->sriov_vfs, config->n_sriov_vfs, sizeof(*config->sriov_vfs), cmp_vf_count);
+        vgpu_qsort(config->sriov_vfs, config->n_sriov_vfs, sizeof(*config->sriov_vfs), cmp_vf_count);
         return 0;
 }
 

@@ -62,6 +62,6 @@ int vgpu_iommu_load(struct vgpu_host *host)
                 if (r < 0)
                         return r;
         }
-        qsort(host->groups, host->n_groups, sizeof(*host->groups), cmp_group);
+        vgpu_qsort(host->groups, host->n_groups, sizeof(*host->groups), cmp_group);
         return 0;
 }

@@ -523,7 +523,7 @@ int vgpu_json_get_pci_addrs(const struct vgpu_json_node *node, struct vgpu_pci_a
                         if (vgpu_pci_addr_cmp(&addrs[i], &addrs[j]) == 0)
                                 return vgpu_json_error(&elem, false, err, EINVAL, "listed twice");
         }
-        qsort(addrs, n, sizeof(*addrs), cmp_addr);
+        vgpu_qsort(addrs, n, sizeof(*addrs), cmp_addr);
         *ret = TAKE_PTR(addrs);
         *ret_n = n;
         return 0;

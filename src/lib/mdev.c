@@ -209,8 +209,7 @@ int vgpu_mdev_load(struct vgpu_host *host)
                 if (r < 0)
                         return r;
         }
-        if (host->n_mdevs) /* mdevs is NULL then, which qsort() must not get */
-                qsort(host->mdevs, host->n_mdevs, sizeof(*host->mdevs), cmp_mdev);
+        vgpu_qsort(host->mdevs, host->n_mdevs, sizeof(*host->mdevs), cmp_mdev);
         count_instances(host);
         return 0;
 }

@@ -283,7 +283,7 @@ int vgpu_mdevctl_list(const struct vgpu_root *root, struct vgpu_mdevctl_defs **r
                 return r;
         }
         if (l.defs->n_defs)
-                qsort(l.defs->defs, l.defs->n_defs, sizeof(*l.defs->defs), cmp_def);
+                vgpu_qsort(l.defs->defs, l.defs->n_defs, sizeof(*l.defs->defs), cmp_def);
         *ret_defs = l.defs;
         return 0;
 }

@@ -54,6 +54,6 @@ int vgpu_numa_load(struct vgpu_host *host)
                 if (r < 0)
                         return r;
         }
-        qsort(host->nodes, host->n_nodes, sizeof(*host->nodes), cmp_node);
+        vgpu_qsort(host->nodes, host->n_nodes, sizeof(*host->nodes), cmp_node);
         return 0;
 }

@@ -166,7 +166,7 @@ int vgpu_pci_load(struct vgpu_host *host)
                 if (r < 0)
                         return r;
         }
-        qsort(host->pci, host->n_pci, sizeof(*host->pci), vgpu_pci_dev_cmp);
+        vgpu_qsort(host->pci, host->n_pci, sizeof(*host->pci), vgpu_pci_dev_cmp);
         return 0;
 }
 
@@ -184,7 +184,7 @@ int vgpu_pci_load_one(struct vgpu_host *host, const struct vgpu_pci_addr *addr)
         r = add_dev(host, addr);
         if (r < 0)
                 return r;
-        qsort(host->pci, host->n_pci, sizeof(*host->pci), vgpu_pci_dev_cmp);
+        vgpu_qsort(host->pci, host->n_pci, sizeof(*host->pci), vgpu_pci_dev_cmp);
         return 0;
 }
 

@@ -190,7 +190,7 @@ int vgpu_place_pci(const struct vgpu_host *host, const struct vgpu_config *confi
         }
         count_use(pl);
         policy = req->profile->policy;
-        qsort_r(pl->candidates, pl->n, sizeof(*pl->candidates), cmp_candidates, &policy);
+        vgpu_qsort_r(pl->candidates, pl->n, sizeof(*pl->candidates), cmp_candidates, &policy);
         *ret = pl;
         return 0;
 }

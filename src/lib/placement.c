@@ -297,7 +297,7 @@ int vgpu_place_mdev(const struct vgpu_host *host, const struct vgpu_config *conf
                 pl->n_usable += c->fit == VGPU_FIT_OK;
         }
         policy = req->profile ? req->profile->policy : VGPU_POLICY_PACK;
-        qsort_r(pl->candidates, pl->n, sizeof(*pl->candidates), cmp_candidates, &policy);
+        vgpu_qsort_r(pl->candidates, pl->n, sizeof(*pl->candidates), cmp_candidates, &policy);
         *ret = pl;
         return 0;
 }

@@ -228,7 +228,7 @@ static int get_numa_nodes(const struct vgpu_json_node *node, struct vgpu_profile
                                 return vgpu_json_error(&elem, false, err, EINVAL, "listed twice");
                 p->n_numa_nodes++;
         }
-        qsort(p->numa_nodes, n, sizeof(*p->numa_nodes), cmp_uint);
+        vgpu_qsort(p->numa_nodes, n, sizeof(*p->numa_nodes), cmp_uint);
         return 0;
 }
 
@@ -464,7 +464,7 @@ int vgpu_profiles_load(const struct vgpu_root *root, struct vgpu_profiles **ret_
                 return r;
         }
         if (ps->n_profiles)
-                qsort(ps->profiles, ps->n_profiles, sizeof(*ps->profiles), cmp_profile);
+                vgpu_qsort(ps->profiles, ps->n_profiles, sizeof(*ps->profiles), cmp_profile);
         *ret_profiles = ps;
         return 0;
 }

@@ -252,7 +252,7 @@ int vgpu_root_list_dir(const struct vgpu_root *root, const char *path, char ***r
         closedir(d);
         if (de)
                 return -ENOMEM;
-        qsort(names, n, sizeof(char *), cmp_names);
+        vgpu_qsort(names, n, sizeof(char *), cmp_names);
         *ret = TAKE_PTR(names);
         return (int)n;
 }

@@ -23,6 +23,23 @@ int vgpu_write_all(int fd, const void *buf, size_t len);
 /* "/sys/bus/pci/devices/ADDR/ATTR" (ATTR "" for the directory) into @buf. */
 int vgpu_pci_path(const struct vgpu_pci_addr *addr, const char *attr, char *buf, size_t len);
 
+/*
+ * qsort(), qsort_r() that accept an empty array: the array pointer of an
+ * empty list is NULL here, and the C library declares it non-null.
+ */
+static inline void vgpu_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+        if (n)
+                qsort(base, n, size, cmp);
+}
+
+static inline void vgpu_qsort_r(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *, void *),
+                                void *arg)
+{
+        if (n)
+                qsort_r(base, n, size, cmp, arg);
+}
+
 /* Grow *array (of *n elements of @size) by one zeroed element; NULL on ENOMEM. */
 void *vgpu_array_push(void *array_p, size_t *n, size_t size);
 
