@@ -210,7 +210,9 @@ expect 2 1 V -c "$T" detach vm1 --uuid not-a-uuid --config
 # libvirt 9.0's test driver has no AttachDeviceFlags: every hot-plug is refused.
 # The shim answers vgpuctl's own create and remove (no hook runs on hot-plug).
 stores=$(cat "$ROOT/.fakehost/count" 2>/dev/null || echo 0)
-expect 1 1 env LD_PRELOAD="$top_builddir/tests/.libs/libkshim.so" VGPU_HOOK_ROOT="$ROOT" "$VGPUCTL" -c "$T" attach vm1 \
+# ASan (--enable-sanitizers) must come first in the initial library list.
+asan=$(ldd "$VGPUCTL" 2>/dev/null | awk '$1 ~ /^libasan\.so/ { print $3 }')
+expect 1 1 env LD_PRELOAD="${asan:+$asan:}$top_builddir/tests/.libs/libkshim.so" VGPU_HOOK_ROOT="$ROOT" "$VGPUCTL" -c "$T" attach vm1 \
         --profile mtty-2 --live
 check "attach --live undoes what libvirt refused ($(cat "$work/err"))" \
         grep -q "^vgpuctl: libvirt refused to attach mdev $M to 'vm1' (.*virDomainAttachDeviceFlags); it was removed again and its lease dropped" "$work/err"
