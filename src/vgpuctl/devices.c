@@ -43,21 +43,6 @@ static const char *model_of(const struct vgpuctl_state *st, const struct vgpu_pr
         return NULL;
 }
 
-static int domain_now(struct vgpu_domain_doc *doc, struct vgpu_domain **ret)
-{
-        _cleanup_free_ char *text = NULL;
-        struct vgpu_error err = {0};
-        char where[512];
-        int r = vgpu_domain_doc_format(doc, &text);
-
-        if (r >= 0)
-                r = vgpu_domain_parse(text, strlen(text), ret, &err);
-        if (r < 0)
-                return vgpuctl_fail("%s",
-                                    r == -ENOMEM ? "out of memory" : vgpu_error_format(&err, where, sizeof(where)));
-        return VGPUCTL_OK;
-}
-
 static int add_mdev(struct vgpuctl_adder *a, struct vgpu_domain_doc *doc, const struct vgpu_profile *prof,
                     const struct vgpu_domain *dom, FILE *report)
 {
@@ -176,7 +161,7 @@ int vgpuctl_add_profile(struct vgpuctl_adder *a, struct vgpu_domain_doc *doc, co
         int r = vgpuctl_profile_load(a->st, name, &prof);
 
         if (r == VGPUCTL_OK)
-                r = domain_now(doc, &dom);
+                r = vgpuctl_domain_of_doc(doc, &dom);
         if (r == VGPUCTL_OK)
                 r = prof->kind == VGPU_PROFILE_MDEV ? add_mdev(a, doc, prof, dom, report)
                                                     : add_pci(a, doc, prof, dom, report);

@@ -139,23 +139,35 @@ int vgpuctl_read_input(const char *path, char **ret, size_t *ret_len)
         return VGPUCTL_OK;
 }
 
+/* Fail with the error's sentence ("out of memory" for -ENOMEM). */
+static int domain_fail(int r, const struct vgpu_error *err)
+{
+        char where[512];
+
+        return vgpuctl_fail("%s", r == -ENOMEM ? "out of memory" : vgpu_error_format(err, where, sizeof(where)));
+}
+
+int vgpuctl_domain_of_doc(struct vgpu_domain_doc *doc, struct vgpu_domain **ret)
+{
+        _cleanup_free_ char *text = NULL;
+        struct vgpu_error err = {0};
+        int r = vgpu_domain_doc_format(doc, &text);
+
+        if (r >= 0)
+                r = vgpu_domain_parse(text, strlen(text), ret, &err);
+        return r < 0 ? domain_fail(r, &err) : VGPUCTL_OK;
+}
+
 int vgpuctl_domain_of(const char *xml, size_t len, struct vgpu_domain **ret)
 {
         struct vgpu_domain_doc *doc = NULL;
         struct vgpu_error err = {0};
-        _cleanup_free_ char *text = NULL;
-        char uuid[VGPU_UUID_STRLEN], where[512];
+        char uuid[VGPU_UUID_STRLEN];
         int r = vgpu_domain_doc_parse(xml, len, &doc, &err);
 
         if (r >= 0 && (r = vgpu_domain_doc_ensure_uuid(doc, uuid)) == -EINVAL)
                 vgpu_error_set(&err, EINVAL, "domain XML", 0, 0, "the domain's <uuid> is not a UUID");
-        if (r >= 0)
-                r = vgpu_domain_doc_format(doc, &text);
+        r = r < 0 ? domain_fail(r, &err) : vgpuctl_domain_of_doc(doc, ret);
         vgpu_domain_doc_free(doc);
-        if (r >= 0)
-                r = vgpu_domain_parse(text, strlen(text), ret, &err);
-        if (r < 0)
-                return vgpuctl_fail("%s",
-                                    r == -ENOMEM ? "out of memory" : vgpu_error_format(&err, where, sizeof(where)));
-        return VGPUCTL_OK;
+        return r;
 }

@@ -98,6 +98,8 @@ int vgpuctl_read_input(const char *path, char **ret, size_t *ret_len);
  * once it has a <uuid> (a fresh one if it had none).  Prints why not.
  */
 int vgpuctl_domain_of(const char *xml, size_t len, struct vgpu_domain **ret);
+/* The same for a document being edited, as it reads now.  Prints why not. */
+int vgpuctl_domain_of_doc(struct vgpu_domain_doc *doc, struct vgpu_domain **ret);
 
 /* ---- libvirt, through the module (virt.c) --------------------------------- */
 
