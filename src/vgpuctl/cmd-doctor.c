@@ -107,19 +107,16 @@ static int run(const struct doctor *d)
         return counts[DOCTOR_FAIL] ? VGPUCTL_FAILED : VGPUCTL_OK;
 }
 
-static void help(void)
-{
-        puts("Usage: vgpuctl doctor [--license-server HOST[:PORT]] [--root DIR]\n"
-             "\n"
-             "Check the host: IOMMU, vfio and mdev modules, nouveau, mdev parents or\n"
-             "vendor-VFIO VFs, the NVIDIA vGPU manager, VF counts, the hook in libvirt's\n"
-             "hook directory, AppArmor or SELinux, configuration and profiles.  Each\n"
-             "check prints ✔ or ✘ with the fix; exit 1 when any fails.\n"
-             "\n"
-             "  --license-server HOST[:PORT]  also check that the license server answers\n"
-             "                                on TCP (default port 443, NLS; legacy: 7070)\n"
-             "  --root DIR                    judge the host below DIR instead of /");
-}
+static const char usage[] = "Usage: vgpuctl doctor [--license-server HOST[:PORT]] [--root DIR]\n"
+                            "\n"
+                            "Check the host: IOMMU, vfio and mdev modules, nouveau, mdev parents or\n"
+                            "vendor-VFIO VFs, the NVIDIA vGPU manager, VF counts, the hook in libvirt's\n"
+                            "hook directory, AppArmor or SELinux, configuration and profiles.  Each\n"
+                            "check prints ✔ or ✘ with the fix; exit 1 when any fails.\n"
+                            "\n"
+                            "  --license-server HOST[:PORT]  also check that the license server answers\n"
+                            "                                on TCP (default port 443, NLS; legacy: 7070)\n"
+                            "  --root DIR                    judge the host below DIR instead of /\n";
 
 int vgpuctl_doctor(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
 {
@@ -136,12 +133,8 @@ int vgpuctl_doctor(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
                 if (c == 'l')
                         d.license = optarg;
-                else if (c == 'r')
-                        ctx.root = optarg;
-                else if (c == 'h')
-                        return help(), VGPUCTL_OK;
-                else
-                        return VGPUCTL_USAGE;
+                else if ((r = vgpuctl_common_option(&ctx, c, usage)) != VGPUCTL_MORE)
+                        return r;
         }
         if (optind < argc)
                 return vgpuctl_usage_error("doctor takes no arguments ('%s')", argv[optind]);

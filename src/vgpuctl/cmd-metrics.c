@@ -187,15 +187,12 @@ static void print_all(const struct vgpuctl_state *st)
         printf("vgpu_ledger_readable %d\n", st->ledger != NULL);
 }
 
-static void help(void)
-{
-        puts("Usage: vgpuctl metrics [--root DIR]\n"
-             "\n"
-             "Print the host in Prometheus text format, for node_exporter's textfile\n"
-             "collector: mdev capacity, use and availability per parent and type,\n"
-             "leases by state, VFs per PF, cordoned parents.  Exit 1 (after printing\n"
-             "what could be read) when the configuration or the ledger cannot be read.");
-}
+static const char usage[] = "Usage: vgpuctl metrics [--root DIR]\n"
+                            "\n"
+                            "Print the host in Prometheus text format, for node_exporter's textfile\n"
+                            "collector: mdev capacity, use and availability per parent and type,\n"
+                            "leases by state, VFs per PF, cordoned parents.  Exit 1 (after printing\n"
+                            "what could be read) when the configuration or the ledger cannot be read.\n";
 
 int vgpuctl_metrics(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
 {
@@ -208,20 +205,16 @@ int vgpuctl_metrics(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
         struct vgpuctl_state st = {0};
         struct vgpu_error err = {0};
         char where[512];
-        int c, r = VGPUCTL_OK;
+        int c, r;
 
-        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-                if (c == 'r')
-                        ctx.root = optarg;
-                else if (c == 'h')
-                        return help(), VGPUCTL_OK;
-                else
-                        return VGPUCTL_USAGE;
-        }
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+                if ((r = vgpuctl_common_option(&ctx, c, usage)) != VGPUCTL_MORE)
+                        return r;
         if (optind < argc)
                 return vgpuctl_usage_error("metrics takes no arguments ('%s')", argv[optind]);
         if (vgpuctl_load_host(&ctx, &st.host) != VGPUCTL_OK)
                 return VGPUCTL_FAILED;
+        r = VGPUCTL_OK;
         /* what cannot be read is reported as a gauge too, so Prometheus sees it */
         if (vgpu_config_load(st.host->root, &st.config, &err) < 0) {
                 st.config = NULL;
