@@ -1,5 +1,5 @@
 #!/bin/sh
-# Quick start on a fresh Debian 12 machine: install what the build and the
+# Quick start on a fresh Debian 12 or 13 machine: install what the build and the
 # tests need (.ci/packages, the same list CI installs), build, and run the
 # main job: the hook and vgpuctl on the built-in simulated GPU host.
 set -eu
