@@ -81,6 +81,41 @@ hook() {
         err=$(cat "$ROOT/.err")
 }
 
+# ---- runs as another user (65534, nobody) ---------------------------------------
+# Such a run must not need the build tree, which may sit in a 0700 home (a
+# fresh machine's root clones into /root).  A temp directory nobody can
+# reach: $TMPDIR when user 65534 can enter and write it, else /tmp.
+nobody_tmpdir() {
+        local d=${TMPDIR:-/tmp}
+        if setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$d" -a -w "$d" 2>/dev/null; then
+                echo "$d"
+        else
+                echo /tmp
+        fi
+}
+# nobody_copy: copies of what an unprivileged hook run loads — the hook (a
+# real binary: it links no library of ours), its module and the kernel
+# emulation — in a 0755 directory of their own; sets NOBODY_HOOK,
+# NOBODY_MODULE (for VGPU_HOOK_MODULE) and NOBODY_KSHIM (for LD_PRELOAD).
+nobody_copy() {
+        local f
+        NOBODY_DIR=$(mktemp -d "$(nobody_tmpdir)/vgpu-nobody-XXXXXX")
+        chmod 755 "$NOBODY_DIR"
+        cp "$top_builddir/vgpu-hook" "$top_builddir/.libs/vgpu-hook-ops.so" "$top_builddir/tests/.libs/libkshim.so" \
+                "$NOBODY_DIR/"
+        for f in "$NOBODY_DIR"/*; do
+                chmod a+rX "$f"
+                # a libtool wrapper script, or a library found in the build tree, would not run as nobody
+                if [ "$(head -c 2 "$f")" = "#!" ] || ldd "$f" | grep -qF -e "not found" -e "$top_builddir"; then
+                        echo "$f needs the build tree: $(head -c 2 "$f"; ldd "$f")" >&2
+                        return 1
+                fi
+        done
+        NOBODY_HOOK=$NOBODY_DIR/vgpu-hook
+        NOBODY_MODULE=$NOBODY_DIR/vgpu-hook-ops.so
+        NOBODY_KSHIM="${ASAN_RUNTIME:+$ASAN_RUNTIME:}$NOBODY_DIR/libkshim.so"
+}
+
 mdev_exists() { [ -e "$ROOT/sys/bus/mdev/devices/$1" ]; }
 mdev_parent() { basename "$(dirname "$(readlink "$ROOT/sys/bus/mdev/devices/$1")")"; }
 leases() { "$VGPUCTL" leases --json --root "$ROOT"; }
@@ -99,6 +134,7 @@ fake_qemu() { # NAME UUID
 cleanup() {
         [ -n "${QEMU_PIDS:-}" ] && { kill $QEMU_PIDS 2>/dev/null || true; }
         [ -n "${ROOT:-}" ] && rm -rf "$ROOT"
+        [ -n "${NOBODY_DIR:-}" ] && rm -rf "$NOBODY_DIR"
         return 0
 }
 trap cleanup EXIT

@@ -194,16 +194,21 @@ check "… and leaves no temp file" [ ! -e "$ROOT/run/vgpu-hook/ledger.json.tmp"
 hook "$X/t4.xml" vm1 release end -
 
 # ---- a non-root user (a session libvirtd) on a vGPU domain ---------------------------------------
-t4
+# user 65534 runs copies of the hook, its module and the emulation, on a ROOT it can reach
+nobody_copy
+TMPDIR=$(nobody_tmpdir) t4
 rmdir "$ROOT/run/vgpu-hook"
 chmod 755 "$ROOT" && chmod 644 "$X/t4.xml"
 for op in "prepare begin" "started begin" "release end" "reconnect begin"; do
         set +e
-        setpriv --reuid=65534 --regid=65534 --clear-groups env LD_PRELOAD="$KSHIM" "$HOOK" vm1 $op - <"$X/t4.xml" >/dev/null 2>"$X/err"
+        setpriv --reuid=65534 --regid=65534 --clear-groups env LD_PRELOAD="$NOBODY_KSHIM" VGPU_HOOK_MODULE="$NOBODY_MODULE" \
+                "$NOBODY_HOOK" vm1 $op - <"$X/t4.xml" >/dev/null 2>"$X/err"
         rc=$?
         set -e
         if [ "$op" = "prepare begin" ]; then
-                check "as nobody, prepare: exit 1 with a sentence ($(cat "$X/err"))" [ "$rc" = 1 ] && grep -q "Permission denied" "$X/err"
+                # the module's sentence: it was loaded, and the state directory refused
+                check "as nobody, prepare: exit 1 with a sentence ($(cat "$X/err"))" [ "$rc" = 1 ] &&
+                        grep -q "ledger is unusable (/run/vgpu-hook: Permission denied)" "$X/err"
         else
                 check "as nobody, $op: exit 0" [ "$rc" = 0 ]
         fi

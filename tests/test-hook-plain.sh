@@ -6,20 +6,26 @@ set -eu
 . "$top_srcdir/tests/hooklib.sh"
 command -v strace >/dev/null || { echo "strace is not installed (apt-get install strace)" >&2; exit 1; }
 fresh t4
-X=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-xml-XXXXXX")
+# user 65534 runs copies of the hook and its module, and strace writes its trace in $X
+nobody_copy
+X=$(mktemp -d "$(nobody_tmpdir)/vgpu-xml-XXXXXX")
 chmod 1777 "$X"
 trap 'cleanup; rm -rf "$X"' EXIT
 domain plain 11111111-2222-4333-8444-555555555555 "" >"$X/plain.xml"
 chmod 644 "$X/plain.xml"
 
 run_traced() { # USER OP SUBOP
-        local as=()
-        [ "$1" != root ] && as=(setpriv --reuid="$1" --regid="$1" --clear-groups)
+        local as=() hook=$HOOK module=$VGPU_HOOK_MODULE
+        if [ "$1" != root ]; then
+                as=(setpriv --reuid="$1" --regid="$1" --clear-groups)
+                hook=$NOBODY_HOOK module=$NOBODY_MODULE
+        fi
         rm -f "$X/trace" "$X/out" "$X/err"
         set +e
         # LeakSanitizer cannot work under ptrace; the untraced runs check leaks.
-        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "${as[@]}" strace -f -qq -e trace=open,openat,openat2,flock,execve -o "$X/trace" \
-                "$HOOK" plain "$2" "$3" - <"$X/plain.xml" >"$X/out" 2>"$X/err"
+        VGPU_HOOK_MODULE=$module ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+                "${as[@]}" strace -f -qq -e trace=open,openat,openat2,flock,execve -o "$X/trace" \
+                "$hook" plain "$2" "$3" - <"$X/plain.xml" >"$X/out" 2>"$X/err"
         rc=$?
         set -e
 }
