@@ -84,6 +84,18 @@ lv_host() {
         printf '{"root": "%s", "lock_wait_ms": 2000, "release_retries": 0}\n' "$ROOT" >/etc/vgpu-hook/vgpu-hook.conf
 }
 
+# Debian's libvirtd looks up its built-in QEMU user and group (libvirt-qemu,
+# libvirt-qemu) before it reads qemu.conf — user = "root" does not spare it —
+# and without them its QEMU driver does not start ("Failed to parse user
+# 'libvirt-qemu'").  libvirt-daemon-system creates both; where it is not
+# installed, they are created in the private /etc (an overlay, never the host's).
+lv_qemu_account() {
+        mountpoint -q /etc || { echo "lv_qemu_account: /etc is not a private overlay" >&2; return 1; }
+        getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu
+        getent passwd libvirt-qemu >/dev/null ||
+                useradd -r -g libvirt-qemu -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
+}
+
 lv_setup() {
         W=$(mktemp -d /dev/shm/vgpu-libvirtd-XXXXXX)
         trap lv_cleanup EXIT
@@ -94,8 +106,7 @@ lv_setup() {
         install_module
         lv_config
         lv_host
-        getent group kvm >/dev/null || groupadd -r kvm
-        getent passwd libvirt-qemu >/dev/null || useradd -r -g kvm -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
+        lv_qemu_account
         URI="qemu:///system?socket=/run/libvirt/libvirt-sock"
 }
 

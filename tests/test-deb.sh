@@ -45,7 +45,7 @@ fi
 # ---- in the private mount namespace --------------------------------------------------------
 DEB=$1
 . "$top_srcdir/tests/installed-lib.sh"
-. "$top_srcdir/tests/libvirtd-lib.sh" # lv_start, lv_stop, wait_for, lv_stores, lv_plain_xml
+. "$top_srcdir/tests/libvirtd-lib.sh" # lv_start, lv_stop, lv_qemu_account, lv_stores, lv_plain_xml
 W=$(mktemp -d /dev/shm/vgpu-deb-ns-XXXXXX)
 trap 'lv_stop; cleanup; umount "$W/host/proc" 2>/dev/null || true; rm -rf "$W"' EXIT
 for d in /usr /etc /var; do
@@ -70,8 +70,7 @@ mkdir -p "$ROOT/etc/vgpu-hook/profiles.d" "$ROOT/run/libvirt/qemu" "$ROOT/proc" 
 mount --bind /proc "$ROOT/proc"
 printf '{"mdev_type": {"name": "GRID T4-4Q"}}\n' >"$ROOT/etc/vgpu-hook/profiles.d/t4-4q.json"
 printf '{"root": "%s", "lock_wait_ms": 2000, "release_retries": 0}\n' "$ROOT" >/etc/vgpu-hook/vgpu-hook.conf
-getent group kvm >/dev/null || groupadd -r kvm
-getent passwd libvirt-qemu >/dev/null || useradd -r -g kvm -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
+lv_qemu_account
 URI="qemu:///system?socket=/run/libvirt/libvirt-sock"
 VIRSH() { virsh -q -c "$URI" "$@"; }
 lv_start

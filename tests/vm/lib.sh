@@ -74,9 +74,10 @@ EOF
 	printf '#!/bin/sh\necho "$*" >>%s\ncat >/dev/null\n' "$SPY_LOG" >/etc/libvirt/hooks/qemu.d/00-spy
 	printf '#!/bin/sh\necho "after $*" >>%s\ncat >/dev/null\n' "$SPY_LOG" >/etc/libvirt/hooks/qemu.d/zz-spy
 	chmod +x /etc/libvirt/hooks/qemu.d/00-spy /etc/libvirt/hooks/qemu.d/zz-spy
-	getent group kvm >/dev/null || groupadd -r kvm
+	# libvirtd looks up its built-in QEMU user and group whatever qemu.conf says
+	getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu
 	getent passwd libvirt-qemu >/dev/null ||
-		useradd -r -g kvm -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
+		useradd -r -g libvirt-qemu -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
 }
 
 wait_for() { # SECONDS CMD...: until CMD succeeds
