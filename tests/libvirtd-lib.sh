@@ -120,6 +120,43 @@ wait_for() { # wait_for SECONDS CMD...
         done
 }
 
+# lv_alive PID: the process runs (an exited child not yet reaped is a zombie)
+lv_alive() { kill -0 "$1" 2>/dev/null && [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]; }
+
+# lv_daemon_log NAME: the daemon's last words — its stdout and stderr, and its
+# log file (log_outputs in NAME.conf, lv_daemon_config) — on stderr
+lv_daemon_log() {
+        local f
+        for f in "$W/$1.out" "/var/log/libvirt/$1.log"; do
+                if [ -s "$f" ]; then
+                        echo "--- the last lines of $f:"
+                        tail -n 20 "$f" | cut -c1-300
+                fi
+        done >&2
+}
+
+# lv_await SECONDS: until libvirtd answers; fails at once, with the daemon's
+# own last lines, when libvirtd or virtlogd exits, else after SECONDS
+lv_await() {
+        local secs=$1 t0=$SECONDS d name pid rc
+        until virsh -q -c "$URI" list >/dev/null 2>&1; do
+                for d in "virtlogd $VIRTLOGD_PID" "libvirtd $LIBVIRTD_PID"; do
+                        read -r name pid <<<"$d"
+                        lv_alive "$pid" && continue
+                        wait "$pid" 2>/dev/null && rc=0 || rc=$?
+                        echo "$name (pid $pid) exited with status $rc after $((SECONDS - t0)) s, before libvirtd answered" >&2
+                        lv_daemon_log "$name"
+                        return 1
+                done
+                if [ $((SECONDS - t0)) -gt "$secs" ]; then
+                        echo "libvirtd did not answer within $secs s (it runs, pid $LIBVIRTD_PID)" >&2
+                        lv_daemon_log libvirtd
+                        return 1
+                fi
+                sleep 0.1
+        done
+}
+
 lv_start() {
         if [ -z "${VIRTLOGD_PID:-}" ]; then
                 virtlogd >>"$W/virtlogd.out" 2>&1 &
@@ -131,7 +168,7 @@ lv_start() {
         LD_PRELOAD="$KSHIM" libvirtd >>"$W/libvirtd.out" 2>&1 &
         LIBVIRTD_PID=$!
         LV_PIDS="$LV_PIDS $LIBVIRTD_PID"
-        wait_for 90 virsh -q -c "$URI" list >/dev/null 2>&1 || { echo "libvirtd did not come up" >&2; cat "$W/libvirtd.out" >&2; return 1; }
+        lv_await 90
 }
 
 # Stop libvirtd only (running VMs stay), then start it again.

@@ -92,10 +92,61 @@ wait_for() { # SECONDS CMD...: until CMD succeeds
 
 vm_libvirtd_up() { virsh -q list >/dev/null 2>&1; }
 
+# daemon_alive PIDFILE: the process it names runs (not a zombie: PID 1 may reap late)
+daemon_alive() {
+	local pid
+	pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
+		[ "$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -c1)" != Z ]
+}
+
+# daemon_log FILE...: the last lines of a daemon's own output and log files
+daemon_log() {
+	local f
+	for f in "$@"; do
+		[ -s "$f" ] && printf -- '--- the last lines of %s:\n%s\n' "$f" "$(tail -n 20 "$f" | cut -c1-300)"
+	done
+	return 0
+}
+
+# daemon_await SECONDS NAME PIDFILE UPCMD LOG...: until UPCMD succeeds; fails
+# at once when the daemon (`NAME -d -p PIDFILE`, which writes PIDFILE before
+# its parent exits) is gone, else after SECONDS; either way with its LOGs.
+daemon_await() {
+	local secs=$1 name=$2 pidfile=$3 up=$4 t0=$SECONDS
+	shift 4
+	until $up; do
+		if ! daemon_alive "$pidfile"; then
+			fail "$name exited after $((SECONDS - t0)) s, before it answered
+$(daemon_log "$@")"
+			return 1
+		fi
+		if [ $((SECONDS - t0)) -gt "$secs" ]; then
+			fail "$name did not answer within $secs s (it runs, pid $(cat "$pidfile"))
+$(daemon_log "$@")"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+# daemon_spawn NAME OUT LOG CMD...: CMD daemonizes; what it says before it
+# forks off goes to OUT; when it fails, so does this, with OUT's and LOG's last lines
+daemon_spawn() {
+	local name=$1 out=$2 log=$3
+	shift 3
+	"$@" >>"$out" 2>&1 || { fail "$name failed to start (exit $?)
+$(daemon_log "$out" "$log")"; return 1; }
+}
+
 vm_libvirtd_start() {
-	[ -e "$VIRTLOGD_PID_FILE" ] || virtlogd -d -p "$VIRTLOGD_PID_FILE"
-	libvirtd -d -p "$LIBVIRTD_PID_FILE"
-	wait_for 120 vm_libvirtd_up || fail "libvirtd did not come up: $(tail -5 /var/log/libvirt/libvirtd.log)"
+	rm -f /run/vgpuvm-libvirtd.out
+	if [ ! -e "$VIRTLOGD_PID_FILE" ]; then
+		daemon_spawn virtlogd /run/vgpuvm-virtlogd.out /var/log/libvirt/virtlogd.log virtlogd -d -p "$VIRTLOGD_PID_FILE" || return 1
+	fi
+	daemon_spawn libvirtd /run/vgpuvm-libvirtd.out /var/log/libvirt/libvirtd.log libvirtd -d -p "$LIBVIRTD_PID_FILE" || return 1
+	daemon_alive "$VIRTLOGD_PID_FILE" || { fail "virtlogd is not running
+$(daemon_log /run/vgpuvm-virtlogd.out /var/log/libvirt/virtlogd.log)"; return 1; }
+	daemon_await 120 libvirtd "$LIBVIRTD_PID_FILE" vm_libvirtd_up /run/vgpuvm-libvirtd.out /var/log/libvirt/libvirtd.log
 }
 
 # Stop libvirtd only: running QEMUs stay.

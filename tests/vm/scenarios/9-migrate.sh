@@ -58,12 +58,15 @@ EOF
 	ln -s "$HOOK" $D/etc/libvirt/hooks/qemu.d/vgpu-hook
 	printf '%s\n' "$SERIAL" >$D/etc/vgpu-hook/profiles.d/serial.json
 	: >$D/spy.log
-	unshare -m --propagation private bash -c '
+	daemon_spawn "the destination's libvirtd" $D/daemons.out $D/var/log/libvirt/libvirtd.log unshare -m --propagation private bash -c '
+		set -e
 		for d in '"$PRIVATE"'; do mount --bind "'$D'$d" "$d"; done
 		virtlogd -d -p /run/libvirt/virtlogd.pid
 		exec libvirtd -d -p /run/libvirt/libvirtd.pid'
-	wait_for 120 dvirsh list >/dev/null 2>&1 || fail "the destination's libvirtd did not come up: $(tail -5 $D/var/log/libvirt/libvirtd.log)"
+	daemon_await 120 "the destination's libvirtd" $D/run/libvirt/libvirtd.pid dest_up \
+		$D/daemons.out $D/var/log/libvirt/libvirtd.log $D/var/log/libvirt/virtlogd.log
 }
+dest_up() { dvirsh list >/dev/null 2>&1; }
 
 note "the source defines vm-a with U; the destination runs squatter with U"
 vm_profile serial "$SERIAL"
