@@ -2,7 +2,7 @@
 /*
  * The filters' mdev side.  An mdev keeps its UUID unless that UUID is taken
  * here — leased to another domain, or present with another type or open by
- * a VM — and then gets the domain's next name-based UUID (DESIGN §3), in
+ * a VM — and then gets the domain's next name-based UUID (docs/design.md §3.1), in
  * hostdev and metadata alike.  Where it must be created, a parent must
  * offer its type with room, counting this domain's other devices.
  */

@@ -3,7 +3,7 @@
  * The filters' PCI side: a <vgpu:vf> (SR-IOV VF, NVIDIA vendor-VFIO VF) or
  * <vgpu:pci> (whole GPU) keeps its device when that device is one its
  * profile may give and nobody else holds here; else it moves to the first
- * free one placement offers (DESIGN §6).  The hook cannot ask libvirt which
+ * free one placement offers (docs/design.md §6.3).  The hook cannot ask libvirt which
  * devices other defined domains name: 'vgpuctl start' repairs such a clash
  * at the next cold boot.
  */

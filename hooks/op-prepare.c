@@ -279,7 +279,7 @@ static void audit(const struct prep *p)
 }
 
 /*
- * Stale leases of other domains hold devices and room (DESIGN §5): free
+ * Stale leases of other domains hold devices and room (docs/design.md §5.4): free
  * them first, as 'vgpuctl reconcile' would.  A ledger that cannot be used
  * fails here with the sentence that the planning step would give.
  */

@@ -3,7 +3,7 @@
  * prepare for <vgpu:vf> and <vgpu:pci>: the definition names the device
  * (the hook cannot rewrite XML at start), so nothing is placed here — the
  * device is checked: it exists, the profile gives it, no other domain holds
- * it, its IOMMU group is viable (DESIGN §2), and its <hostdev> is managed
+ * it, its IOMMU group is viable (docs/design.md §2.5), and its <hostdev> is managed
  * as it must be.  An NVIDIA vendor-VFIO VF gets its vGPU type later, at
  * create time, outside the ledger lock.
  */
@@ -147,7 +147,7 @@ static bool harmless_driver(const char *driver)
         return !driver;
 }
 
-/* DESIGN §2: every other member is the domain's, a bridge, or on vfio-pci, pci-stub or no driver. */
+/* docs/design.md §2.5: every other member is the domain's, a bridge, or on vfio-pci, pci-stub or no driver. */
 static int check_group(struct prep *p, const struct item *it, const struct vgpu_pci_dev *dev)
 {
         const struct vgpu_iommu_group *g = NULL;

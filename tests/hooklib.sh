@@ -45,7 +45,7 @@ domain() {
 }
 
 # The simulated /proc shows a real process while it runs: its stat, whose pid
-# and start time are what staleness is judged by (DESIGN §5).  Replaced
+# and start time are what staleness is judged by (docs/design.md §5.4).  Replaced
 # atomically: hooks running meanwhile must never read a half-written one.
 proc_show() {
         mkdir -p "$ROOT/proc/$1" && cp "/proc/$1/stat" "$ROOT/proc/$1/.stat.$BASHPID" &&

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The filters, end to end: the real vgpu-hook with `migrate begin` and
-# `restore begin` on simulated hosts (DESIGN §2, §4).  A rewrite only where a
+# `restore begin` on simulated hosts (docs/design.md §2.3, §4.5).  A rewrite only where a
 # device the XML names cannot be used here, and then only its host-side
 # source; nothing printed otherwise; a move that cannot work refused with one
 # sentence; and never a lease, a device or a store: an offline migration runs

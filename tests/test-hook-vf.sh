@@ -1,5 +1,5 @@
 #!/bin/bash
-# End to end: the real vgpu-hook with <vgpu:vf> and <vgpu:pci> (DESIGN §2-§4)
+# End to end: the real vgpu-hook with <vgpu:vf> and <vgpu:pci> (docs/design.md §2-§4)
 # on the S7150 (plain GPU VFs), L40 (NVIDIA vendor VFIO) and passthrough
 # presets, kernel emulation on: vGPU types set and cleared, the managed=
 # rules, busy VFs, IOMMU group viability, passthrough, rollback, reconnect.

@@ -1,6 +1,6 @@
 #!/bin/bash
 # End to end: the real vgpu-hook binary, op by op, on simulated hosts with
-# the kernel emulation (kshim) — DESIGN §4.
+# the kernel emulation (kshim) — docs/design.md §4.
 set -eu
 . "$top_srcdir/tests/hooklib.sh"
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# make install / make uninstall with DESTDIR (DESIGN §9, README "Installing and packages"):
+# make install / make uninstall with DESTDIR (docs/design.md §9, docs/building.md "Installing and packages"):
 # exactly the expected files, the hook's link in libvirt's hook directory,
 # an AppArmor profile naming the installed paths, one life cycle run by the
 # installed programs, and nothing left after make uninstall.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The ledger: atomic, private, strictly read, locked with a bounded wait;
- * and the staleness rule of DESIGN §5 against a simulated /proc.
+ * and the staleness rule of docs/design.md §5.4 against a simulated /proc.
  */
 #include "config.h"
 

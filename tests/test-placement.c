@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Placement golden tables (DESIGN §6): each row is a request on a known
+ * Placement golden tables (docs/design.md §6.2): each row is a request on a known
  * host and the exact ranking it must produce, reasons included.
  */
 #include "config.h"

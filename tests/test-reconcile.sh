@@ -1,5 +1,5 @@
 #!/bin/bash
-# vgpuctl reconcile and the hook's reclaim of stale leases (DESIGN §5), end
+# vgpuctl reconcile and the hook's reclaim of stale leases (docs/design.md §5.4), end
 # to end on simulated hosts: what is stale and what is not, releases that
 # did not finish, devices that went away, UUIDs that now name another
 # device, busy devices — and never a device the tool did not create.

@@ -1,6 +1,6 @@
 #!/bin/bash
 # vgpuctl sriov apply: the configured VF counts ("sriov_vfs") written
-# through the kernel emulation, and each of its refusals (DESIGN §2, §7).
+# through the kernel emulation, and each of its refusals (docs/design.md §2.5, §7).
 set -eu
 . "$top_srcdir/tests/hooklib.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-sriov-XXXXXX")

@@ -2,7 +2,7 @@
 /*
  * Editing a domain XML for vgpuctl: our metadata and the hostdevs it names,
  * added or removed together so that the two never disagree.  The hook cannot
- * rewrite XML at start (DESIGN §2), so this is where devices get named.
+ * rewrite XML at start (docs/design.md §2.3), so this is where devices get named.
  */
 #include "config.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Which PCI device a VF or passthrough profile gets (DESIGN §6): a VF of the
+ * Which PCI device a VF or passthrough profile gets (docs/design.md §6.3): a VF of the
  * profile's PFs, a vendor-VFIO VF that can take its vGPU type, or a whole
  * GPU.  The hook cannot rewrite XML at start, so vgpuctl names the device in
  * the definition; "free" therefore also means "no defined domain names it",

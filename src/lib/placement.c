@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Placement of an mdev (DESIGN §6): candidates are the parents offering the
+ * Placement of an mdev (docs/design.md §6.2): candidates are the parents offering the
  * type with room, matching the filters, not cordoned, not holding another
  * of this VM's NVIDIA vGPUs; then NUMA, then policy, then PCI address.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Reconcile: repair the ledger against the host after crashes (DESIGN §5),
+ * Reconcile: repair the ledger against the host after crashes (docs/design.md §5.4),
  * for `vgpuctl reconcile` and for the hook's prepare.  The rule of every
  * ledger user holds here too: decide and mark under the lock, remove
  * devices outside it (a remove may wait for the kernel), drop the leases

@@ -101,7 +101,7 @@ bool vgpu_proc_id_alive(const struct vgpu_root *root, const struct vgpu_proc_id 
 pid_t vgpu_find_qemu(const struct vgpu_root *root, const char *domain_uuid);
 
 /*
- * DESIGN §5: stale when the hook that wrote it is dead and either libvirtd
+ * docs/design.md §5.4: stale when the hook that wrote it is dead and either libvirtd
  * restarted or no QEMU runs for the domain and the lease is older than
  * @grace_s; an active lease whose QEMU is gone is stale at once.
  */
@@ -109,7 +109,7 @@ bool vgpu_lease_stale(const struct vgpu_root *root, const struct vgpu_lease *lea
 
 /* ---- repairing the ledger against the host (reconcile.c) ----------------- */
 
-/* The start grace of DESIGN §5: libvirt may take minutes from prepare to started. */
+/* The start grace of docs/design.md §5.4: libvirt may take minutes from prepare to started. */
 #define VGPU_START_GRACE_S 600
 
 enum vgpu_reconcile_verb {
@@ -146,7 +146,7 @@ struct vgpu_reconcile_opts {
 };
 
 /*
- * Repair the ledger against the host (DESIGN §5): reclaim stale leases
+ * Repair the ledger against the host (docs/design.md §5.4): reclaim stale leases
  * (remove the mdev if we created it and no VM holds it, drop the lease),
  * finish releases whose hook died, drop leases whose device is gone.  A
  * device the lease does not say we created, or whose UUID now names another

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libvgpuhook: choosing where an mdev goes (DESIGN §6), shared by the hook
+ * libvgpuhook: choosing where an mdev goes (docs/design.md §6), shared by the hook
  * and `vgpuctl plan`, and which VF or GPU a VF or passthrough profile gets
  * (`vgpuctl render`, `attach`).  Included by vgpuhook.h.
  */

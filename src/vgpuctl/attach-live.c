@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * vgpuctl attach --live: hot-plug runs no hook (DESIGN §2), so vgpuctl does
+ * vgpuctl attach --live: hot-plug runs no hook (docs/design.md §2.2), so vgpuctl does
  * what prepare would: reserve a lease under the ledger lock, create the mdev
  * outside it, record it, and only then ask libvirt to attach it.  If libvirt
  * refuses, the mdev is removed and the lease dropped again.  The lock is

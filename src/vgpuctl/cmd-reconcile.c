@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * vgpuctl reconcile: repair the ledger after crashes (DESIGN §5), by hand or
+ * vgpuctl reconcile: repair the ledger after crashes (docs/design.md §5.4), by hand or
  * from a timer.  The work is in the library (the hook's prepare runs it
  * too); here: options, output, and one syslog audit line per action.
  */

@@ -2,7 +2,7 @@
 /*
  * vgpuctl render: a domain XML for `virsh define`, with the hostdevs and
  * metadata of the profiles asked for.  The hook cannot write XML at start
- * (DESIGN §2): what a VM gets must be in its definition beforehand.
+ * (docs/design.md §2.3): what a VM gets must be in its definition beforehand.
  */
 #include "config.h"
 

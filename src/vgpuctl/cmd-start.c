@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vgpuctl start DOMAIN: repair the definition, then start.  The hook cannot
- * rewrite XML at start (DESIGN §2), so what it would refuse is fixed here
+ * rewrite XML at start (docs/design.md §2.3), so what it would refuse is fixed here
  * first: a VF or GPU that another domain holds (or that this host lacks) is
  * swapped for a free one of the same profile, and a clone's mdevs, whose
  * UUIDs its source holds, get the clone's own name-based UUIDs.  Every

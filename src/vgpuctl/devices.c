@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vgpuctl: one device of a profile into a domain XML, for render and attach.
- * mdevs get the domain's next name-based UUID (DESIGN §3) and are placed by
+ * mdevs get the domain's next name-based UUID (docs/design.md §3.1) and are placed by
  * the hook at start; VFs and GPUs must be named now, so one is picked that
  * no domain known to libvirt names and no lease holds.
  */

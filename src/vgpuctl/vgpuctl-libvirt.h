@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The contract between vgpuctl and its libvirt module, vgpuctl-libvirt.so.
- * Loading libvirt costs milliseconds (DESIGN §2) and most commands never talk
+ * Loading libvirt costs milliseconds (docs/design.md §2.6) and most commands never talk
  * to libvirt, so vgpuctl links nothing of it and dlopens this module only for
  * a command that needs libvirt.  The module is a thin adapter: it moves
  * domain XML in and out and knows nothing of ours.

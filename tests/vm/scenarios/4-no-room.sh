@@ -33,7 +33,7 @@ assert_no_mdev "$u"
 fill mbochs mbochs-large
 assert_eq "-ENOSPC" "$("$BUILDDIR/tests/vm-mdev-create" mbochs mbochs-small "$u")" "vgpu_mdev_create on a full mbochs"
 assert_no_mdev "$u"
-# The other answers the simulated host gives (DESIGN §2): EEXIST for a UUID
+# The other answers the simulated host gives (docs/design.md §2.5): EEXIST for a UUID
 # in use under any parent, EINVAL for a bad UUID.
 for p in mtty mttyb; do # room for one more on each
 	echo 1 >"$(ls -d /sys/class/mdev_bus/$p/*-*-*-*-* | head -1)/remove"

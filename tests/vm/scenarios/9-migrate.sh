@@ -1,4 +1,4 @@
-# 9: moving a VM (issue 9, DESIGN §2).  Two libvirtd on the one kernel: the
+# 9: moving a VM (issue 9, docs/design.md §2.3).  Two libvirtd on the one kernel: the
 # guest's own (the source) and a destination in a private mount namespace
 # (its own /etc/libvirt, /run/libvirt, /var/lib/libvirt, ledger and profiles,
 # another host UUID, its socket in /tmp/vgpu-dest/sock).  On the destination a
