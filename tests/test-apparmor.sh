@@ -1,11 +1,11 @@
 #!/bin/bash
-# The AppArmor profile of the hook (dist/apparmor, README "Confinement: AppArmor and SELinux"):
+# The AppArmor profile of the hook (dist/apparmor, docs/admin-guide.md "Confinement: AppArmor and SELinux"):
 # apparmor_parser compiles it (and refuses a broken copy), and every file the
 # real hook opens, creates, renames, removes or locks during life cycles —
 # strace'd on simulated hosts, the root prefix mapped back to / — is allowed
 # by the compiled rules with the access it needs; what the hook must never
 # touch is not.  Nothing is loaded into a kernel: this machine has no
-# AppArmor (README says what that leaves untested).
+# AppArmor (docs/admin-guide.md says what that leaves untested).
 set -eu
 . "$top_srcdir/tests/hooklib.sh"
 . "$top_srcdir/tests/faultlib.sh"

@@ -1,9 +1,9 @@
 #!/bin/bash
-# The bad-input table of the README, end to end through the real hook (and
+# The bad-input table of docs/testing.md, end to end through the real hook (and
 # vgpuctl where it reads the same files): each row gets a clear error, an
 # exit status that is non-zero only where the op allows it (prepare here),
 # and leaves the host and the ledger as they were.  Rows already tested
-# elsewhere are named in the README and not repeated here.
+# elsewhere are named in that table and not repeated here.
 set -eu
 . "$top_srcdir/tests/hooklib.sh"
 . "$top_srcdir/tests/faultlib.sh"

@@ -1,10 +1,10 @@
 #!/bin/bash
-# The SELinux policy module (dist/selinux, README "Confinement: AppArmor and SELinux") compiles
+# The SELinux policy module (dist/selinux, docs/admin-guide.md "Confinement: AppArmor and SELinux") compiles
 # with Debian's refpolicy development headers (selinux-policy-dev: the
 # interface macros, checkmodule, semodule_package), as dist/rpm builds it
 # with Fedora's; the package holds the file contexts; a broken module is
 # refused.  It is never loaded here: no SELinux kernel, no Fedora policy
-# (README says what that leaves untested).
+# (docs/admin-guide.md says what that leaves untested).
 set -eu
 . "$top_srcdir/tests/checklib.sh"
 DEVEL=/usr/share/selinux/devel/Makefile

@@ -8,7 +8,7 @@
 #   logs the filtered XML it took); no prepare, no lease, no mdev follows;
 # - an offline migration sends no persistent definition in its cookie: the
 #   destination defines the filtered XML, and vm-a starts there with the new
-#   UUID; the README's recipe for live migration (the filter's output, run by
+#   UUID; docs/admin-guide.md's recipe for live migration (the filter's output, run by
 #   hand on the destination, as --persistent-xml) works too;
 # - save and live migration of that running mtty VM are refused by libvirt
 #   or QEMU, and no hook of ours is asked (no migrate/restore op runs);
@@ -109,7 +109,7 @@ grep -q "\"device\": \"$F0\"" $D/run/vgpu-hook/ledger.json || fail "no lease of 
 dvirsh destroy vm-a >/dev/null
 assert_no_mdev $F0
 
-note "the README's recipe: the destination's filter, run by hand, as --persistent-xml"
+note "the admin guide's recipe: the destination's filter, run by hand, as --persistent-xml"
 dvirsh undefine vm-a >/dev/null
 virsh -q dumpxml --inactive --security-info vm-a >vm-a.src.xml
 in_dest "$HOOK" vm-a migrate begin - <vm-a.src.xml >vm-a.dest.xml
