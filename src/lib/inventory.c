@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The inventory JSON: what a cloud platform syncs from a node.  Field names
- * and meanings are documented in the README; bump
+ * and meanings are documented in docs/vgpuctl.md; bump
  * VGPU_INVENTORY_SCHEMA_VERSION on any incompatible change.
  */
 #include "config.h"
@@ -11,7 +11,7 @@
 
 #include "vgpuhook-private.h"
 
-/* Unknown (-1) becomes null, as the README promises. */
+/* Unknown (-1) becomes null, as docs/vgpuctl.md promises. */
 static json_t *int_or_null(long v)
 {
         return v < 0 ? json_null() : json_integer(v);

@@ -499,7 +499,7 @@ struct vgpu_config;
 struct vgpu_ledger;
 
 /*
- * The host as the documented inventory JSON (schema_version 2, see README):
+ * The host as the documented inventory JSON (schema_version 2, see docs/vgpuctl.md):
  * @config (may be NULL: cordon flags unknown, null) gives the cordons,
  * @ledger (may be NULL: no owners) who holds each device.  Returns a new
  * reference, or NULL on allocation failure.
