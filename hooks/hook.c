@@ -147,16 +147,19 @@ static int setup(struct hook *h, const char *xml, size_t len)
         return 0;
 }
 
+/* What an op does. */
+typedef int hook_op_fn(struct hook *h);
+
 /* The ops that do work; start, stopped and unknown ones do none. */
 static const struct {
         const char *op, *subop;
-        int (*fn)(struct hook *h);
+        hook_op_fn *fn;
 } ops[] = {
         {"prepare", "begin", hook_prepare},     {"started", "begin", hook_started}, {"release", "end", hook_release},
         {"reconnect", "begin", hook_reconnect}, {"migrate", "begin", hook_migrate}, {"restore", "begin", hook_migrate},
 };
 
-static int (*op_handler(const char *op, const char *subop))(struct hook *h)
+static hook_op_fn *op_handler(const char *op, const char *subop)
 {
         for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
                 if (strcmp(ops[i].op, op) == 0 && strcmp(ops[i].subop, subop) == 0)
@@ -167,7 +170,7 @@ static int (*op_handler(const char *op, const char *subop))(struct hook *h)
 int vgpu_hook_run(int argc, char *argv[], const char *xml, size_t len)
 {
         struct hook h = {.op = argv[2], .subop = argv[3], .extra = argc > 4 ? argv[4] : "", .xml = xml, .xml_len = len};
-        int (*run)(struct hook * h) = op_handler(h.op, h.subop);
+        hook_op_fn *run = op_handler(h.op, h.subop);
         int r = 0;
 
         printable(argv[1], h.name, sizeof(h.name));

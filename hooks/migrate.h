@@ -10,6 +10,12 @@
 
 #include "hook.h"
 
+/* One parent and type this domain will create an instance of. */
+struct move_use {
+        const struct vgpu_mdev_parent *parent;
+        const struct vgpu_mdev_type *type;
+};
+
 struct move {
         struct hook *h;
         struct vgpu_host *host;
@@ -22,10 +28,7 @@ struct move {
         struct vgpu_pci_addr *addrs;
         /* instances this domain will create here, per parent and type: room counted once */
         size_t n_uses;
-        struct move_use {
-                const struct vgpu_mdev_parent *parent;
-                const struct vgpu_mdev_type *type;
-        } * uses;
+        struct move_use *uses;
 };
 
 /* The document to rewrite, parsed at first need; NULL after a sentence. */
