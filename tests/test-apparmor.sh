@@ -24,10 +24,17 @@ check "the profile attaches to the installed hook" grep -q '^profile vgpu-hook /
 
 # The compiled rules: "MODES GLOB" per line, variables and includes expanded.
 # The modes are those for files the process does not own (after the colon).
+# --debug prints one entry per line, tab-separated: AppArmor 3 (Debian 12)
+# "Mode:<TAB>rw:rw<TAB>Name:<TAB>(GLOB)", AppArmor 4 (Debian 13)
+# "Perms:<TAB>rw:rw priority=0 <TAB>Name:<TAB>(GLOB)".  Its informational
+# lines (the cache being off without a kernel) go to stderr.
 parse --debug "$PROFILE" 2>/dev/null |
-        awk -F'\t' '$1 == "Mode:" { split($2, m, ":"); n = $4; sub(/^\(/, "", n); sub(/\)$/, "", n)
-                                    gsub(/\/+/, "/", n); print (m[2] == "" ? "-" : m[2]) " " n }' >"$X/rules"
+        awk -F'\t' '($1 == "Mode:" || $1 == "Perms:") && $3 == "Name:" {
+                split($2, w, " "); split(w[1], m, ":"); n = $4; sub(/^\(/, "", n); sub(/\)$/, "", n)
+                gsub(/\/+/, "/", n); print (m[2] == "" ? "-" : m[2]) " " n }' >"$X/rules"
 check "the rules were read" [ "$(wc -l <"$X/rules")" -gt 20 ]
+check "every file entry was understood" \
+        [ "$(parse --debug "$PROFILE" 2>/dev/null | grep -c "$(printf '\tName:\t(')")" = "$(wc -l <"$X/rules")" ]
 
 # allowed MODE PATH...: prints every PATH that no rule grants MODE (one letter)
 allowed() {
