@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * mdevctl's persistent definitions, /etc/mdevctl.d/<parent>/<uuid>, read and
- * written as mdevctl 1.2 does, so that each tool sees what the other wrote.
+ * written as mdevctl 1.2 and 1.4 do (the same bytes), so that each tool sees
+ * what the other wrote.
  * mdevctl serialises with serde_json's pretty printer; jansson's
  * JSON_INDENT(2) prints the same bytes except the hex digits of \uXXXX
  * escapes, which serde writes in lower case.
