@@ -234,6 +234,13 @@ static void on_removed(virConnectPtr conn, virDomainPtr dom, const char *alias, 
                 w->done = true;
 }
 
+/*
+ * libvirt's VIR_DOMAIN_EVENT_CALLBACK() casts straight to the generic type,
+ * which clang 19 (Debian 13) flags under -Wextra (-Wcast-function-type-mismatch);
+ * through void (*)(void), the type every compiler lets stand for any other.
+ */
+#define EVENT_CALLBACK(cb) ((virConnectDomainEventGenericCallback)(void (*)(void))(cb))
+
 /* A timer that only wakes the event loop, so that the wait can end. */
 static void tick(int timer, void *opaque)
 {
@@ -270,7 +277,7 @@ static int lv_detach_live(struct vgpuctl_libvirt_conn *c, const char *name, cons
                 return fail(ENOENT, msg, size);
         /* registered before the detach: an event that comes at once is not missed */
         if (!event_loop || (cb = virConnectDomainEventRegisterAny(c->conn, dom, VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
-                                                                  VIR_DOMAIN_EVENT_CALLBACK(on_removed), &w, NULL)) < 0)
+                                                                  EVENT_CALLBACK(on_removed), &w, NULL)) < 0)
                 r = fail(ENOTSUP, msg, size);
         else if (virDomainDetachDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_LIVE) < 0)
                 r = fail(EINVAL, msg, size);
