@@ -156,7 +156,8 @@ int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpa
 
 /* ---- syslog capture --------------------------------------------------------- */
 
-static void capture(int prio, const char *fmt, va_list ap)
+/* The format attributes let clang see the formats checked at the callers (-Wformat-nonliteral). */
+__attribute__((format(printf, 2, 0))) static void capture(int prio, const char *fmt, va_list ap)
 {
         const char *file = getenv("VGPU_KSHIM_SYSLOG");
         _cleanup_free_ char *msg = NULL, *line = NULL;
@@ -201,13 +202,13 @@ void syslog(int prio, const char *fmt, ...)
         va_end(ap);
 }
 
-void __vsyslog_chk(int prio, int flag, const char *fmt, va_list ap);
+void __vsyslog_chk(int prio, int flag, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 void __vsyslog_chk(int prio, int flag, const char *fmt, va_list ap)
 {
         vsyslog(prio, fmt, ap);
 }
 
-void __syslog_chk(int prio, int flag, const char *fmt, ...);
+void __syslog_chk(int prio, int flag, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void __syslog_chk(int prio, int flag, const char *fmt, ...)
 {
         va_list ap;

@@ -33,7 +33,8 @@ static const struct vgpuctl_cmd commands[] = {
         {"metrics", vgpuctl_metrics, "the host in Prometheus text format (node_exporter's textfile collector)"},
 };
 
-static void vprint(const char *fmt, va_list ap)
+/* The attribute lets clang see the format checked at the callers (-Wformat-nonliteral). */
+__attribute__((format(printf, 1, 0))) static void vprint(const char *fmt, va_list ap)
 {
         fputs("vgpuctl: ", stderr);
         vfprintf(stderr, fmt, ap);
