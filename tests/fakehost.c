@@ -555,6 +555,31 @@ void fh_type_free(struct fh_type *t)
         free(t);
 }
 
+/*
+ * vec_free()'s item_free for each kind: called through a pointer of another
+ * type the free functions would be undefined behaviour, which clang 19's
+ * UBSan (-fsanitize=function, Debian 13) stops at.
+ */
+static void pci_free(void *p)
+{
+        fh_pci_free(p);
+}
+
+static void pool_free(void *p)
+{
+        fh_pool_free(p);
+}
+
+static void parent_free(void *p)
+{
+        fh_parent_free(p);
+}
+
+static void type_free(void *p)
+{
+        fh_type_free(p);
+}
+
 static void vec_free(struct fh_vec *vec, void (*item_free)(void *))
 {
         for (size_t i = 0; i < vec->n; i++)
@@ -569,10 +594,10 @@ void fakehost_free(struct fakehost *fh)
         vec_free(&fh->files, free);
         vec_free(&fh->real, free);
         vec_free(&fh->nodes, free);
-        vec_free(&fh->pcis, (void (*)(void *))fh_pci_free);
-        vec_free(&fh->pools, (void (*)(void *))fh_pool_free);
-        vec_free(&fh->parents, (void (*)(void *))fh_parent_free);
-        vec_free(&fh->types, (void (*)(void *))fh_type_free);
+        vec_free(&fh->pcis, pci_free);
+        vec_free(&fh->pools, pool_free);
+        vec_free(&fh->parents, parent_free);
+        vec_free(&fh->types, type_free);
         vec_free(&fh->mdevs, free);
         free(fh);
 }
