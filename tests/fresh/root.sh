@@ -15,8 +15,8 @@ say() { printf 'check-fresh: %s\n' "$*"; }
 # summary LOG: " (PASS: 42 SKIP: 0 …)" when LOG has automake's test-suite summary
 summary() {
 	local s
-	s=$(grep -E '^# (PASS|SKIP|FAIL|ERROR): ' "$1" | tr -s ' ' | tr -d '#' | paste -sd' ' -) || true
-	[ -z "$s" ] || printf ' (%s)' "${s# }"
+	s=$(grep -E '^# (PASS|SKIP|FAIL|ERROR): ' "$1" | sed 's/^# *//; s/  */ /g' | paste -sd' ' -) || true
+	[ -z "$s" ] || printf ' (%s)' "$s"
 }
 
 # run_inside: the body of `run`, as PID 1 of a new PID namespace.
