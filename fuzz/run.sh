@@ -19,7 +19,7 @@ cflags="-g -O1 $san -I$top_builddir -I$top_srcdir/src/lib -I$top_srcdir/fuzz ${F
 mkdir -p "$out/obj" "$out/crashes"
 
 # The instrumented library: a source is rebuilt when it or any header is newer.
-newest_header=$(ls -t "$top_srcdir"/src/lib/*.h "$top_builddir/config.h" | head -n 1)
+newest_header=$(ls -t "$top_srcdir"/src/lib/*.h "$top_srcdir"/src/lib/*/*.h "$top_builddir/config.h" | head -n 1)
 objs=()
 for src in $FUZZ_LIB_SOURCES; do
         case $src in *.c) ;; *) continue ;; esac

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cleanup.h"
+#include "base/cleanup.h"
 #include "vgpuhook.h"
 
 #define VGPU_HOOK_RUN_SYMBOL "vgpu_hook_run"

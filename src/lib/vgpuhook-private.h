@@ -10,9 +10,9 @@
 
 #include "vgpuhook.h"
 
-#include "cleanup.h"
+#include "base/cleanup.h"
 
-/* ---- util.c -------------------------------------------------------------- */
+/* ---- base/util.c --------------------------------------------------------- */
 
 /* asprintf that returns NULL on failure. */
 char *vgpu_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -43,7 +43,7 @@ static inline void vgpu_qsort_r(void *base, size_t n, size_t size, int (*cmp)(co
 /* Grow *array (of *n elements of @size) by one zeroed element; NULL on ENOMEM. */
 void *vgpu_array_push(void *array_p, size_t *n, size_t size);
 
-/* ---- json-file.c --------------------------------------------------------- */
+/* ---- base/json-file.c ---------------------------------------------------- */
 
 /* A parsed JSON file and its text, in which values are located for errors. */
 struct vgpu_json_file {
@@ -124,12 +124,12 @@ int vgpu_json_get_attrs(const struct vgpu_json_node *node, struct vgpu_mdev_attr
 /* Append a copy of @err to *problems; allocation failure is -ENOMEM. */
 int vgpu_problem_push(struct vgpu_error **problems, size_t *n, const struct vgpu_error *err);
 
-/* ---- host.c -------------------------------------------------------------- */
+/* ---- host/host.c --------------------------------------------------------- */
 
 /* Record one sentence in host->problems; allocation failure is ignored. */
 void vgpu_host_problem(struct vgpu_host *host, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* ---- pci.c --------------------------------------------------------------- */
+/* ---- host/pci.c ---------------------------------------------------------- */
 
 int vgpu_pci_load(struct vgpu_host *host);
 /* Read just device @addr (if not there yet); -ENOENT when it does not exist. */
@@ -140,38 +140,38 @@ int vgpu_pci_dev_cmp(const void *a, const void *b);
 int vgpu_read_iommu_group(struct vgpu_host *host, const char *dir);
 void vgpu_pci_dev_clear(struct vgpu_pci_dev *dev);
 
-/* ---- sriov.c ------------------------------------------------------------- */
+/* ---- host/sriov.c -------------------------------------------------------- */
 
 /* Fill dev->sriov / dev->physfn from the device directory @dir. */
 int vgpu_sriov_load(struct vgpu_host *host, struct vgpu_pci_dev *dev, const char *dir);
 void vgpu_sriov_free(struct vgpu_sriov *sriov);
 
-/* ---- nvidia.c ------------------------------------------------------------ */
+/* ---- host/nvidia.c ------------------------------------------------------- */
 
 /* Fill dev->nvidia_* when @dir/nvidia/creatable_vgpu_types exists. */
 int vgpu_nvidia_load(struct vgpu_host *host, struct vgpu_pci_dev *dev, const char *dir);
 
-/* ---- mdev.c -------------------------------------------------------------- */
+/* ---- host/mdev.c --------------------------------------------------------- */
 
 int vgpu_mdev_load(struct vgpu_host *host);
 void vgpu_mdev_parent_clear(struct vgpu_mdev_parent *parent);
 
-/* ---- iommu.c ------------------------------------------------------------- */
+/* ---- host/iommu.c -------------------------------------------------------- */
 
 int vgpu_iommu_load(struct vgpu_host *host);
 
-/* ---- ledger-json.c ------------------------------------------------------- */
+/* ---- ledger/ledger-json.c ------------------------------------------------ */
 
 /* Fill @ledger's leases from ledger.json's text; errors name the ledger file. */
 int vgpu_ledger_parse_json(struct vgpu_ledger *ledger, const char *text, size_t len, struct vgpu_error *err);
 /* The ledger as text (free()), or NULL on ENOMEM. */
 char *vgpu_ledger_to_json(const struct vgpu_ledger *ledger);
 
-/* ---- numa.c -------------------------------------------------------------- */
+/* ---- host/numa.c --------------------------------------------------------- */
 
 int vgpu_numa_load(struct vgpu_host *host);
 
-/* ---- domxml.c ------------------------------------------------------------ */
+/* ---- domain/domxml.c ----------------------------------------------------- */
 
 struct _xmlDoc;
 
@@ -182,7 +182,7 @@ struct _xmlDoc;
  */
 struct _xmlDoc *vgpu_domain_xml_read(const char *xml, size_t len, int options, struct vgpu_error *err, int *ret);
 
-/* ---- placement.c --------------------------------------------------------- */
+/* ---- placement/placement.c ----------------------------------------------- */
 
 #define VGPU_NUMA_NODE_BITS 4096
 
@@ -199,7 +199,7 @@ bool vgpu_numa_fits(const struct vgpu_numa_want *w, int node);
 /* vgpu_config_is_cordoned() of @name or of @physical (either may be NULL). */
 bool vgpu_cordoned(const struct vgpu_config *config, const char *name, const char *physical);
 
-/* ---- inventory.c, inventory-totals.c ------------------------------------- */
+/* ---- report/inventory.c, report/inventory-totals.c ----------------------- */
 
 /* What the inventory reads: config and ledger may be NULL (unknown). */
 struct vgpu_inventory_state {
@@ -214,7 +214,7 @@ const struct vgpu_lease *vgpu_inventory_owner(const struct vgpu_ledger *ledger, 
 /* The "totals" array of the inventory: in use and available per type, host-wide. */
 json_t *vgpu_inventory_totals(const struct vgpu_inventory_state *st);
 
-/* ---- atomic-file.c ------------------------------------------------------- */
+/* ---- base/atomic-file.c -------------------------------------------------- */
 
 /* Open directory @path below the root, creating it and its parents 0755. */
 int vgpu_root_open_dir_p(const struct vgpu_root *root, const char *path);

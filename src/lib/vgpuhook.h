@@ -37,7 +37,7 @@ struct vgpu_error {
 int vgpu_error_set(struct vgpu_error *err, int errnum, const char *source, int line, int column, const char *fmt, ...)
         __attribute__((format(printf, 6, 7)));
 
-/* ---- root prefix (root.c) ------------------------------------------------ */
+/* ---- root prefix (base/root.c) ------------------------------------------- */
 
 /*
  * Every host path (/sys, /etc, /run, /proc, /dev) is resolved under one root
@@ -99,7 +99,7 @@ bool vgpu_root_exists(const struct vgpu_root *root, const char *path);
 
 void vgpu_strv_free(char **strv);
 
-/* ---- value parsers (parse.c) --------------------------------------------- */
+/* ---- value parsers (base/parse.c) ---------------------------------------- */
 
 /*
  * Strict integer parsers for sysfs and XML values: the whole string must be
@@ -125,7 +125,7 @@ int vgpu_parse_cpulist(const char *s, uint64_t *bits, unsigned nbits);
  */
 int vgpu_parse_cpuset(const char *s, uint64_t *bits, unsigned nbits);
 
-/* ---- UUIDs (uuid.c) ------------------------------------------------------ */
+/* ---- UUIDs (base/uuid.c) ------------------------------------------------- */
 
 #define VGPU_UUID_STRLEN 37 /* 36 characters and NUL */
 
@@ -158,7 +158,7 @@ bool vgpu_mdev_uuid_is_ours(const char *domain_uuid, const char *uuid, unsigned 
  */
 int vgpu_uuid_random(char ret[VGPU_UUID_STRLEN]);
 
-/* ---- PCI addresses (pci-addr.c) ------------------------------------------ */
+/* ---- PCI addresses (base/pci-addr.c) ------------------------------------- */
 
 struct vgpu_pci_addr {
         uint32_t domain; /* up to 0xffff, or 0x10000–0xfffff (Intel VMD) */
@@ -186,7 +186,7 @@ int vgpu_pci_addr_from_parts(const char *domain, const char *bus, const char *sl
 void vgpu_pci_addr_format(const struct vgpu_pci_addr *addr, char buf[VGPU_PCI_ADDR_STRLEN]);
 int vgpu_pci_addr_cmp(const struct vgpu_pci_addr *a, const struct vgpu_pci_addr *b);
 
-/* ---- NVIDIA vendor VFIO (nvidia.c) --------------------------------------- */
+/* ---- NVIDIA vendor VFIO (host/nvidia.c) ---------------------------------- */
 
 struct vgpu_nvidia_type {
         unsigned id;
@@ -203,7 +203,7 @@ int vgpu_nvidia_types_parse(const char *text, const char *source, struct vgpu_nv
                             struct vgpu_error *err);
 void vgpu_nvidia_types_free(struct vgpu_nvidia_type *types, size_t n);
 
-/* ---- the host model (host.c, pci.c, sriov.c, mdev.c, numa.c) ------------- */
+/* ---- the host model (host/: host.c, pci.c, sriov.c, mdev.c, numa.c) ------- */
 
 /*
  * A read-only snapshot of the host's GPUs, VFs and mdevs.  Every field that
@@ -337,7 +337,7 @@ const char *vgpu_pci_dev_kind(const struct vgpu_pci_dev *dev);
  */
 bool vgpu_host_pci_is_listed(const struct vgpu_host *host, const struct vgpu_pci_dev *dev);
 
-/* ---- VFIO (vfio.c) ------------------------------------------------------- */
+/* ---- VFIO (host/vfio.c) -------------------------------------------------- */
 
 /*
  * Is IOMMU group @group held (by a VM)?  Opens /dev/vfio/@group: the kernel
@@ -369,7 +369,7 @@ int vgpu_pci_bind_vfio(const struct vgpu_root *root, const struct vgpu_pci_addr 
  */
 int vgpu_pci_unbind_vfio(const struct vgpu_root *root, const struct vgpu_pci_addr *addr);
 
-/* ---- writing SR-IOV and vendor-VFIO state (sriov-ops.c, nvidia.c) -------- */
+/* ---- writing SR-IOV and vendor-VFIO state (writes/sriov-ops.c, host/nvidia.c) */
 
 /*
  * Set @pf's VF count to @num_vfs, and sriov_drivers_autoprobe to @autoprobe
@@ -395,7 +395,7 @@ int vgpu_nvidia_set_type(const struct vgpu_root *root, const struct vgpu_pci_add
 /* Clear @vf's vGPU type (writes 0), with the same EPERM retries. */
 int vgpu_nvidia_clear_type(const struct vgpu_root *root, const struct vgpu_pci_addr *vf);
 
-/* ---- configured VF counts (sriov-config.c) --------------------------------- */
+/* ---- configured VF counts (config/sriov-config.c) -------------------------- */
 
 /*
  * The VF counts of the configuration's "sriov_vfs", checked against the host
@@ -462,7 +462,7 @@ const char *vgpu_vf_count_state_name(enum vgpu_vf_count_state state);
  */
 char *vgpu_vf_count_describe(const struct vgpu_vf_count *c, bool dry_run, char *buf, size_t size);
 
-/* ---- writing mdevs (mdev-ops.c) ------------------------------------------- */
+/* ---- writing mdevs (writes/mdev-ops.c) ------------------------------------ */
 
 struct vgpu_mdev_attr {
         char *name; /* relative to the mdev's directory; may hold '/', never ".." */
@@ -491,7 +491,7 @@ int vgpu_mdev_create(const struct vgpu_root *root, const char *parent, const cha
  */
 int vgpu_mdev_remove(const struct vgpu_root *root, const char *uuid);
 
-/* ---- inventory (inventory.c) --------------------------------------------- */
+/* ---- inventory (report/inventory.c) -------------------------------------- */
 
 #define VGPU_INVENTORY_SCHEMA_VERSION 2
 
@@ -508,12 +508,12 @@ json_t *vgpu_inventory_json(const struct vgpu_host *host, const struct vgpu_conf
                             const struct vgpu_ledger *ledger);
 
 /* Configuration, profiles and mdevctl definitions: see vgpuhook-config.h. */
-#include "vgpuhook-config.h"
+#include "config/vgpuhook-config.h"
 /* The domain XML: see vgpuhook-domain.h. */
-#include "vgpuhook-domain.h"
+#include "domain/vgpuhook-domain.h"
 /* Leases: see vgpuhook-ledger.h. */
-#include "vgpuhook-ledger.h"
+#include "ledger/vgpuhook-ledger.h"
 /* Placement: see vgpuhook-placement.h. */
-#include "vgpuhook-placement.h"
+#include "placement/vgpuhook-placement.h"
 
 #endif

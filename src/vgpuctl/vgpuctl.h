@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "cleanup.h"
+#include "base/cleanup.h"
 #include "vgpuhook.h"
 
 /* Exit codes, as virsh and mdevctl users expect. */
