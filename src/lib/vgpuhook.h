@@ -337,7 +337,7 @@ const char *vgpu_pci_dev_kind(const struct vgpu_pci_dev *dev);
  */
 bool vgpu_host_pci_is_listed(const struct vgpu_host *host, const struct vgpu_pci_dev *dev);
 
-/* ---- VFIO (host/vfio.c) -------------------------------------------------- */
+/* ---- VFIO (host/vfio.c, writes/vfio-bind.c) ------------------------------ */
 
 /*
  * Is IOMMU group @group held (by a VM)?  Opens /dev/vfio/@group: the kernel
@@ -369,7 +369,7 @@ int vgpu_pci_bind_vfio(const struct vgpu_root *root, const struct vgpu_pci_addr 
  */
 int vgpu_pci_unbind_vfio(const struct vgpu_root *root, const struct vgpu_pci_addr *addr);
 
-/* ---- writing SR-IOV and vendor-VFIO state (writes/sriov-ops.c, host/nvidia.c) */
+/* ---- writing SR-IOV and vendor-VFIO state (writes/: sriov-ops.c, nvidia-ops.c) */
 
 /*
  * Set @pf's VF count to @num_vfs, and sriov_drivers_autoprobe to @autoprobe

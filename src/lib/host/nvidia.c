@@ -2,14 +2,14 @@
 /*
  * NVIDIA vendor VFIO (vGPU >= 17 on Ada/Hopper/Blackwell): no mdev; a VF gets
  * a vGPU type by writing an id to nvidia/current_vgpu_type.  We detect the
- * interface by these files, never by the GPU model.
+ * interface by these files, never by the GPU model.  Setting a type is in
+ * writes/nvidia-ops.c.
  */
 #include "config.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "vgpuhook-private.h"
 
@@ -127,67 +127,4 @@ int vgpu_nvidia_load(struct vgpu_host *host, struct vgpu_pci_dev *dev, const cha
         else
                 vgpu_host_problem(host, "%s: nvidia/current_vgpu_type is unreadable or not a number", dev->name);
         return 0;
-}
-
-#define EPERM_RETRIES  5
-#define EPERM_DELAY_NS (100 * 1000 * 1000)
-
-static int write_type(const struct vgpu_root *root, const struct vgpu_pci_addr *vf, unsigned id)
-{
-        const struct timespec delay = {0, EPERM_DELAY_NS};
-        char path[128], value[16];
-        int r;
-
-        vgpu_pci_path(vf, "nvidia/current_vgpu_type", path, sizeof(path));
-        snprintf(value, sizeof(value), "%u", id);
-        for (int i = 0;; i++) {
-                r = vgpu_root_write_attr(root, path, value, strlen(value));
-                if (r != -EPERM || i == EPERM_RETRIES)
-                        return r;
-                nanosleep(&delay, NULL);
-        }
-}
-
-static int find_type(const struct vgpu_root *root, const struct vgpu_pci_addr *vf, const char *name, unsigned *ret_id)
-{
-        _cleanup_free_ char *text = NULL;
-        struct vgpu_nvidia_type *types = NULL;
-        char path[128];
-        int n, r = -ENOENT;
-
-        vgpu_pci_path(vf, "nvidia/creatable_vgpu_types", path, sizeof(path));
-        n = vgpu_root_read_file(root, path, 64 * 1024, &text);
-        if (n < 0)
-                return n == -ENOENT ? -ENODEV : n;
-        n = vgpu_nvidia_types_parse(text, path, &types, NULL);
-        if (n < 0)
-                return n;
-        for (int i = 0; i < n; i++)
-                if (strcmp(types[i].name, name) == 0) {
-                        *ret_id = types[i].id;
-                        r = 0;
-                }
-        vgpu_nvidia_types_free(types, (size_t)n);
-        return r;
-}
-
-int vgpu_nvidia_set_type(const struct vgpu_root *root, const struct vgpu_pci_addr *vf, const char *type_name,
-                         unsigned *ret_id)
-{
-        unsigned id = 0;
-        int r = find_type(root, vf, type_name, &id);
-
-        if (r < 0)
-                return r;
-        r = write_type(root, vf, id);
-        if (r < 0)
-                return r;
-        if (ret_id)
-                *ret_id = id;
-        return 0;
-}
-
-int vgpu_nvidia_clear_type(const struct vgpu_root *root, const struct vgpu_pci_addr *vf)
-{
-        return write_type(root, vf, 0);
 }
