@@ -26,6 +26,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "host/vgpuhook-host.h"
+#include "writes/vgpuhook-writes.h"
+
 /* Largest JSON file read: a bigger one is -EFBIG. */
 #define VGPU_JSON_FILE_MAX (1024 * 1024)
 
@@ -333,5 +336,72 @@ void vgpu_profiles_free(struct vgpu_profiles *profiles);
 const char *vgpu_profile_kind_name(enum vgpu_profile_kind kind);
 const char *vgpu_policy_name(enum vgpu_policy policy);
 const char *vgpu_profile_numa_name(enum vgpu_profile_numa numa);
+
+/* ---- configured VF counts (config/sriov-config.c) -------------------------- */
+
+/*
+ * The VF counts of the configuration's "sriov_vfs", checked against the host
+ * (vgpuctl sriov apply, vgpuctl doctor).  VF counts are host configuration
+ * applied at boot, never changed per VM.
+ */
+struct vgpu_config;
+struct vgpu_ledger;
+
+enum vgpu_vf_count_state {
+        VGPU_VF_COUNT_OK,           /* the PF has the configured count */
+        VGPU_VF_COUNT_CHANGE,       /* it differs: applying writes sriov_numvfs */
+        VGPU_VF_COUNT_SET,          /* applied: the count was changed */
+        VGPU_VF_COUNT_ABSENT,       /* no such PCI device */
+        VGPU_VF_COUNT_NOT_SRIOV,    /* not an SR-IOV PF (no sriov_totalvfs) */
+        VGPU_VF_COUNT_NVIDIA,       /* bound to nvidia: its VFs are sriov-manage's, never touched */
+        VGPU_VF_COUNT_TOO_MANY,     /* above sriov_totalvfs */
+        VGPU_VF_COUNT_NO_DRIVER,    /* no PF driver: the kernel cannot change VFs */
+        VGPU_VF_COUNT_BUSY,         /* a VM holds, or a lease names, one of its VFs */
+        VGPU_VF_COUNT_MODULE_PARAM, /* ENOENT with a driver: it sets VFs by module parameter (AMD GIM) */
+        VGPU_VF_COUNT_FAILED,       /* the kernel refused otherwise (error) */
+};
+
+struct vgpu_vf_count {
+        struct vgpu_pci_addr pf;
+        unsigned configured;
+        int current; /* sriov_numvfs, -1 unknown */
+        int total;   /* sriov_totalvfs, -1 unknown */
+        char driver[64];
+        enum vgpu_vf_count_state state;
+        int error;        /* VGPU_VF_COUNT_FAILED: the kernel's -errno */
+        char detail[192]; /* BUSY: which VF and who; MODULE_PARAM: "MODULE PARAM" or "MODULE" */
+};
+
+/*
+ * Check every PF of @config->sriov_vfs against @host (loaded with
+ * vgpu_host_load()), in the configuration's order (by address); @ledger
+ * (may be NULL) names leased VFs.  States OK, CHANGE, or a refusal; busy is
+ * only judged where the count would change.  Returns the count and a new
+ * array in *ret (free()), or -ENOMEM.
+ */
+int vgpu_vf_counts_check(const struct vgpu_host *host, const struct vgpu_config *config,
+                         const struct vgpu_ledger *ledger, struct vgpu_vf_count **ret);
+
+/*
+ * Apply one checked count in state CHANGE: write sriov_numvfs (0 first
+ * between two non-zero counts; a VF a VM holds makes it BUSY, nothing
+ * written).  Sets the state to SET, BUSY, NO_DRIVER, MODULE_PARAM (detail:
+ * the driver's module and its VF parameter when /sys/module shows one),
+ * TOO_MANY or FAILED.  Other states are left alone.  Returns 0 when set.
+ */
+int vgpu_vf_count_apply(const struct vgpu_root *root, struct vgpu_vf_count *c);
+
+/* Is @state one where the PF does not have (and will not get) the configured count? */
+bool vgpu_vf_count_refused(enum vgpu_vf_count_state state);
+
+/* "ok", "change", "set", "absent", "not-sriov", "nvidia", "too-many", "no-driver", "busy", "module-param", "failed". */
+const char *vgpu_vf_count_state_name(enum vgpu_vf_count_state state);
+
+/*
+ * One sentence for people: what the PF has, and for a refusal what to do,
+ * e.g. "0000:86:00.0: its driver gim sets VFs by module parameter vf_num,
+ * not sriov_numvfs; …".  @dry_run words CHANGE as "would set".  Returns @buf.
+ */
+char *vgpu_vf_count_describe(const struct vgpu_vf_count *c, bool dry_run, char *buf, size_t size);
 
 #endif

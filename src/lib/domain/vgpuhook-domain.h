@@ -6,6 +6,8 @@
 #ifndef VGPUHOOK_DOMAIN_H
 #define VGPUHOOK_DOMAIN_H
 
+#include "base/vgpuhook-base.h"
+
 /* The metadata namespace; bump the version segment on incompatible change. */
 #define VGPU_XMLNS        "http://vgpu-hook.org/xmlns/domain/1.0"
 #define VGPU_XMLNS_PREFIX "vgpu"

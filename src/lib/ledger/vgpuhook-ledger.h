@@ -11,6 +11,8 @@
 
 #include <sys/types.h>
 
+#include "base/vgpuhook-base.h"
+
 #define VGPU_LEDGER_DIR     "/run/vgpu-hook"
 #define VGPU_LEDGER_FILE    VGPU_LEDGER_DIR "/ledger.json"
 #define VGPU_LEDGER_LOCK    VGPU_LEDGER_DIR "/ledger.lock"

@@ -7,6 +7,10 @@
 #ifndef VGPUHOOK_PLACEMENT_H
 #define VGPUHOOK_PLACEMENT_H
 
+#include "host/vgpuhook-host.h"
+#include "domain/vgpuhook-domain.h"
+#include "config/vgpuhook-config.h"
+
 /* Why a candidate cannot take the device (VGPU_FIT_OK: it can). */
 enum vgpu_fit {
         VGPU_FIT_OK,

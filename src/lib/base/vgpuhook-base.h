@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libvgpuhook's base: errors, the root prefix, strict value parsers, UUIDs
+ * and PCI addresses.  Included by vgpuhook.h; same conventions.
+ */
+#ifndef VGPUHOOK_BASE_H
+#define VGPUHOOK_BASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* ---- errors -------------------------------------------------------------- */
+
+/*
+ * Where a parse failed.  line and column count from 1; 0 means "not known"
+ * (e.g. a one-line value has no line).  source names the file or attribute.
+ */
+struct vgpu_error {
+        char source[256];
+        int line;
+        int column;
+        char text[256];
+};
+
+/* Fill @err (if not NULL) and return -@errnum (a negative errno). */
+int vgpu_error_set(struct vgpu_error *err, int errnum, const char *source, int line, int column, const char *fmt, ...)
+        __attribute__((format(printf, 6, 7)));
+
+/* ---- root prefix (base/root.c) ------------------------------------------- */
+
+/*
+ * Every host path (/sys, /etc, /run, /proc, /dev) is resolved under one root
+ * directory.  Lookups use openat2(RESOLVE_IN_ROOT): ".." and absolute symlinks
+ * stay inside the root, so a hostile tree cannot make us read the real host.
+ */
+struct vgpu_root;
+
+/*
+ * Open the root @path; NULL means $VGPU_HOOK_ROOT (read with secure_getenv)
+ * or else "/".  Returns 0 and a new reference in *ret_root.
+ */
+int vgpu_root_new(const char *path, struct vgpu_root **ret_root);
+struct vgpu_root *vgpu_root_ref(struct vgpu_root *root);
+struct vgpu_root *vgpu_root_unref(struct vgpu_root *root);
+/* The directory this root stands for, as given (never NULL). */
+const char *vgpu_root_path(const struct vgpu_root *root);
+
+/*
+ * openat2() @path (absolute or relative: both mean "below the root") with
+ * @flags (O_CLOEXEC is added).  Returns a file descriptor or -errno.
+ */
+int vgpu_root_open(const struct vgpu_root *root, const char *path, int flags);
+
+/*
+ * Read a whole small file.  Returns its length and a NUL-terminated buffer in
+ * *ret (free()), or -EFBIG when it holds more than @max bytes.
+ */
+int vgpu_root_read_file(const struct vgpu_root *root, const char *path, size_t max, char **ret);
+
+/*
+ * Read one sysfs attribute: like vgpu_root_read_file() with a 4 KiB cap and
+ * one trailing newline removed.  Returns the remaining length.
+ */
+int vgpu_root_read_attr(const struct vgpu_root *root, const char *path, char **ret);
+
+/* The last component of the target of symlink @path (e.g. a driver name). */
+int vgpu_root_read_link_name(const struct vgpu_root *root, const char *path, char **ret);
+
+/* The full target of symlink @path, as stored. */
+int vgpu_root_read_link(const struct vgpu_root *root, const char *path, char **ret);
+
+/*
+ * The names in directory @path, sorted (strverscmp, so virtfn10 follows
+ * virtfn9), without "." and "..".  Returns the count; *ret is a
+ * NULL-terminated array: free with vgpu_strv_free().
+ */
+int vgpu_root_list_dir(const struct vgpu_root *root, const char *path, char ***ret);
+
+/*
+ * Store @len bytes into sysfs attribute @path in a single write(2), the way
+ * the kernel expects a store.  Returns 0, or the kernel's -errno.  A short
+ * write is -EIO.  The final component must not be a symlink.
+ */
+int vgpu_root_write_attr(const struct vgpu_root *root, const char *path, const void *buf, size_t len);
+
+/* Does @path exist below the root (following links inside it)? */
+bool vgpu_root_exists(const struct vgpu_root *root, const char *path);
+
+void vgpu_strv_free(char **strv);
+
+/* ---- value parsers (base/parse.c) ---------------------------------------- */
+
+/*
+ * Strict integer parsers for sysfs and XML values: the whole string must be
+ * consumed (one trailing newline allowed), no sign unless said, no overflow.
+ * _hex accepts an optional 0x prefix; _auto takes "0x…" as hex, else decimal.
+ */
+int vgpu_parse_uint(const char *s, unsigned long long max, unsigned long long *ret);
+int vgpu_parse_hex(const char *s, unsigned long long max, unsigned long long *ret);
+int vgpu_parse_auto(const char *s, unsigned long long max, unsigned long long *ret);
+int vgpu_parse_int(const char *s, long long min, long long max, long long *ret);
+
+/*
+ * A CPU list as in nodeN/cpulist ("0-3,8,10-11").  Returns the number of
+ * CPUs and a bitmap of @nbits bits (bit i set = cpu i) in @bits.
+ */
+int vgpu_parse_cpulist(const char *s, uint64_t *bits, unsigned nbits);
+
+/*
+ * A CPU or node set as libvirt's XML writes it (cpuset=, nodeset=): like a
+ * cpulist, plus "^N" to drop N from what came before and spaces after
+ * numbers and commas ("0-7, ^3").  Returns the number of bits left set
+ * (0 is -EINVAL, as libvirt refuses an empty set).
+ */
+int vgpu_parse_cpuset(const char *s, uint64_t *bits, unsigned nbits);
+
+/* ---- UUIDs (base/uuid.c) ------------------------------------------------- */
+
+#define VGPU_UUID_STRLEN 37 /* 36 characters and NUL */
+
+/*
+ * Accept exactly the canonical 8-4-4-4-12 form, any case; write it
+ * lower-case into @ret (VGPU_UUID_STRLEN bytes).  Anything else: -EINVAL.
+ */
+int vgpu_uuid_normalize(const char *s, char ret[VGPU_UUID_STRLEN]);
+
+/*
+ * RFC 4122 version-5 UUID of @name in namespace @namespace_uuid, lower-case
+ * into @ret.  -EINVAL for a bad namespace.
+ */
+int vgpu_uuid_v5(const char *namespace_uuid, const char *name, char ret[VGPU_UUID_STRLEN]);
+
+/*
+ * The mdev UUID vgpuctl gives device @index of domain @domain_uuid
+ * (UUIDv5 of "vgpu-hook/mdev/INDEX" in the domain's UUID), so that after a
+ * lost ledger "is this ours?" can be answered; a hand-written UUID never is.
+ */
+int vgpu_mdev_uuid_for(const char *domain_uuid, unsigned index, char ret[VGPU_UUID_STRLEN]);
+
+/* Is @uuid vgpu_mdev_uuid_for(@domain_uuid, i) for some i < @max_index? */
+bool vgpu_mdev_uuid_is_ours(const char *domain_uuid, const char *uuid, unsigned max_index);
+
+/*
+ * A fresh random (version 4) UUID, lower-case into @ret, from getrandom():
+ * for a domain XML that has no <uuid> yet.  -errno when the kernel has no
+ * randomness to give (never blocks).
+ */
+int vgpu_uuid_random(char ret[VGPU_UUID_STRLEN]);
+
+/* ---- PCI addresses (base/pci-addr.c) ------------------------------------- */
+
+struct vgpu_pci_addr {
+        uint32_t domain; /* up to 0xffff, or 0x10000–0xfffff (Intel VMD) */
+        uint8_t bus;
+        uint8_t slot;     /* 0–31 */
+        uint8_t function; /* 0–7 */
+};
+
+#define VGPU_PCI_ADDR_STRLEN 14 /* "fffff:ff:1f.7" and NUL */
+
+/*
+ * Parse "DDDD:BB:SS.F" (domain 4 or 5 hex digits, any case).  Anything else,
+ * including out-of-range slot/function, is -EINVAL.
+ */
+int vgpu_pci_addr_parse(const char *s, struct vgpu_pci_addr *ret);
+
+/*
+ * Build an address from libvirt XML attributes, each "0x…" hex or decimal
+ * (domain may be NULL: 0).  Out-of-range or junk is -EINVAL.
+ */
+int vgpu_pci_addr_from_parts(const char *domain, const char *bus, const char *slot, const char *function,
+                             struct vgpu_pci_addr *ret);
+
+/* Format as the kernel names the device: "0000:01:00.1", 5 digits if needed. */
+void vgpu_pci_addr_format(const struct vgpu_pci_addr *addr, char buf[VGPU_PCI_ADDR_STRLEN]);
+int vgpu_pci_addr_cmp(const struct vgpu_pci_addr *a, const struct vgpu_pci_addr *b);
+
+#endif

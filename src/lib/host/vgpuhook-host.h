@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libvgpuhook: the host model, a read-only snapshot of the host's GPUs, VFs
+ * and mdevs, and the VFIO busy probe.  Included by vgpuhook.h.
+ */
+#ifndef VGPUHOOK_HOST_H
+#define VGPUHOOK_HOST_H
+
+#include "base/vgpuhook-base.h"
+
+/* ---- NVIDIA vendor VFIO (host/nvidia.c) ---------------------------------- */
+
+struct vgpu_nvidia_type {
+        unsigned id;
+        char *name; /* e.g. "NVIDIA L40-4Q" */
+};
+
+/*
+ * Parse the text of nvidia/creatable_vgpu_types: a header line, then rows
+ * "ID : NAME".  Returns the number of rows, the array in *ret_types (free with
+ * vgpu_nvidia_types_free()); a malformed row is -EINVAL with its position in
+ * @err.  An empty list (nothing creatable now) is valid.
+ */
+int vgpu_nvidia_types_parse(const char *text, const char *source, struct vgpu_nvidia_type **ret_types,
+                            struct vgpu_error *err);
+void vgpu_nvidia_types_free(struct vgpu_nvidia_type *types, size_t n);
+
+/* ---- the host model (host/: host.c, pci.c, sriov.c, mdev.c, numa.c) ------- */
+
+/*
+ * A read-only snapshot of the host's GPUs, VFs and mdevs.  Every field that
+ * could not be read is "unknown": -1 for numbers, NULL for strings.  What
+ * was odd (garbage in an attribute, a dangling link) is listed in problems;
+ * one bad device never hides the others.
+ */
+
+struct vgpu_sriov {
+        int total_vfs; /* sriov_totalvfs */
+        int num_vfs;   /* sriov_numvfs */
+        int autoprobe; /* sriov_drivers_autoprobe: 0/1, -1 unknown */
+        size_t n_vfs;  /* virtfnN links, in N order */
+        struct vgpu_pci_addr *vfs;
+};
+
+struct vgpu_pci_dev {
+        struct vgpu_pci_addr addr;
+        char name[VGPU_PCI_ADDR_STRLEN];
+        int vendor, device; /* -1 unknown */
+        int subsystem_vendor, subsystem_device;
+        long class_code;       /* 24 bits, -1 unknown */
+        char *driver;          /* NULL: no driver bound */
+        char *driver_override; /* NULL: none ("(null)") */
+        int iommu_group;       /* -1: none */
+        int numa_node;         /* -1: none or unknown */
+        bool is_vf;
+        struct vgpu_pci_addr physfn; /* when is_vf */
+        struct vgpu_sriov *sriov;    /* when an SR-IOV PF */
+        /* NVIDIA vendor VFIO: present when nvidia/creatable_vgpu_types is */
+        bool nvidia_vfio;
+        size_t n_nvidia_types;
+        struct vgpu_nvidia_type *nvidia_types; /* creatable now */
+        int nvidia_current_type;               /* 0 none, -1 unknown */
+        /* network interfaces its driver registered (net/NAME), sorted; NULL-terminated, NULL: none */
+        char **netdevs;
+};
+
+struct vgpu_mdev_type {
+        char *id;           /* directory name, e.g. "nvidia-222" */
+        char *name;         /* the "name" attribute; NULL if absent */
+        char *description;  /* NULL if absent */
+        char *device_api;   /* e.g. "vfio-pci" */
+        int available;      /* available_instances, -1 unknown */
+        size_t n_instances; /* instances of this type on this parent */
+};
+
+struct vgpu_mdev_parent {
+        char *name; /* as in /sys/class/mdev_bus: "0000:3b:00.0", "mtty" */
+        bool is_pci;
+        struct vgpu_pci_addr addr; /* when is_pci */
+        /* The physical GPU: the PF when the parent is a VF (Ampere), else itself. */
+        char *physical;
+        int numa_node;
+        size_t n_types;
+        struct vgpu_mdev_type *types;
+};
+
+struct vgpu_mdev {
+        char uuid[VGPU_UUID_STRLEN];
+        char *parent;  /* parent name; NULL if the link is odd */
+        char *type_id; /* NULL if unknown */
+        int iommu_group;
+};
+
+struct vgpu_iommu_group {
+        int id;
+        size_t n_devices;
+        char **devices; /* member names, sorted */
+};
+
+struct vgpu_numa_node {
+        int id;
+        char *cpulist; /* as the kernel wrote it, e.g. "0-3" */
+};
+
+struct vgpu_host {
+        struct vgpu_root *root;
+        size_t n_pci;
+        struct vgpu_pci_dev *pci; /* sorted by address */
+        size_t n_parents;
+        struct vgpu_mdev_parent *parents; /* sorted by name */
+        size_t n_mdevs;
+        struct vgpu_mdev *mdevs; /* sorted by UUID */
+        size_t n_groups;
+        struct vgpu_iommu_group *groups; /* sorted by id */
+        size_t n_nodes;
+        struct vgpu_numa_node *nodes; /* sorted by id */
+        size_t n_problems;
+        char **problems; /* one sentence each */
+        bool mdev_only;  /* read by vgpu_host_load_mdev() */
+};
+
+/*
+ * Read the whole host below @root.  Returns 0 and a new snapshot (free with
+ * vgpu_host_free()), or -errno when not even /sys can be read.
+ */
+int vgpu_host_load(struct vgpu_root *root, struct vgpu_host **ret_host);
+void vgpu_host_free(struct vgpu_host *host);
+
+/*
+ * Like vgpu_host_load(), for placement only: the mdev parents, their types
+ * and instances, the PCI devices of PCI parents (and of their PFs) and the
+ * NUMA nodes — not the other PCI devices nor the IOMMU groups.  What the hook
+ * reads at prepare on a host with hundreds of VFs.
+ */
+int vgpu_host_load_mdev(struct vgpu_root *root, struct vgpu_host **ret_host);
+
+const struct vgpu_pci_dev *vgpu_host_find_pci(const struct vgpu_host *host, const struct vgpu_pci_addr *addr);
+const struct vgpu_mdev_parent *vgpu_host_find_parent(const struct vgpu_host *host, const char *name);
+const struct vgpu_mdev *vgpu_host_find_mdev(const struct vgpu_host *host, const char *uuid);
+/* Type @type_id of parent @parent (either may be NULL: then NULL). */
+const struct vgpu_mdev_type *vgpu_host_find_type(const struct vgpu_host *host, const char *parent, const char *type_id);
+/*
+ * An mdev living on @dev (or, for a whole GPU, on one of its VFs), or NULL:
+ * a device that serves vGPUs cannot be given whole to a VM.
+ */
+const struct vgpu_mdev *vgpu_host_mdev_on(const struct vgpu_host *host, const struct vgpu_pci_dev *dev);
+
+/*
+ * What a PCI device is, by its class: "gpu" (display class 0x03), "bridge"
+ * (0x06) or "other".  Whether it is an SR-IOV PF or VF is told by
+ * dev->sriov and dev->is_vf.
+ */
+const char *vgpu_pci_dev_kind(const struct vgpu_pci_dev *dev);
+
+/*
+ * Whether the inventory lists @dev: GPUs, SR-IOV PFs and VFs, vendor-VFIO
+ * functions, mdev parents and anything bound to vfio-pci — not the host's
+ * bridges, disks and NICs that take no part.
+ */
+bool vgpu_host_pci_is_listed(const struct vgpu_host *host, const struct vgpu_pci_dev *dev);
+
+/* ---- VFIO: the busy probe (host/vfio.c) ---------------------------------- */
+
+/*
+ * Is IOMMU group @group held (by a VM)?  Opens /dev/vfio/@group: the kernel
+ * answers EBUSY to a second opener.  Returns 1 held, 0 free (also when there
+ * is no node or @group is -1), or -errno.  Probe before any write that would
+ * block in the kernel while a VM holds the device (mdev remove, unbind,
+ * sriov_numvfs).
+ */
+int vgpu_vfio_group_busy(const struct vgpu_root *root, int group);
+
+/* The group of device directory @dir into *ret_group (-1: none). */
+int vgpu_device_iommu_group(const struct vgpu_root *root, const char *dir, int *ret_group);
+
+/* vgpu_vfio_group_busy() of the group of device directory @dir. */
+int vgpu_device_busy(const struct vgpu_root *root, const char *dir);
+
+#endif
