@@ -108,6 +108,7 @@ lv_setup() {
         lv_host
         lv_qemu_account
         URI="qemu:///system?socket=/run/libvirt/libvirt-sock"
+        LV_PIDDIR=$W
 }
 
 wait_for() { # wait_for SECONDS CMD...
@@ -157,15 +158,23 @@ lv_await() {
         done
 }
 
+# lv_pidfile NAME: "-p FILE" in $LV_PIDDIR when set (lv_setup): the host's /run is
+# shared, and a daemon already running there (the host's own libvirtd, or another
+# test's) holds /run/NAME.pid; test-deb.sh has a private /run and the default.
+lv_pidfile() { [ -z "${LV_PIDDIR:-}" ] || printf -- '-p\n%s\n' "$LV_PIDDIR/$1.pid"; }
+
 lv_start() {
+        local pidfile
         if [ -z "${VIRTLOGD_PID:-}" ]; then
-                virtlogd >>"$W/virtlogd.out" 2>&1 &
+                mapfile -t pidfile < <(lv_pidfile virtlogd)
+                virtlogd "${pidfile[@]}" >>"$W/virtlogd.out" 2>&1 &
                 VIRTLOGD_PID=$!
                 LV_PIDS="$LV_PIDS $VIRTLOGD_PID"
         fi
         rm -f /run/libvirt/libvirt-sock
         # LD_PRELOAD reaches the hooks (libvirt keeps it); VGPU_HOOK_ROOT would not
-        LD_PRELOAD="$KSHIM" libvirtd >>"$W/libvirtd.out" 2>&1 &
+        mapfile -t pidfile < <(lv_pidfile libvirtd)
+        LD_PRELOAD="$KSHIM" libvirtd "${pidfile[@]}" >>"$W/libvirtd.out" 2>&1 &
         LIBVIRTD_PID=$!
         LV_PIDS="$LV_PIDS $LIBVIRTD_PID"
         lv_await 90
