@@ -131,6 +131,16 @@ fake_qemu() { # NAME UUID
         printf 'qemu-system-x86_64\0-uuid\0%s\0' "$2" >"$ROOT/proc/$!/cmdline"
         QEMU_PIDS="${QEMU_PIDS:-} $!"
 }
+# two_t4_vms: vm1 ($U1 for $D1) prepared, started and running, vm2 ($U2 for
+# $D2) only prepared, both one t4-4q profile mdev; their XML in $X/vm1.xml, $X/vm2.xml
+two_t4_vms() {
+        domain vm1 $D1 "<vgpu:mdev uuid='$U1' profile='t4-4q'/>" $U1 >"$X/vm1.xml"
+        domain vm2 $D2 "<vgpu:mdev uuid='$U2' profile='t4-4q'/>" $U2 >"$X/vm2.xml"
+        hook "$X/vm1.xml" vm1 prepare begin -
+        fake_qemu vm1 $D1
+        hook "$X/vm1.xml" vm1 started begin -
+        hook "$X/vm2.xml" vm2 prepare begin -
+}
 cleanup() {
         [ -n "${QEMU_PIDS:-}" ] && { kill $QEMU_PIDS 2>/dev/null || true; }
         [ -n "${ROOT:-}" ] && rm -rf "$ROOT"

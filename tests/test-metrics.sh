@@ -25,12 +25,7 @@ cat >"$ROOT/etc/vgpu-hook/vgpu-hook.conf" <<'EOF'
 {"lock_wait_ms": 300, "release_retries": 0,
  "cordoned": ["0000:5e:00.0"], "sriov_vfs": {"0000:ca:00.0": 4}}
 EOF
-domain vm1 $D1 "<vgpu:mdev uuid='$U1' profile='t4-4q'/>" $U1 >"$X/vm1.xml"
-domain vm2 $D2 "<vgpu:mdev uuid='$U2' profile='t4-4q'/>" $U2 >"$X/vm2.xml"
-hook "$X/vm1.xml" vm1 prepare begin -
-fake_qemu vm1 $D1
-hook "$X/vm1.xml" vm1 started begin -
-hook "$X/vm2.xml" vm2 prepare begin -
+two_t4_vms
 check "setup: vm1 active, vm2 prepared, both on the T4 at 3b (pack)" \
         [ "$(lease_state $U1)/$(lease_state $U2)/$(mdev_parent $U1)/$(mdev_parent $U2)" = active/prepared/0000:3b:00.0/0000:3b:00.0 ]
 # A VF held by a third domain: the hook takes no VF yet, so the lease is written as it would be.

@@ -102,12 +102,7 @@ EOF
 expect 0 0 V leases --json
 valid leases "$work/out"
 check "no ledger yet: no lease" grep -q '"leases": \[\]' "$work/out"
-domain vm1 $D1 "<vgpu:mdev uuid='$U1' profile='t4-4q'/>" $U1 >"$X/vm1.xml"
-domain vm2 $D2 "<vgpu:mdev uuid='$U2' profile='t4-4q'/>" $U2 >"$X/vm2.xml"
-hook "$X/vm1.xml" vm1 prepare begin -
-fake_qemu vm1 $D1
-hook "$X/vm1.xml" vm1 started begin -
-hook "$X/vm2.xml" vm2 prepare begin -
+two_t4_vms
 check "setup: vm1 active, vm2 prepared" [ "$(lease_state $U1)/$(lease_state $U2)" = active/prepared ]
 
 expect 0 0 V leases --json
