@@ -119,6 +119,47 @@ START_TEST(attr_reading)
 }
 END_TEST
 
+/* What a log callback got. */
+static char logged[8][256];
+static int n_logged, logged_prio;
+
+__attribute__((format(printf, 6, 0))) static void collect(void *data, int priority, const char *file, int line,
+                                                          const char *fn, const char *format, va_list args)
+{
+        ck_assert_ptr_eq(data, &n_logged);
+        ck_assert(file && line > 0 && fn);
+        logged_prio = priority;
+        if (n_logged < 8)
+                vsnprintf(logged[n_logged++], sizeof(logged[0]), format, args);
+}
+
+START_TEST(log_callback)
+{
+        n_logged = 0;
+        testsuite_write(inner, "sys/attr", "");
+        /* no callback, or below the priority: nothing */
+        ck_assert_int_eq(vgpu_root_get_log_priority(root), VGPU_LOG_ERR);
+        ck_assert_int_eq(vgpu_root_write_attr(root, "/sys/attr", "1", 1), 0);
+        vgpu_root_set_log_priority(root, VGPU_LOG_DEBUG);
+        ck_assert_int_eq(vgpu_root_write_attr(root, "/sys/attr", "1", 1), 0);
+        vgpu_root_set_log_fn(root, collect, &n_logged);
+        vgpu_root_set_log_priority(root, VGPU_LOG_INFO);
+        ck_assert_int_eq(vgpu_root_write_attr(root, "/sys/attr", "1", 1), 0);
+        ck_assert_int_eq(n_logged, 0);
+        /* debug: each store made or refused, the value printable */
+        vgpu_root_set_log_priority(root, VGPU_LOG_DEBUG);
+        ck_assert_int_eq(vgpu_root_write_attr(root, "/sys/attr", "vfio-pci\n", 9), 0);
+        ck_assert_int_eq(vgpu_root_write_attr(root, "/sys/missing", "1", 1), -ENOENT);
+        ck_assert_int_eq(n_logged, 2);
+        ck_assert_int_eq(logged_prio, VGPU_LOG_DEBUG);
+        ck_assert_str_eq(logged[0], "store /sys/attr \"vfio-pci\"");
+        ck_assert_str_eq(logged[1], "store /sys/missing \"1\" refused: No such file or directory");
+        vgpu_root_set_log_fn(root, NULL, NULL);
+        ck_assert_int_eq(vgpu_root_write_attr(root, "/sys/attr", "1", 1), 0);
+        ck_assert_int_eq(n_logged, 2);
+}
+END_TEST
+
 START_TEST(fifo_refused)
 {
         char path[4096], *s = NULL;
@@ -242,6 +283,7 @@ static Suite *root_suite(void)
         tcase_add_test(tc, links_stay_inside);
         tcase_add_test(tc, link_loops_end);
         tcase_add_test(tc, attr_reading);
+        tcase_add_test(tc, log_callback);
         tcase_add_test(tc, fifo_refused);
         tcase_add_test(tc, links_and_dirs);
         tcase_add_test(tc, root_from_environment);

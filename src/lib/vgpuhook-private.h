@@ -12,6 +12,40 @@
 
 #include "base/cleanup.h"
 
+/* ---- base/root.c, base/log.c --------------------------------------------- */
+
+struct vgpu_root {
+        int refcount;
+        int fd;
+        bool is_slash; /* the process's own "/" */
+        char *path;
+        vgpu_log_fn log_fn; /* NULL: the library is silent */
+        void *log_data;
+        enum vgpu_log_level log_priority;
+};
+
+/* Would a message at @priority reach a callback?  Inline: cheap when off. */
+static inline bool vgpu_log_enabled(const struct vgpu_root *root, enum vgpu_log_level priority)
+{
+        return root && root->log_fn && priority <= root->log_priority;
+}
+
+/* Hand one message to the root's callback; use the macros below. */
+void vgpu_log(const struct vgpu_root *root, enum vgpu_log_level priority, const char *file, int line, const char *fn,
+              const char *format, ...) __attribute__((format(printf, 6, 7)));
+
+/* The arguments are evaluated only when the message will be passed on. */
+#define vgpu_log_cond(root, priority, ...)                                                        \
+        do {                                                                                      \
+                const struct vgpu_root *log_root_ = (root);                                       \
+                if (vgpu_log_enabled(log_root_, priority))                                        \
+                        vgpu_log(log_root_, priority, __FILE__, __LINE__, __func__, __VA_ARGS__); \
+        } while (0)
+#define vgpu_dbg(root, ...)  vgpu_log_cond(root, VGPU_LOG_DEBUG, __VA_ARGS__)
+#define vgpu_info(root, ...) vgpu_log_cond(root, VGPU_LOG_INFO, __VA_ARGS__)
+#define vgpu_warn(root, ...) vgpu_log_cond(root, VGPU_LOG_WARNING, __VA_ARGS__)
+#define vgpu_err(root, ...)  vgpu_log_cond(root, VGPU_LOG_ERR, __VA_ARGS__)
+
 /* ---- base/util.c --------------------------------------------------------- */
 
 /* asprintf that returns NULL on failure. */

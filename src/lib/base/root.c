@@ -19,13 +19,6 @@
 #define ATTR_MAX        4096
 #define OPENAT2_RETRIES 128
 
-struct vgpu_root {
-        int refcount;
-        int fd;
-        bool is_slash; /* the process's own "/" */
-        char *path;
-};
-
 static bool is_process_root(int fd)
 {
         struct stat a, b;
@@ -45,6 +38,7 @@ int vgpu_root_new(const char *path, struct vgpu_root **ret_root)
         if (!root)
                 return -ENOMEM;
         root->refcount = 1;
+        root->log_priority = VGPU_LOG_ERR;
         root->path = strdup(path);
         root->fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (!root->path || root->fd < 0) {
@@ -264,7 +258,18 @@ bool vgpu_root_exists(const struct vgpu_root *root, const char *path)
         return fd >= 0;
 }
 
-int vgpu_root_write_attr(const struct vgpu_root *root, const char *path, const void *buf, size_t len)
+/* The printable start of a stored value, for one log line. */
+static int shown_len(const void *buf, size_t len)
+{
+        const unsigned char *p = buf;
+        size_t n = 0;
+
+        while (n < len && n < 128 && p[n] >= 0x20 && p[n] < 0x7f)
+                n++;
+        return (int)n;
+}
+
+static int store(const struct vgpu_root *root, const char *path, const void *buf, size_t len)
 {
         _cleanup_close_ int fd = vgpu_root_open(root, path, O_WRONLY | O_NOCTTY | O_NOFOLLOW);
         ssize_t n;
@@ -281,4 +286,16 @@ int vgpu_root_write_attr(const struct vgpu_root *root, const char *path, const v
         if (n < 0)
                 return -errno;
         return (size_t)n == len ? 0 : -EIO;
+}
+
+int vgpu_root_write_attr(const struct vgpu_root *root, const char *path, const void *buf, size_t len)
+{
+        int r = store(root, path, buf, len);
+
+        if (r < 0)
+                vgpu_dbg(root, "store %s \"%.*s\" refused: %s", path, shown_len(buf, len), (const char *)buf,
+                         strerror(-r));
+        else
+                vgpu_dbg(root, "store %s \"%.*s\"", path, shown_len(buf, len), (const char *)buf);
+        return r;
 }

@@ -6,6 +6,7 @@
 #ifndef VGPUHOOK_BASE_H
 #define VGPUHOOK_BASE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -90,6 +91,36 @@ int vgpu_root_write_attr(const struct vgpu_root *root, const char *path, const v
 bool vgpu_root_exists(const struct vgpu_root *root, const char *path);
 
 void vgpu_strv_free(char **strv);
+
+/* ---- logging (base/log.c) ------------------------------------------------ */
+
+/*
+ * The library never prints: it hands what it decides (a placement candidate
+ * taken or skipped, a sysfs store made or refused, a lease changing state, a
+ * reconcile action) to a callback on the root, as libkmod does on its
+ * context.  With no callback nothing is formatted or written anywhere.
+ */
+
+/* The syslog priorities of <syslog.h>. */
+enum vgpu_log_level {
+        VGPU_LOG_ERR = 3,
+        VGPU_LOG_WARNING = 4,
+        VGPU_LOG_INFO = 6,
+        VGPU_LOG_DEBUG = 7,
+};
+
+/*
+ * A message at @priority from @file:@line, function @fn.  The text has no
+ * trailing newline.  Called only for priorities up to the root's.
+ */
+typedef void (*vgpu_log_fn)(void *data, int priority, const char *file, int line, const char *fn, const char *format,
+                            va_list args) __attribute__((format(printf, 6, 0)));
+
+/* Send the library's messages about work on @root to @fn (NULL: nowhere). */
+void vgpu_root_set_log_fn(struct vgpu_root *root, vgpu_log_fn fn, void *data);
+/* Pass messages up to @priority (VGPU_LOG_ERR, the default, … VGPU_LOG_DEBUG). */
+void vgpu_root_set_log_priority(struct vgpu_root *root, enum vgpu_log_level priority);
+enum vgpu_log_level vgpu_root_get_log_priority(const struct vgpu_root *root);
 
 /* ---- value parsers (base/parse.c) ---------------------------------------- */
 

@@ -148,14 +148,6 @@ void vgpu_mdevctl_defs_free(struct vgpu_mdevctl_defs *defs);
  */
 #define VGPU_CONFIG_PATH "/etc/vgpu-hook/vgpu-hook.conf"
 
-/* The syslog priorities of <syslog.h>. */
-enum vgpu_log_level {
-        VGPU_LOG_ERR = 3,
-        VGPU_LOG_WARNING = 4,
-        VGPU_LOG_INFO = 6,
-        VGPU_LOG_DEBUG = 7,
-};
-
 struct vgpu_sriov_vf_count {
         struct vgpu_pci_addr pf;
         unsigned num_vfs;
@@ -165,7 +157,7 @@ struct vgpu_config {
         bool profiles_only;
         unsigned lock_wait_ms;
         unsigned release_retries;
-        enum vgpu_log_level log_level;
+        enum vgpu_log_level log_level; /* base/: the root's log priority takes it */
         size_t n_cordoned;
         char **cordoned; /* PCI addresses in the kernel's form ("0000:3b:00.0"), other names as given */
         size_t n_sriov_vfs;
