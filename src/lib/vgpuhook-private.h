@@ -201,6 +201,17 @@ int vgpu_ledger_parse_json(struct vgpu_ledger *ledger, const char *text, size_t 
 /* The ledger as text (free()), or NULL on ENOMEM. */
 char *vgpu_ledger_to_json(const struct vgpu_ledger *ledger);
 
+/* ---- ledger/ledger-log.c ------------------------------------------------- */
+
+/*
+ * Remember the leases as they are on disk, then, after a commit, log each
+ * lease that came, changed state or owner, or went.  Both do nothing unless
+ * the root passes debug messages.
+ */
+void vgpu_ledger_note_seen(struct vgpu_ledger *ledger);
+void vgpu_ledger_log_changes(struct vgpu_ledger *ledger);
+void vgpu_ledger_seen_free(struct vgpu_ledger *ledger);
+
 /* ---- host/numa.c --------------------------------------------------------- */
 
 int vgpu_numa_load(struct vgpu_host *host);

@@ -157,6 +157,7 @@ int vgpu_ledger_lock(const struct vgpu_root *root, int wait_ms, struct vgpu_ledg
                 vgpu_ledger_free(l);
                 return r;
         }
+        vgpu_ledger_note_seen(l);
         *ret_ledger = l;
         return 0;
 }
@@ -207,6 +208,7 @@ int vgpu_ledger_commit(struct vgpu_ledger *l)
                 return r;
         }
         fsync(l->dir_fd);
+        vgpu_ledger_log_changes(l);
         return 0;
 }
 
@@ -226,6 +228,7 @@ void vgpu_ledger_free(struct vgpu_ledger *l)
         for (size_t i = 0; i < l->n_leases; i++)
                 lease_clear(&l->leases[i]);
         free(l->leases);
+        vgpu_ledger_seen_free(l);
         if (l->lock_fd >= 0)
                 close(l->lock_fd); /* drops the flock */
         if (l->dir_fd >= 0)

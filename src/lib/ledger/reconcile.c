@@ -168,6 +168,8 @@ static int decide(struct vgpu_ledger *l, size_t i, const struct vgpu_reconcile_o
         a = add_action(rc, lease, why, verb_for(l->root, lease));
         if (!a)
                 return -ENOMEM;
+        vgpu_dbg(l->root, "reconcile: %s %s %s of domain %s%s: %s", vgpu_reconcile_verb_name(a->verb),
+                 vgpu_device_kind_name(a->kind), a->device, a->domain_uuid, o->dry_run ? " (dry run)" : "", why);
         if (o->dry_run)
                 return 0;
         if (a->verb == VGPU_RECONCILE_DROP) {
@@ -275,6 +277,9 @@ int vgpu_reconcile(const struct vgpu_root *root, const struct vgpu_reconcile_opt
 
                 if (a->verb == VGPU_RECONCILE_REMOVE) {
                         a->result = free_device(root, a);
+                        if (a->result < 0)
+                                vgpu_dbg(root, "reconcile: %s %s not freed: %s", vgpu_device_kind_name(a->kind),
+                                         a->device, strerror(-a->result));
                         removing = true;
                 }
         }

@@ -60,6 +60,9 @@ struct vgpu_ledger {
         int lock_fd; /* -1 when read without the lock */
         size_t n_leases;
         struct vgpu_lease *leases;
+        /* the leases as last read or committed, when debug logging is on (ledger-log.c) */
+        size_t n_seen;
+        struct vgpu_lease_seen *seen;
 };
 
 /*

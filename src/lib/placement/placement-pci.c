@@ -162,6 +162,27 @@ static int cmp_candidates(const void *a, const void *b, void *policy)
         return vgpu_pci_addr_cmp(&x->dev->addr, &y->dev->addr);
 }
 
+/* One line per device: why it is skipped, or where it ranks. */
+static void log_placement(const struct vgpu_host *host, const struct vgpu_pci_request *req,
+                          const struct vgpu_pci_placement *pl)
+{
+        const char *what = req->profile->name;
+
+        for (size_t i = 0; vgpu_log_enabled(host->root, VGPU_LOG_DEBUG) && i < pl->n; i++) {
+                const struct vgpu_pci_candidate *c = &pl->candidates[i];
+
+                if (c->fit == VGPU_FIT_OK)
+                        vgpu_dbg(host->root, "placement of profile %s: %s %s (%zu of %zu usable): %d taken on its PF%s",
+                                 what, c->dev->name, i == 0 ? "chosen" : "next", i + 1, pl->n_usable, c->pf_used,
+                                 c->numa_preferred ? "" : ", not on the wanted NUMA node");
+                else
+                        vgpu_dbg(host->root, "placement of profile %s: %s skipped: %s%s%s", what, c->dev->name,
+                                 vgpu_fit_reason(c->fit), c->detail[0] ? ": " : "", c->detail);
+        }
+        if (!pl->n_usable)
+                vgpu_dbg(host->root, "placement of profile %s: no usable device among %zu", what, pl->n);
+}
+
 int vgpu_place_pci(const struct vgpu_host *host, const struct vgpu_config *config, const struct vgpu_ledger *ledger,
                    const struct vgpu_domain *domain, const struct vgpu_pci_request *req,
                    struct vgpu_pci_placement **ret)
@@ -191,6 +212,7 @@ int vgpu_place_pci(const struct vgpu_host *host, const struct vgpu_config *confi
         count_use(pl);
         policy = req->profile->policy;
         vgpu_qsort_r(pl->candidates, pl->n, sizeof(*pl->candidates), cmp_candidates, &policy);
+        log_placement(host, req, pl);
         *ret = pl;
         return 0;
 }

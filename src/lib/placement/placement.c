@@ -274,6 +274,29 @@ static int cmp_candidates(const void *a, const void *b, void *policy)
         return strverscmp(x->parent->name, y->parent->name);
 }
 
+/* One line per parent: why it is skipped, or where it ranks. */
+static void log_placement(const struct vgpu_host *host, const struct vgpu_mdev_request *req,
+                          const struct vgpu_placement *pl)
+{
+        const char *what = req->type_name ? req->type_name : req->type_id;
+
+        for (size_t i = 0; vgpu_log_enabled(host->root, VGPU_LOG_DEBUG) && i < pl->n; i++) {
+                const struct vgpu_candidate *c = &pl->candidates[i];
+
+                if (c->fit == VGPU_FIT_OK)
+                        vgpu_dbg(
+                                host->root,
+                                "placement of mdev type %s: parent %s %s (%zu of %zu usable): %d free, %d on its GPU%s",
+                                what, c->parent->name, i == 0 ? "chosen" : "next", i + 1, pl->n_usable, c->free,
+                                c->gpu_used, c->numa_preferred ? "" : ", not on the wanted NUMA node");
+                else
+                        vgpu_dbg(host->root, "placement of mdev type %s: parent %s skipped: %s%s%s", what,
+                                 c->parent->name, vgpu_fit_reason(c->fit), c->detail[0] ? ": " : "", c->detail);
+        }
+        if (!pl->n_usable)
+                vgpu_dbg(host->root, "placement of mdev type %s: no usable parent among %zu", what, pl->n);
+}
+
 int vgpu_place_mdev(const struct vgpu_host *host, const struct vgpu_config *config, const struct vgpu_ledger *ledger,
                     const struct vgpu_domain *domain, const struct vgpu_mdev_request *req, struct vgpu_placement **ret)
 {
@@ -298,6 +321,7 @@ int vgpu_place_mdev(const struct vgpu_host *host, const struct vgpu_config *conf
         }
         policy = req->profile ? req->profile->policy : VGPU_POLICY_PACK;
         vgpu_qsort_r(pl->candidates, pl->n, sizeof(*pl->candidates), cmp_candidates, &policy);
+        log_placement(host, req, pl);
         *ret = pl;
         return 0;
 }

@@ -79,11 +79,15 @@ int vgpu_mdev_create(const struct vgpu_root *root, const char *parent, const cha
         char id[VGPU_UUID_STRLEN];
         int r;
 
-        if (!name_valid(parent) || !name_valid(type_id) || vgpu_uuid_normalize(uuid, id) < 0)
+        if (!name_valid(parent) || !name_valid(type_id) || vgpu_uuid_normalize(uuid, id) < 0) {
+                vgpu_dbg(root, "mdev create refused: a bad parent, type or UUID");
                 return -EINVAL;
+        }
         for (size_t i = 0; i < n_attrs; i++)
-                if (!vgpu_mdev_attr_name_valid(attrs[i].name))
+                if (!vgpu_mdev_attr_name_valid(attrs[i].name)) {
+                        vgpu_dbg(root, "mdev %s: create refused: a bad attribute name", id);
                         return -EINVAL;
+                }
         type_dir = vgpu_strdup_printf("/sys/class/mdev_bus/%s/mdev_supported_types/%s", parent, type_id);
         dev_dir = vgpu_strdup_printf("/sys/bus/mdev/devices/%s", id);
         create = vgpu_strdup_printf("%s/create", type_dir ? type_dir : "");
@@ -92,13 +96,18 @@ int vgpu_mdev_create(const struct vgpu_root *root, const char *parent, const cha
         r = vgpu_root_write_attr(root, create, id, 36);
         if (r < 0)
                 return r;
-        if (!vgpu_root_exists(root, dev_dir))
+        if (!vgpu_root_exists(root, dev_dir)) {
+                vgpu_dbg(root, "mdev %s: the store succeeded but no device appeared", id);
                 return -ENODEV;
+        }
         r = store_attrs(root, dev_dir, attrs, n_attrs);
         if (r < 0) {
-                write_remove(root, dev_dir); /* all or nothing; a VM cannot hold it yet */
+                /* all or nothing; a VM cannot hold it yet */
+                if (write_remove(root, dev_dir) < 0)
+                        vgpu_err(root, "mdev %s: an attribute store failed and it could not be removed", id);
                 return r;
         }
+        vgpu_dbg(root, "mdev %s: created on %s, type %s", id, parent, type_id);
         if (ret_available)
                 *ret_available = read_available(root, type_dir);
         return 0;
@@ -115,10 +124,17 @@ int vgpu_mdev_remove(const struct vgpu_root *root, const char *uuid)
         dev_dir = vgpu_strdup_printf("/sys/bus/mdev/devices/%s", id);
         if (!dev_dir)
                 return -ENOMEM;
-        if (!vgpu_root_exists(root, dev_dir))
+        if (!vgpu_root_exists(root, dev_dir)) {
+                vgpu_dbg(root, "mdev %s: already gone", id);
                 return 0;
+        }
         r = vgpu_device_busy(root, dev_dir);
+        if (r > 0)
+                vgpu_dbg(root, "mdev %s: not removed: a process holds it", id);
         if (r != 0)
                 return r > 0 ? -EBUSY : r;
-        return write_remove(root, dev_dir);
+        r = write_remove(root, dev_dir);
+        if (r == 0)
+                vgpu_dbg(root, "mdev %s: removed", id);
+        return r;
 }

@@ -51,6 +51,8 @@ static int find_type(const struct vgpu_root *root, const struct vgpu_pci_addr *v
                         r = 0;
                 }
         vgpu_nvidia_types_free(types, (size_t)n);
+        if (r < 0)
+                vgpu_dbg(root, "%s: vGPU type %s refused: not in creatable_vgpu_types", path, name);
         return r;
 }
 

@@ -51,6 +51,14 @@ static int any_vf_busy(const struct vgpu_root *root, const struct vgpu_pci_addr 
         return 0;
 }
 
+static void log_busy(const struct vgpu_root *root, const struct vgpu_pci_addr *pf, int cur, int num_vfs)
+{
+        char name[VGPU_PCI_ADDR_STRLEN];
+
+        vgpu_pci_addr_format(pf, name);
+        vgpu_dbg(root, "PF %s: VF count not changed from %d to %d: a VM holds one of its VFs", name, cur, num_vfs);
+}
+
 static int write_number(const struct vgpu_root *root, const struct vgpu_pci_addr *pf, const char *attr, int v)
 {
         char path[128], value[16];
@@ -72,6 +80,8 @@ int vgpu_sriov_set_numvfs(const struct vgpu_root *root, const struct vgpu_pci_ad
                 return 0;
         if (cur != num_vfs && cur > 0) {
                 r = any_vf_busy(root, pf);
+                if (r > 0)
+                        log_busy(root, pf, cur, num_vfs);
                 if (r != 0)
                         return r > 0 ? -EBUSY : r;
         }

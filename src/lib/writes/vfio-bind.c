@@ -54,6 +54,14 @@ static int pci_unbind_current(const struct vgpu_root *root, const struct vgpu_pc
         return r == -ENOENT ? 0 : r; /* unbound meanwhile */
 }
 
+static void log_not_bound(const struct vgpu_root *root, const struct vgpu_pci_addr *addr, const char *driver)
+{
+        char name[VGPU_PCI_ADDR_STRLEN];
+
+        vgpu_pci_addr_format(addr, name);
+        vgpu_dbg(root, "%s: not bound to vfio-pci after the probe (driver: %s)", name, driver ? driver : "none");
+}
+
 int vgpu_pci_bind_vfio(const struct vgpu_root *root, const struct vgpu_pci_addr *addr)
 {
         _cleanup_free_ char *driver = NULL;
@@ -75,7 +83,10 @@ int vgpu_pci_bind_vfio(const struct vgpu_root *root, const struct vgpu_pci_addr 
         r = pci_driver(root, addr, &driver);
         if (r < 0)
                 return r;
-        return driver && strcmp(driver, "vfio-pci") == 0 ? 0 : -ENXIO;
+        if (driver && strcmp(driver, "vfio-pci") == 0)
+                return 0;
+        log_not_bound(root, addr, driver);
+        return -ENXIO;
 }
 
 int vgpu_pci_unbind_vfio(const struct vgpu_root *root, const struct vgpu_pci_addr *addr)
