@@ -107,6 +107,18 @@ void hook_lease_init(const struct hook *h, struct vgpu_lease *lease)
         lease->since = (long long)time(NULL);
 }
 
+/* The library's messages: to syslog like the hook's own, up to the configured log_level. */
+__attribute__((format(printf, 6, 0))) static void lib_log(void *data, int priority, const char *file, int line,
+                                                          const char *fn, const char *format, va_list args)
+{
+        const struct hook *h = data;
+        char text[512];
+
+        (void)file, (void)line, (void)fn;
+        vsnprintf(text, sizeof(text), format, args);
+        syslog(priority, "%s %s: %s", h->name, h->op, text);
+}
+
 static int setup_root(struct hook *h)
 {
         struct vgpu_error err = {0};
@@ -128,6 +140,8 @@ static int setup_root(struct hook *h)
                 if (r < 0)
                         return hook_fail(h, "cannot open the configured root %s: %s", h->config->root, strerror(-r)), r;
         }
+        vgpu_root_set_log_fn(h->root, lib_log, h);
+        vgpu_root_set_log_priority(h->root, h->config->log_level);
         return 0;
 }
 
