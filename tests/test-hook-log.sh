@@ -51,5 +51,18 @@ check "info prepare: no debug line" [ "$(debug_lines)" = 0 ]
 check "info prepare: no placement line" not logged "placement of"
 check "info prepare: the allocation is logged" logged "allocated mdev $U1"
 
+# ---- vgpuctl: -v explains on stderr; without it stderr stays as it was -------
+work=$X
+expect 0 - "$VGPUCTL" -v plan --profile t4-4q
+check "vgpuctl -v: placement lines on stderr" \
+        grep -qF "vgpuctl: debug: placement of mdev type GRID T4-4Q: parent 0000:5e:00.0 skipped: cordoned" "$X/err"
+check "vgpuctl -v: the plan on stdout as without it" grep -q "0000:5e:00.0 .*cordoned" "$X/out"
+cp "$X/out" "$X/out.verbose"
+sed -i 's/"log_level": "info"/"log_level": "debug"/' "$ROOT/etc/vgpu-hook/vgpu-hook.conf"
+: >"$X/syslog"
+VGPU_KSHIM_SYSLOG="$X/syslog" LD_PRELOAD="$VGPU_TEST_PRELOAD" expect 0 0 "$VGPUCTL" plan --profile t4-4q
+check "vgpuctl at log_level debug: stdout unchanged" cmp -s "$X/out" "$X/out.verbose"
+check "vgpuctl at log_level debug: the lines in syslog" logged "parent 0000:5e:00.0 skipped: cordoned"
+
 if [ -n "${VGPU_LOG_SHOW:-}" ]; then cat "$X/syslog.debug"; fi
 finish

@@ -74,7 +74,7 @@ int vgpuctl_leases(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
         }
         if (optind < argc)
                 return vgpuctl_usage_error("leases takes no arguments ('%s')", argv[optind]);
-        r = vgpu_root_new(ctx.root, &root);
+        r = vgpuctl_root_new(&ctx, &root);
         if (r < 0)
                 return vgpuctl_fail("cannot open the root directory: %s", strerror(-r));
         r = vgpu_ledger_read(root, &l, &err);

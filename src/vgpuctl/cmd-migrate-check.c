@@ -311,7 +311,7 @@ static int migrate_check(const struct vgpuctl_ctx *ctx, const char *name, const 
         if (r == VGPUCTL_OK && c.dom->n_specs == 0) {
                 printf("domain %s has no devices of vgpu-hook: nothing to check\n", name);
         } else if (r == VGPUCTL_OK) {
-                r = vgpu_root_new(ctx->root, &c.root);
+                r = vgpuctl_root_new(ctx, &c.root);
                 r = r < 0 ? vgpuctl_fail("cannot open the root %s: %s", ctx->root ? ctx->root : "/", strerror(-r))
                           : judge(&c);
         }

@@ -153,7 +153,7 @@ int vgpuctl_reconcile(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
 
         if (r != 0)
                 return r < 0 ? VGPUCTL_OK : r;
-        r = vgpu_root_new(o.ctx.root, &root);
+        r = vgpuctl_root_new(&o.ctx, &root);
         if (r < 0)
                 return vgpuctl_fail("cannot open the root directory: %s", strerror(-r));
         r = run(&o, root);

@@ -232,7 +232,7 @@ int vgpuctl_wait_devices(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
                 return vgpuctl_usage_error("wait-devices takes no arguments ('%s')", argv[optind]);
         openlog("vgpuctl", LOG_PID, LOG_DAEMON);
         w.start = now_s();
-        r = vgpu_root_new(ctx.root, &w.root);
+        r = vgpuctl_root_new(&ctx, &w.root);
         if (r < 0)
                 return vgpuctl_fail("cannot open the root directory: %s", strerror(-r));
         r = load_profiles(w.root, &w.profiles);

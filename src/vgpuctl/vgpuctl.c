@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "vgpuctl.h"
 
@@ -78,10 +79,54 @@ int vgpuctl_common_option(struct vgpuctl_ctx *ctx, int c, const char *usage)
         }
 }
 
+static const char *const level_names[] = {
+        [VGPU_LOG_ERR] = "error", [VGPU_LOG_WARNING] = "warning", [5] = "notice",
+        [VGPU_LOG_INFO] = "info", [VGPU_LOG_DEBUG] = "debug",
+};
+
+__attribute__((format(printf, 6, 0))) static void log_stderr(void *data, int priority, const char *file, int line,
+                                                             const char *fn, const char *format, va_list args)
+{
+        (void)data, (void)file, (void)line, (void)fn;
+        fprintf(stderr, "vgpuctl: %s: ",
+                priority >= 0 && priority <= VGPU_LOG_DEBUG && level_names[priority] ? level_names[priority] : "?");
+        vfprintf(stderr, format, args);
+        fputc('\n', stderr);
+}
+
+/* Like the audit lines of reconcile, sriov apply and wait-devices. */
+__attribute__((format(printf, 6, 0))) static void log_syslog(void *data, int priority, const char *file, int line,
+                                                             const char *fn, const char *format, va_list args)
+{
+        (void)data, (void)file, (void)line, (void)fn;
+        vsyslog(priority, format, args);
+}
+
+int vgpuctl_root_new(const struct vgpuctl_ctx *ctx, struct vgpu_root **ret_root)
+{
+        struct vgpu_config *config = NULL;
+        struct vgpu_root *root;
+        int r = vgpu_root_new(ctx->root, &root);
+
+        if (r < 0)
+                return r;
+        if (ctx->verbose) {
+                vgpu_root_set_log_fn(root, log_stderr, NULL);
+                vgpu_root_set_log_priority(root, VGPU_LOG_DEBUG);
+        } else if (vgpu_config_load(root, &config, NULL) >= 0) {
+                /* A config that does not load is the command's to report, if it reads one. */
+                vgpu_root_set_log_fn(root, log_syslog, NULL);
+                vgpu_root_set_log_priority(root, config->log_level);
+                vgpu_config_free(config);
+        }
+        *ret_root = root;
+        return 0;
+}
+
 int vgpuctl_load_host(const struct vgpuctl_ctx *ctx, struct vgpu_host **ret_host)
 {
         struct vgpu_root *root;
-        int r = vgpu_root_new(ctx->root, &root);
+        int r = vgpuctl_root_new(ctx, &root);
 
         if (r < 0)
                 return vgpuctl_fail("cannot open the root directory %s: %s",
@@ -98,11 +143,12 @@ int vgpuctl_load_host(const struct vgpuctl_ctx *ctx, struct vgpu_host **ret_host
 
 static void usage(FILE *f)
 {
-        fputs("Usage: vgpuctl [--root DIR] [-c URI] COMMAND [ARGS]\n"
+        fputs("Usage: vgpuctl [--root DIR] [-c URI] [-v] COMMAND [ARGS]\n"
               "\n"
               "Options:\n"
               "  -c, --connect URI  libvirt connection URI\n"
               "      --root DIR     read the host below DIR (default: $VGPU_HOOK_ROOT or /)\n"
+              "  -v, --verbose      explain each decision (placement, stores, leases) on stderr\n"
               "  -h, --help         show this help\n"
               "  -V, --version      show the version\n"
               "\n"
@@ -116,23 +162,24 @@ static void usage(FILE *f)
 int main(int argc, char *argv[])
 {
         static const struct option opts[] = {
-                {"connect", required_argument, NULL, 'c'},
-                {"root", required_argument, NULL, 'r'},
-                {"help", no_argument, NULL, 'h'},
-                {"version", no_argument, NULL, 'V'},
-                {},
+                {"connect", required_argument, NULL, 'c'}, {"root", required_argument, NULL, 'r'},
+                {"verbose", no_argument, NULL, 'v'},       {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'V'},       {},
         };
         struct vgpuctl_ctx ctx = {0};
         int c;
 
         /* "+": stop at the subcommand, whose options are its own. */
-        while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "+c:hVv", opts, NULL)) != -1) {
                 switch (c) {
                 case 'c':
                         ctx.uri = optarg;
                         break;
                 case 'r':
                         ctx.root = optarg;
+                        break;
+                case 'v':
+                        ctx.verbose = true;
                         break;
                 case 'h':
                         usage(stdout);

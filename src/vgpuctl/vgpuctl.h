@@ -30,6 +30,7 @@ int vgpuctl_common_option(struct vgpuctl_ctx *ctx, int c, const char *usage);
 struct vgpuctl_ctx {
         const char *root; /* --root DIR, or NULL: $VGPU_HOOK_ROOT or / */
         const char *uri;  /* -c URI, or NULL: libvirt's default */
+        bool verbose;     /* -v: the library's debug lines on stderr */
 };
 
 struct vgpuctl_cmd {
@@ -42,6 +43,12 @@ struct vgpuctl_cmd {
 int vgpuctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same for usage errors; returns VGPUCTL_USAGE. */
 int vgpuctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * vgpu_root_new() of ctx->root, its library messages going to stderr at
+ * debug with -v, else to syslog at the configuration's log_level.
+ */
+int vgpuctl_root_new(const struct vgpuctl_ctx *ctx, struct vgpu_root **ret_root);
 
 /* Open ctx->root and read the host; prints the reason on failure. */
 int vgpuctl_load_host(const struct vgpuctl_ctx *ctx, struct vgpu_host **ret_host);

@@ -173,7 +173,7 @@ static void log_placement(const struct vgpu_host *host, const struct vgpu_pci_re
 
                 if (c->fit == VGPU_FIT_OK)
                         vgpu_dbg(host->root, "placement of profile %s: %s %s (%zu of %zu usable): %d taken on its PF%s",
-                                 what, c->dev->name, i == 0 ? "chosen" : "next", i + 1, pl->n_usable, c->pf_used,
+                                 what, c->dev->name, i == 0 ? "chosen" : "usable", i + 1, pl->n_usable, c->pf_used,
                                  c->numa_preferred ? "" : ", not on the wanted NUMA node");
                 else
                         vgpu_dbg(host->root, "placement of profile %s: %s skipped: %s%s%s", what, c->dev->name,

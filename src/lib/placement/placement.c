@@ -287,7 +287,7 @@ static void log_placement(const struct vgpu_host *host, const struct vgpu_mdev_r
                         vgpu_dbg(
                                 host->root,
                                 "placement of mdev type %s: parent %s %s (%zu of %zu usable): %d free, %d on its GPU%s",
-                                what, c->parent->name, i == 0 ? "chosen" : "next", i + 1, pl->n_usable, c->free,
+                                what, c->parent->name, i == 0 ? "chosen" : "usable", i + 1, pl->n_usable, c->free,
                                 c->gpu_used, c->numa_preferred ? "" : ", not on the wanted NUMA node");
                 else
                         vgpu_dbg(host->root, "placement of mdev type %s: parent %s skipped: %s%s%s", what,
