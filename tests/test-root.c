@@ -137,8 +137,9 @@ START_TEST(log_callback)
 {
         n_logged = 0;
         testsuite_write(inner, "sys/attr", "");
-        /* no callback, or below the priority: nothing */
+        /* no callback (not even the harness's), or below the priority: nothing */
         ck_assert_int_eq(vgpu_root_get_log_priority(root), VGPU_LOG_ERR);
+        vgpu_root_set_log_fn(root, NULL, NULL);
         ck_assert_int_eq(vgpu_root_write_attr(root, "/sys/attr", "1", 1), 0);
         vgpu_root_set_log_priority(root, VGPU_LOG_DEBUG);
         ck_assert_int_eq(vgpu_root_write_attr(root, "/sys/attr", "1", 1), 0);

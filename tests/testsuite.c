@@ -49,6 +49,36 @@ void testsuite_preload_kshim(char **argv)
         exit(99);
 }
 
+static bool lib_errors_expected;
+
+void testsuite_expect_lib_errors(bool expected)
+{
+        lib_errors_expected = expected;
+}
+
+__attribute__((format(printf, 6, 0))) static void fail_on_lib_error(void *data, int priority, const char *file,
+                                                                    int line, const char *fn, const char *format,
+                                                                    va_list args)
+{
+        char text[512];
+
+        (void)data;
+        vsnprintf(text, sizeof(text), format, args);
+        if (priority <= VGPU_LOG_ERR && !lib_errors_expected)
+                ck_abort_msg("unexpected library error at %s:%d (%s): %s", file, line, fn, text);
+}
+
+int __wrap_vgpu_root_new(const char *path, struct vgpu_root **ret_root)
+{
+        int r = __real_vgpu_root_new(path, ret_root);
+
+        if (r >= 0) {
+                vgpu_root_set_log_fn(*ret_root, fail_on_lib_error, NULL);
+                vgpu_root_set_log_priority(*ret_root, VGPU_LOG_ERR);
+        }
+        return r;
+}
+
 int testsuite_run(Suite *s)
 {
         SRunner *sr = srunner_create(s);

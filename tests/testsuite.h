@@ -12,6 +12,15 @@
  * there already.  Each test then sets VGPU_HOOK_ROOT to its host. */
 void testsuite_preload_kshim(char **argv);
 
+/*
+ * Every root a suite opens (vgpu_root_new() is wrapped at link time) logs to
+ * a handler that fails the test on a library message at error level, unless
+ * the test declared that it provokes them.
+ */
+void testsuite_expect_lib_errors(bool expected);
+int __real_vgpu_root_new(const char *path, struct vgpu_root **ret_root);
+int __wrap_vgpu_root_new(const char *path, struct vgpu_root **ret_root);
+
 /* Run @s (the program's only suite); returns the process exit status. */
 int testsuite_run(Suite *s);
 
