@@ -18,10 +18,19 @@
 # (debootstrap's mirror; default: debootstrap's own), VGPU_FRESH_TIMEOUT
 # (seconds for one command, default 2400), VGPU_FRESH_AFTER (more commands,
 # one a line, run after the README's in the same clone: the release checks).
+#
+# check-fresh.sh SRCDIR --root RELEASE prints the cached root of RELEASE,
+# building it first when needed, and does nothing else (`make check-vm
+# STACK=13` boots its guest over the trixie root).
 set -euo pipefail
 export LC_ALL=C
 src=$(cd "$1" && pwd)
 shift
+root_only=
+if [ "${1:-}" = --root ]; then
+	root_only=$2
+	shift 2
+fi
 releases=${*:-bookworm trixie}
 cache=${VGPU_FRESH_CACHE:-/var/cache/vgpu-hook-fresh}
 out=${VGPU_FRESH_OUT:-$src/tests/fresh-out/$(date +%Y%m%d-%H%M%S)}
@@ -59,8 +68,11 @@ cached_root() {
 	local rel=$1 key dir tmp
 	key=$(root_key "$rel")
 	dir=$cache/root-$rel-$key
+	# one builder at a time (check-fresh and check-vm may ask together)
+	mkdir -p "$cache"
+	exec 8>"$cache/.lock-$rel"
+	flock 8
 	if [ ! -e "$dir/.ready" ]; then
-		mkdir -p "$cache"
 		rm -rf "$cache/root-$rel-"*
 		tmp=$(mktemp -d "$cache/tmp-$rel-XXXXXX")
 		say "$rel: building the root (debootstrap minbase + sudo git, then the package list) ..." >&2
@@ -76,6 +88,7 @@ cached_root() {
 		mv "$tmp" "$dir"
 		touch "$dir/.ready"
 	fi
+	exec 8>&-
 	echo "$dir"
 }
 
@@ -93,6 +106,10 @@ run_release() {
 	return $rc
 }
 
+if [ -n "$root_only" ]; then
+	cached_root "$root_only"
+	exit
+fi
 cmds=$(quickstart_commands)
 [ -n "$cmds" ] || die "README.md has no \`\`\`sh block under '## Quick start'"
 [ -z "${VGPU_FRESH_AFTER:-}" ] || cmds=$(printf '%s\n%s\n' "$cmds" "$VGPU_FRESH_AFTER")
