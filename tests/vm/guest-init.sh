@@ -1,6 +1,7 @@
 #!/bin/bash
 # PID 1 of the `make check-vm` guest, after the initramfs switch_root'ed into
-# the host's root (read-only 9p) under a tmpfs overlay.  Sets the machine up
+# its root (read-only 9p) under a tmpfs overlay: the host's own (stack 12) or
+# Debian 13's (stack 13, the host's then comes as 9p tag "hostfs").  Sets the machine up
 # (fresh kernel filesystems, the guest kernel's modules, the sample mdev
 # drivers, the nvme PF's VFs, the installed vgpu-hook, libvirtd), runs every
 # scenario under tests/vm/scenarios/ and writes one result line each to the
@@ -10,8 +11,14 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=
 OUT=/run/vgpuvm-out HOSTVIEW=/.vgpuvm-root
 
 mounts() {
-	mkdir -p "$HOSTVIEW" && mount --bind / "$HOSTVIEW"
 	mount -t proc proc /proc
+	mkdir -p "$HOSTVIEW"
+	if grep -qw vgpuvm.hostfs /proc/cmdline; then
+		chmod 0755 / # the cached root is 0700 (the overlay's upper layer takes this)
+		mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 hostfs "$HOSTVIEW"
+	else
+		mount --bind / "$HOSTVIEW"
+	fi
 	mount -t sysfs sysfs /sys
 	mount -t devtmpfs devtmpfs /dev
 	mkdir -p /dev/pts /dev/shm
@@ -41,7 +48,7 @@ modules() {
 	local k
 	k=$(uname -r)
 	mkdir -p "/lib/modules/$k"
-	mount --bind "$GUEST_DIR/lib/modules/$k" "/lib/modules/$k"
+	mount --bind "$HOSTVIEW$GUEST_DIR/lib/modules/$k" "/lib/modules/$k"
 	modprobe -a vfio_pci vfio_iommu_type1 mdev nvme mtty mttyb mdpy mbochs
 }
 
@@ -61,15 +68,18 @@ install_build() {
 	ldconfig
 }
 
-# Run each scenario; one line "ID ok|FAIL SECONDS" each in $OUT/results.
+# Run each scenario of this stack (its "# stacks:" line, default both); one
+# line "ID ok|FAIL SECONDS" each in $OUT/results.
 scenarios() {
-	local f id t0 rc
+	local f id t0 rc s
 	for f in $(ls "$SRCDIR"/tests/vm/scenarios/*.sh | sort -V); do
 		id=$(basename "$f" .sh)
 		id=${id%%-*}
 		if [ -n "${ONLY:-}" ] && ! [[ " $ONLY " == *" $id "* ]]; then
 			continue
 		fi
+		s=$(sed -n 's/^# stacks: *//p' "$f" | head -1)
+		[[ " ${s:-12 13} " == *" $STACK "* ]] || continue
 		echo "=== scenario $id ($(basename "$f"))"
 		t0=$(date +%s.%N)
 		timeout -k 10 "${SCENARIO_TIMEOUT:-900}" \
@@ -86,9 +96,11 @@ scenarios() {
 	done
 }
 
-# The sysfs capture that tests/data keeps (VGPU_GOLDEN_UPDATE=1 copies it there).
+# The sysfs capture that tests/data keeps (VGPU_GOLDEN_UPDATE=1 copies it
+# there): 6.1's, so on stack 12 only.
 capture() {
 	local t0=$SECONDS
+	[ "$STACK" = 12 ] || return 0
 	(. "$SRCDIR/tests/vm/lib.sh" && vm_reset) &&
 		bash "$SRCDIR/tests/vm/capture.sh" "$OUT/golden/data%sysfs-linux-6.1-vm.tar.gz" &&
 		echo "capture taken in $((SECONDS - t0))s"
@@ -97,8 +109,8 @@ capture() {
 main() {
 	mounts
 	# shellcheck source=/dev/null
-	. "$OUT/vm.env" # GUEST_DIR STAGE_DIR TREE_DIR SRCDIR BUILDDIR ONLY GOLDEN_UPDATE (run-vm.sh)
-	export SRCDIR BUILDDIR OUT GOLDEN_UPDATE
+	. "$OUT/vm.env" # STACK GUEST_DIR STAGE_DIR TREE_DIR SRCDIR BUILDDIR ONLY GOLDEN_UPDATE (run-vm.sh)
+	export STACK SRCDIR BUILDDIR OUT GOLDEN_UPDATE
 	echo "guest up after $(cut -d' ' -f1 /proc/uptime)s"
 	echo "boot $(cut -d' ' -f1 /proc/uptime)" >"$OUT/boot"
 	tree && modules && sriov && install_build && bash "$SRCDIR/tests/vm/machine.sh" &&
