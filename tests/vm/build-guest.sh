@@ -90,7 +90,8 @@ build_modules() {
 	sed -e 's/"mtty"/"mttyb"/g; s/"vfio-mtty"/"vfio-mttyb"/g' "$src/mtty.c" >"$mods/mttyb.c"
 	grep -q '"mttyb"' "$mods/mttyb.c" || die "mtty.c changed: cannot rename it to mttyb"
 	echo 'obj-m := mtty.o mttyb.o mdpy.o mbochs.o' >"$mods/Kbuild"
-	make -s -C "$1/root/usr/src/linux-headers-$kernel" M="$mods" modules >&2
+	# no BTF: there is no vmlinux to base it on, and 6.12's kbuild calls pahole (not installed) anyway
+	make -s -C "$1/root/usr/src/linux-headers-$kernel" M="$mods" CONFIG_DEBUG_INFO_BTF_MODULES= modules >&2
 	mkdir -p "$1/root/$moddir/extra"
 	cp "$mods"/{mtty,mttyb,mdpy,mbochs}.ko "$1/root/$moddir/extra/"
 	if [ "$moddir" != "lib/modules/$kernel" ]; then # depmod -b looks below lib/modules
@@ -136,8 +137,7 @@ build_initrd() {
 }
 
 build() {
-	local tmp
-	tmp=$(mktemp -d "$cache/tmp.XXXXXX")
+	tmp=$(mktemp -d "$cache/tmp.XXXXXX") # global: the EXIT trap needs it
 	trap 'rm -rf "$tmp"' EXIT # a failed build leaves nothing behind
 	chmod 755 "$tmp"
 	log "building the guest in $tmp"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # PID 1 of the `make check-vm` guest, after the initramfs switch_root'ed into
 # its root (read-only 9p) under a tmpfs overlay: the host's own (stack 12) or
-# Debian 13's (stack 13, the host's then comes as 9p tag "hostfs").  Sets the machine up
+# Debian 13's (stack 13: a directory of the host's; the host's own is then
+# bound at /.vgpuvm-root).  Sets the machine up
 # (fresh kernel filesystems, the guest kernel's modules, the sample mdev
 # drivers, the nvme PF's VFs, the installed vgpu-hook, libvirtd), runs every
 # scenario under tests/vm/scenarios/ and writes one result line each to the
@@ -13,9 +14,9 @@ OUT=/run/vgpuvm-out HOSTVIEW=/.vgpuvm-root
 mounts() {
 	mount -t proc proc /proc
 	mkdir -p "$HOSTVIEW"
-	if grep -qw vgpuvm.hostfs /proc/cmdline; then
+	if grep -q vgpuvm.root= /proc/cmdline; then
+		# the initramfs bound the host's root at HOSTVIEW (/.vgpuvm-root)
 		chmod 0755 / # the cached root is 0700 (the overlay's upper layer takes this)
-		mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 hostfs "$HOSTVIEW"
 	else
 		mount --bind / "$HOSTVIEW"
 	fi
@@ -113,6 +114,7 @@ main() {
 	export STACK SRCDIR BUILDDIR OUT GOLDEN_UPDATE
 	echo "guest up after $(cut -d' ' -f1 /proc/uptime)s"
 	echo "boot $(cut -d' ' -f1 /proc/uptime)" >"$OUT/boot"
+	echo "stack $STACK: kernel $(uname -r), $(libvirtd --version), $(qemu-system-x86_64 --version | head -1), $(mdevctl --version)"
 	tree && modules && sriov && install_build && bash "$SRCDIR/tests/vm/machine.sh" &&
 		scenarios && capture
 	echo "guest done after $(cut -d' ' -f1 /proc/uptime)s"

@@ -54,21 +54,17 @@ scenario_name() {
 }
 
 boot() {
-	local guest=$1 out=$2 root=/ hostfs=() append=""
-	# 13: Debian 13's root as /, the host's as 9p tag "hostfs" (the trees, the guest's modules)
-	if [ "$stack" = 13 ]; then
-		root=$root13
-		hostfs=(-virtfs local,path=/,mount_tag=hostfs,security_model=none,readonly=on,multidevs=remap)
-		append=" vgpuvm.hostfs"
-	fi
+	local guest=$1 out=$2 append=""
+	# 13: the guest's / is Debian 13's root, a directory of the host's that the
+	# initramfs takes (no more PCI devices than 12: the IOMMU groups stay)
+	[ "$stack" != 13 ] || append=" vgpuvm.root=$root13"
 	# nvme with SR-IOV (QEMU 7.2): behind a PCIe root port, in an NVMe subsystem.
 	timeout -k 10 "${VGPU_VM_TIMEOUT:-1500}" qemu-system-x86_64 \
 		-M q35,accel=tcg,kernel-irqchip=split -cpu max -smp 2 -m 3072 \
 		-device intel-iommu,intremap=on \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-chardev file,id=con,path="$out/console.log" -serial chardev:con \
-		-virtfs local,path="$root",mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-		"${hostfs[@]}" \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs local,path="$out",mount_tag=vgpuout,security_model=none,multidevs=remap \
 		-device pcie-root-port,id=rp1,chassis=1,slot=1 \
 		-device nvme-subsys,id=s0 \
