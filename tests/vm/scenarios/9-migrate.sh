@@ -11,7 +11,13 @@
 #   UUID; docs/admin-guide.md's recipe for live migration (the filter's output, run by
 #   hand on the destination, as --persistent-xml) works too;
 # - save and live migration of that running mtty VM are refused by libvirt
-#   or QEMU, and no hook of ours is asked (no migrate/restore op runs);
+#   or QEMU, and no hook of ours is asked (no migrate/restore op runs).  On
+#   stack 12 QEMU 7.2 blocks both (6.1's mtty has no VFIO migration); on 13
+#   6.12's mtty migrates and QEMU 10 tries: the save fails in its RAM setup
+#   (no IOMMUFD, so no dirty-page tracking without
+#   x-device-dirty-page-tracking=off), still before any hook op; a live
+#   migration would reach the destination's hooks, and is left to a
+#   scenario of its own that migrates for real (issue 19);
 # - a VF: vf-squatter holds vm-b's VF on the destination; the offline
 #   migration's filter moves vm-b to the other VF, and vm-b starts there.
 D=/tmp/vgpu-dest
@@ -125,11 +131,17 @@ note "save and live migration of the running mtty VM: refused by libvirt or QEMU
 dvirsh save vm-a /tmp/vm-a.save >save.out 2>&1 && fail "save of an mtty VM succeeded"
 cat save.out
 [[ $(cat save.out) != *vgpu-hook* ]] || fail "the hook refused the save"
-assert_contains "$(cat save.out)" "cannot migrate domain: VFIO device doesn't support migration" "save's refusal (QEMU's migration blocker, through libvirt)"
-dvirsh migrate --live vm-a qemu:///system >live.out 2>&1 && fail "live migration of an mtty VM succeeded"
-cat live.out
-[[ $(cat live.out) != *vgpu-hook* ]] || fail "the hook refused the live migration"
-assert_contains "$(cat live.out)" "cannot migrate domain: VFIO device doesn't support migration" "live migration's refusal (QEMU's migration blocker, through libvirt)"
+if [ "$STACK" = 13 ]; then
+	assert_contains "$(cat save.out)" "ram_save_setup failed: Operation not supported" "save's failure (QEMU 10's dirty-page tracking, through libvirt)"
+else
+	assert_contains "$(cat save.out)" "cannot migrate domain: VFIO device doesn't support migration" "save's refusal (QEMU's migration blocker, through libvirt)"
+fi
+if [ "$STACK" != 13 ]; then
+	dvirsh migrate --live vm-a qemu:///system >live.out 2>&1 && fail "live migration of an mtty VM succeeded"
+	cat live.out
+	[[ $(cat live.out) != *vgpu-hook* ]] || fail "the hook refused the live migration"
+	assert_contains "$(cat live.out)" "cannot migrate domain: VFIO device doesn't support migration" "live migration's refusal (QEMU's migration blocker, through libvirt)"
+fi
 assert_eq "" "$(cat $D/spy.log)" "hook ops run by the refused save and live migration"
 dvirsh domstate vm-a | grep -q running || fail "vm-a stopped"
 
