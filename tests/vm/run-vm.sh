@@ -21,7 +21,7 @@
 set -euo pipefail
 export LC_ALL=C
 srcdir=$(cd "$1" && pwd) builddir=$(cd "$2" && pwd) stage=$(cd "$3" && pwd)
-stacks=${4:-12}
+stacks=${4:-all}
 [ "$stacks" != all ] || stacks="12 13"
 vm=$srcdir/tests/vm
 
