@@ -1,0 +1,112 @@
+# 13: a real live migration of a VM that holds an mdev (issue 19).
+# stacks: 13
+# (stack 12: 6.1's mtty has no VFIO migration, so QEMU 7.2 blocks it;
+# scenario 9 shows that refusal.  6.12's mtty implements STOP_COPY and
+# PRE_COPY, and QEMU 10 speaks VFIO migration protocol v2.)
+# Two libvirtd in the one kernel, as in scenario 9: the source and a
+# destination in a private mount namespace (its own state, ledger and
+# host UUID).  vm-a runs on the source with the profile-based mtty mdev U;
+# its QEMU holds U's group, so on the destination (the same kernel) U is in
+# use: the destination's migrate begin filter renames it to vm-a's name-based
+# F0, its prepare creates F0, QEMU migrates over TCP on
+# loopback, the source's `release end migrated` removes U, and each ledger
+# ends right.  Debian's 6.12 has no IOMMUFD: QEMU's own dirty-page tracking
+# for mtty fails, so the VM's vfio-pci devices get enable-migration=on and
+# x-device-dirty-page-tracking=off (neither alone is enough).
+D=/tmp/vgpu-dest
+DEST="qemu+unix:///system?socket=$D/sock/libvirt-sock"
+HOOK=$(readlink -f /etc/libvirt/hooks/qemu.d/vgpu-hook)
+DOM=6b2e3d4c-5a6b-4798-8b7e-8d7e6f5a4b10
+U=4c1f2d3e-0000-4000-8000-0000000000b1
+F0=$(python3 -c 'import sys, uuid; print(uuid.uuid5(uuid.UUID(sys.argv[1]), "vgpu-hook/mdev/0"))' $DOM)
+PRIVATE="/etc/libvirt /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt /run/vgpu-hook /etc/vgpu-hook"
+SERIAL='{"mdev_type": {"name": "Single port serial"}}'
+dvirsh() { timeout -k 5 120 virsh -q -c "$DEST" "$@"; }
+
+dest_stop() {
+	local d p
+	[ -e $D/run/libvirt/libvirtd.pid ] || return 0
+	for d in $(dvirsh list --name 2>/dev/null || true); do dvirsh destroy "$d" >/dev/null 2>&1 || true; done
+	for p in $D/run/libvirt/libvirtd.pid $D/run/libvirt/virtlogd.pid; do
+		if [ -e "$p" ]; then kill "$(cat "$p")" 2>/dev/null || true; fi
+	done
+	wait_for 30 eval '! pgrep -f "libvirtd -d -p /run/libvirt/libvirtd.pid" >/dev/null' || true
+	rm -f $D/run/libvirt/libvirtd.pid $D/run/libvirt/virtlogd.pid
+}
+trap dest_stop EXIT
+
+dest_start() {
+	local d
+	rm -rf $D
+	for d in $PRIVATE; do mkdir -p "$D$d" "$d"; done
+	chmod 700 $D/run/vgpu-hook /run/vgpu-hook
+	mkdir -p $D/sock $D/etc/libvirt/hooks/qemu.d $D/var/log/libvirt/qemu $D/var/lib/libvirt/qemu \
+		$D/var/cache/libvirt/qemu $D/etc/vgpu-hook/profiles.d
+	cp /etc/libvirt/qemu.conf $D/etc/libvirt/
+	cat >$D/etc/libvirt/libvirtd.conf <<EOF
+unix_sock_dir = "$D/sock"
+host_uuid = "7f4e0b58-9c1d-4f2e-8a3b-6d5c4b3a2f19"
+log_filters = "1:qemu.qemu_migration 1:util.hook"
+log_outputs = "1:file:/var/log/libvirt/libvirtd.log"
+EOF
+	printf 'log_outputs = "3:file:/var/log/libvirt/virtlogd.log"\n' >$D/etc/libvirt/virtlogd.conf
+	printf '#!/bin/sh\necho "$*" >>%s/spy.log\ncat >/dev/null\n' $D >$D/etc/libvirt/hooks/qemu.d/00-spy
+	chmod +x $D/etc/libvirt/hooks/qemu.d/00-spy
+	ln -s "$HOOK" $D/etc/libvirt/hooks/qemu.d/vgpu-hook
+	printf '%s\n' "$SERIAL" >$D/etc/vgpu-hook/profiles.d/serial.json
+	: >$D/spy.log
+	daemon_spawn "the destination's libvirtd" $D/daemons.out $D/var/log/libvirt/libvirtd.log unshare -m --propagation private bash -c '
+		set -e
+		for d in '"$PRIVATE"'; do mount --bind "'$D'$d" "$d"; done
+		virtlogd -d -p /run/libvirt/virtlogd.pid
+		exec libvirtd -d -p /run/libvirt/libvirtd.pid'
+	daemon_await 120 "the destination's libvirtd" $D/run/libvirt/libvirtd.pid dest_up \
+		$D/daemons.out $D/var/log/libvirt/libvirtd.log $D/var/log/libvirt/virtlogd.log
+}
+dest_up() { dvirsh list >/dev/null 2>&1; }
+
+ip link set lo up
+vm_profile serial "$SERIAL"
+META="<vgpu:devices xmlns:vgpu='http://vgpu-hook.org/xmlns/domain/1.0'><vgpu:mdev uuid='$U' profile='serial'/></vgpu:devices>"
+QEMU_ARGS="<qemu:commandline><qemu:arg value='-global'/><qemu:arg value='vfio-pci.enable-migration=on'/><qemu:arg value='-global'/><qemu:arg value='vfio-pci.x-device-dirty-page-tracking=off'/></qemu:commandline>"
+vm_xml vm-a "$(vm_hostdev $U)" "$META" |
+	sed -e "s|<name>vm-a</name>|&<uuid>$DOM</uuid>|" \
+		-e "s|<domain type='qemu'>|<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>|" \
+		-e "s|</domain>|$QEMU_ARGS&|" >vm-a.xml
+vm_define vm-a vm-a.xml
+note "vm-a runs on the source with U"
+vm_start vm-a || fail "vm-a did not start: $VM_ERR"
+assert_mdev $U
+vm_holds vm-a $U
+dest_start
+
+note "live migration: the destination renames U (in use here) to F0 and creates it"
+: >$D/spy.log
+: >"$SPY_LOG"
+timeout -k 10 300 virsh -q migrate --live --verbose vm-a "$DEST" --migrateuri tcp://127.0.0.1 >live.out 2>&1 ||
+	fail "live migration failed: $(cat live.out)
+$(tail -n 20 $D/var/log/libvirt/qemu/vm-a.log 2>/dev/null)"
+cat live.out
+echo "--- the destination's ops:"; cat $D/spy.log
+echo "--- the source's ops:"; cat "$SPY_LOG"
+grep -q "^vm-a migrate begin" $D/spy.log || fail "no migrate begin on the destination"
+grep -q "^vm-a prepare begin" $D/spy.log || fail "no prepare on the destination"
+grep -q "^vm-a release end migrated" "$SPY_LOG" || fail "no release end migrated on the source"
+dvirsh domstate vm-a | grep -q running || fail "vm-a does not run on the destination"
+assert_mdev $F0
+assert_no_mdev $U
+grep -q "\"device\": \"$F0\"" $D/run/vgpu-hook/ledger.json || fail "no lease of $F0 on the destination: $(cat $D/run/vgpu-hook/ledger.json)"
+assert_no_leases
+grep -q "Using hook-filtered domain XML" $D/var/log/libvirt/libvirtd.log || fail "the destination took no filtered XML"
+filtered=$(sed -n '/Using hook-filtered domain XML/,/<\/domain>/p' $D/var/log/libvirt/libvirtd.log)
+assert_contains "$filtered" "<address uuid=\"$F0\"/>" "the filtered hostdev"
+[[ $filtered != *"$U"* ]] || fail "U is still in the filtered XML"
+note "the source's completed job:"
+timeout -k 5 60 virsh -q domjobinfo --completed vm-a | tee job.out
+grep -q "^Job type: *Completed" job.out || fail "the source reports no completed migration"
+pid=$(cat $D/run/libvirt/qemu/vm-a.pid)
+group=$(basename "$(readlink "/sys/bus/mdev/devices/$F0/iommu_group")")
+ls -l "/proc/$pid/fd" | grep -q " -> /dev/vfio/$group\$" || fail "the destination's QEMU does not hold $F0"
+note "migrated; the destination's QEMU $pid holds $F0"
+dvirsh destroy vm-a >/dev/null
+assert_no_mdev $F0
