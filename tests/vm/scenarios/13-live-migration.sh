@@ -65,6 +65,14 @@ EOF
 }
 dest_up() { dvirsh list >/dev/null 2>&1; }
 
+# The source's libvirtd logs QEMU's QMP replies, the last query-migrate's
+# "vfio" counter among them (the device's state that went over).
+cp /etc/libvirt/libvirtd.conf libvirtd.conf.orig
+trap 'dest_stop; cp /tmp/libvirtd.conf.orig /etc/libvirt/libvirtd.conf' EXIT
+printf 'log_filters = "1:qemu.qemu_monitor_json"\nlog_outputs = "1:file:/var/log/libvirt/libvirtd.log"\n' \
+	>/etc/libvirt/libvirtd.conf
+vm_libvirtd_restart
+
 ip link set lo up
 vm_profile serial "$SERIAL"
 META="<vgpu:devices xmlns:vgpu='http://vgpu-hook.org/xmlns/domain/1.0'><vgpu:mdev uuid='$U' profile='serial'/></vgpu:devices>"
@@ -104,6 +112,9 @@ assert_contains "$filtered" "<address uuid=\"$F0\"/>" "the filtered hostdev"
 note "the source's completed job:"
 timeout -k 5 60 virsh -q domjobinfo --completed vm-a | tee job.out
 grep -q "^Job type: *Completed" job.out || fail "the source reports no completed migration"
+vfio=$(grep -o '"vfio": *{"transferred": *[0-9]*' /var/log/libvirt/libvirtd.log | tail -n 1 | grep -o '[0-9]*$' || true)
+note "the device's state QEMU sent: ${vfio:-no} bytes"
+[ "${vfio:-0}" -gt 0 ] || fail "QEMU reported no VFIO device state migrated"
 pid=$(cat $D/run/libvirt/qemu/vm-a.pid)
 group=$(basename "$(readlink "/sys/bus/mdev/devices/$F0/iommu_group")")
 ls -l "/proc/$pid/fd" | grep -q " -> /dev/vfio/$group\$" || fail "the destination's QEMU does not hold $F0"
