@@ -60,7 +60,7 @@ check "vgpuctl -v: the plan on stdout as without it" grep -q "0000:5e:00.0 .*cor
 cp "$X/out" "$X/out.verbose"
 sed -i 's/"log_level": "info"/"log_level": "debug"/' "$ROOT/etc/vgpu-hook/vgpu-hook.conf"
 : >"$X/syslog"
-VGPU_KSHIM_SYSLOG="$X/syslog" LD_PRELOAD="$VGPU_TEST_PRELOAD" expect 0 0 "$VGPUCTL" plan --profile t4-4q
+VGPU_KSHIM_SYSLOG="$X/syslog" LD_PRELOAD="${ASAN_RUNTIME:+$ASAN_RUNTIME:}$VGPU_TEST_PRELOAD" expect 0 0 "$VGPUCTL" plan --profile t4-4q
 check "vgpuctl at log_level debug: stdout unchanged" cmp -s "$X/out" "$X/out.verbose"
 check "vgpuctl at log_level debug: the lines in syslog" logged "parent 0000:5e:00.0 skipped: cordoned"
 
