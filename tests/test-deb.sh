@@ -19,6 +19,8 @@ export top_srcdir top_builddir
 
 if [ -z "${VGPU_DEB_NS:-}" ]; then
         [ "$(id -u)" = 0 ] || { echo "tests/test-deb.sh needs root (dpkg in a private mount namespace)" >&2; exit 1; }
+        [ -x "$top_builddir/tests/vgpu-fakehost" ] ||
+                { echo "tests/test-deb.sh needs the tests built (make check first): no $top_builddir/tests/vgpu-fakehost" >&2; exit 1; }
         TARBALL=$(realpath "$1")
         B=$(mktemp -d /var/tmp/vgpu-deb-XXXXXX)
         trap '[ -n "${VGPU_KEEP:-}" ] || rm -rf "$B"' EXIT
