@@ -1,7 +1,12 @@
 # The destination libvirtd of the migration scenarios (9, 13), sourced by
 # them: two libvirtd in the one kernel, the destination in a private mount
 # namespace with its own state, ledger, profiles and host UUID, its socket in
-# $D/sock.  Before sourcing, a scenario sets D, DEST, HOOK, PRIVATE and SERIAL.
+# $D/sock, the mtty "serial" profile in SERIAL.
+D=/tmp/vgpu-dest
+DEST="qemu+unix:///system?socket=$D/sock/libvirt-sock"
+HOOK=$(readlink -f /etc/libvirt/hooks/qemu.d/vgpu-hook)
+PRIVATE="/etc/libvirt /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt /run/vgpu-hook /etc/vgpu-hook"
+SERIAL='{"mdev_type": {"name": "Single port serial"}}'
 dvirsh() { timeout -k 5 120 virsh -q -c "$DEST" "$@"; }
 
 dest_stop() {

@@ -13,14 +13,9 @@
 # ends right.  Debian's 6.12 has no IOMMUFD: QEMU's own dirty-page tracking
 # for mtty fails, so the VM's vfio-pci devices get enable-migration=on and
 # x-device-dirty-page-tracking=off (neither alone is enough).
-D=/tmp/vgpu-dest
-DEST="qemu+unix:///system?socket=$D/sock/libvirt-sock"
-HOOK=$(readlink -f /etc/libvirt/hooks/qemu.d/vgpu-hook)
 DOM=6b2e3d4c-5a6b-4798-8b7e-8d7e6f5a4b10
 U=4c1f2d3e-0000-4000-8000-0000000000b1
 F0=$(python3 -c 'import sys, uuid; print(uuid.uuid5(uuid.UUID(sys.argv[1]), "vgpu-hook/mdev/0"))' $DOM)
-PRIVATE="/etc/libvirt /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt /run/vgpu-hook /etc/vgpu-hook"
-SERIAL='{"mdev_type": {"name": "Single port serial"}}'
 
 . "$SRCDIR/tests/vm/dest-lib.sh"
 

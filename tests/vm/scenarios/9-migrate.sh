@@ -20,14 +20,9 @@
 #   scenario of its own that migrates for real (issue 19);
 # - a VF: vf-squatter holds vm-b's VF on the destination; the offline
 #   migration's filter moves vm-b to the other VF, and vm-b starts there.
-D=/tmp/vgpu-dest
-DEST="qemu+unix:///system?socket=$D/sock/libvirt-sock"
-HOOK=$(readlink -f /etc/libvirt/hooks/qemu.d/vgpu-hook)
 DOM=5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a09
 U=3b0e1c2d-0000-4000-8000-0000000000a9
 F0=$(python3 -c 'import sys, uuid; print(uuid.uuid5(uuid.UUID(sys.argv[1]), "vgpu-hook/mdev/0"))' $DOM)
-PRIVATE="/etc/libvirt /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt /run/vgpu-hook /etc/vgpu-hook"
-SERIAL='{"mdev_type": {"name": "Single port serial"}}'
 # in_dest CMD...: run in the destination's mount namespace (that of its libvirtd)
 in_dest() { nsenter -m -t "$(cat $D/run/libvirt/libvirtd.pid)" "$@"; }
 
