@@ -80,17 +80,9 @@ int hook_lock(const struct hook *h, struct vgpu_ledger **ret)
 }
 
 /* VFs and whole GPUs need the PCI devices and IOMMU groups; mdevs alone do not. */
-static bool needs_pci(const struct vgpu_domain *dom)
-{
-        for (size_t i = 0; i < dom->n_specs; i++)
-                if (dom->specs[i].kind != VGPU_SPEC_MDEV)
-                        return true;
-        return false;
-}
-
 int hook_load_host(const struct hook *h, struct vgpu_host **ret)
 {
-        int r = needs_pci(h->dom) ? vgpu_host_load(h->root, ret) : vgpu_host_load_mdev(h->root, ret);
+        int r = vgpu_domain_wants_pci(h->dom) ? vgpu_host_load(h->root, ret) : vgpu_host_load_mdev(h->root, ret);
 
         if (r < 0)
                 hook_fail(h, "cannot read the host's devices under %s: %s", vgpu_root_path(h->root), strerror(-r));

@@ -111,21 +111,13 @@ static bool chosen(const struct move *m, const char *uuid)
         return false;
 }
 
-static bool named(const struct vgpu_domain *dom, const char *uuid)
-{
-        for (size_t i = 0; i < dom->n_specs; i++)
-                if (dom->specs[i].kind == VGPU_SPEC_MDEV && strcmp(dom->specs[i].uuid, uuid) == 0)
-                        return true;
-        return vgpu_domain_find_mdev(dom, uuid) != NULL;
-}
-
 /* The domain's first name-based UUID that nothing here and nothing in the XML uses. */
 static int fresh_uuid(const struct move *m, char ret[VGPU_UUID_STRLEN])
 {
         for (unsigned i = 0; i < 4096; i++) {
                 if (vgpu_mdev_uuid_for(m->h->dom->uuid, i, ret) < 0)
                         return -EINVAL;
-                if (!named(m->h->dom, ret) && !chosen(m, ret) && !lease_of(m, ret) &&
+                if (!vgpu_domain_names_mdev(m->h->dom, ret) && !chosen(m, ret) && !lease_of(m, ret) &&
                     !vgpu_host_find_mdev(m->host, ret))
                         return 0;
         }

@@ -62,7 +62,7 @@ static bool tool_owned(const struct hook *h, const struct vgpu_mdev *m, const st
 {
         const struct vgpu_mdevctl_def *d = defs ? vgpu_mdevctl_defs_find(defs, m->uuid, NULL) : NULL;
 
-        if (vgpu_mdev_uuid_is_ours(h->dom->uuid, m->uuid, (unsigned)h->dom->n_hostdevs + 16))
+        if (vgpu_domain_derives_mdev(h->dom, m->uuid))
                 return true;
         return d && !d->autostart;
 }

@@ -28,24 +28,17 @@ struct vgpu_domain_doc *move_doc(struct move *m)
         return m->doc;
 }
 
-static bool has_pci_specs(const struct vgpu_domain *dom)
-{
-        for (size_t i = 0; i < dom->n_specs; i++)
-                if (dom->specs[i].kind != VGPU_SPEC_MDEV)
-                        return true;
-        return false;
-}
-
 static int load(struct move *m)
 {
         struct vgpu_error err = {0};
         char where[512];
-        int r = has_pci_specs(m->h->dom) ? vgpu_host_load(m->h->root, &m->host) : hook_load_host(m->h, &m->host);
+        int r = vgpu_domain_wants_pci(m->h->dom) ? vgpu_host_load(m->h->root, &m->host)
+                                                 : hook_load_host(m->h, &m->host);
 
         if (r < 0)
-                return has_pci_specs(m->h->dom) ? hook_fail(m->h, "cannot read the host's devices under %s: %s",
-                                                            vgpu_root_path(m->h->root), strerror(-r))
-                                                : 1;
+                return vgpu_domain_wants_pci(m->h->dom) ? hook_fail(m->h, "cannot read the host's devices under %s: %s",
+                                                                    vgpu_root_path(m->h->root), strerror(-r))
+                                                        : 1;
         /* A snapshot is enough: nothing is reserved, prepare decides again under the lock. */
         r = vgpu_ledger_read(m->h->root, &m->ledger, &err);
         if (r < 0)

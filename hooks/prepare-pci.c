@@ -20,14 +20,6 @@ const char *prep_pci_what(const struct item *it)
         return it->kind == VGPU_DEVICE_VF ? "VF" : "GPU";
 }
 
-static const struct vgpu_hostdev *find_hostdev(const struct vgpu_domain *dom, const struct vgpu_pci_addr *addr)
-{
-        for (size_t i = 0; i < dom->n_hostdevs; i++)
-                if (dom->hostdevs[i].kind == VGPU_HOSTDEV_PCI && vgpu_pci_addr_cmp(&dom->hostdevs[i].addr, addr) == 0)
-                        return &dom->hostdevs[i];
-        return NULL;
-}
-
 static int load_profile(struct prep *p, struct item *it, const char *name)
 {
         struct vgpu_error err = {0};
@@ -60,7 +52,7 @@ int prep_collect_pci(struct prep *p, const struct vgpu_spec *s, struct item *it)
         it->kind = s->kind == VGPU_SPEC_VF ? VGPU_DEVICE_VF : VGPU_DEVICE_PCI;
         it->addr = s->addr;
         vgpu_pci_addr_format(&s->addr, it->device);
-        it->hostdev = find_hostdev(p->h->dom, &s->addr);
+        it->hostdev = vgpu_domain_find_pci(p->h->dom, &s->addr);
         if (!it->hostdev)
                 return hook_fail(p->h,
                                  "the vgpu metadata names %s %s, but no <hostdev type='pci'> uses it; add the "
@@ -134,7 +126,7 @@ static bool domain_has(const struct prep *p, const char *name)
 {
         struct vgpu_pci_addr a;
 
-        return vgpu_pci_addr_parse(name, &a) == 0 && find_hostdev(p->h->dom, &a) != NULL;
+        return vgpu_pci_addr_parse(name, &a) == 0 && vgpu_domain_find_pci(p->h->dom, &a) != NULL;
 }
 
 static bool harmless_driver(const char *driver)

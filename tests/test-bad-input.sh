@@ -152,6 +152,42 @@ done
 domain vm1 $D1 "" $U1 | sed "s|</devices>|<hostdev mode='subsystem' type='pci'><source><address domain='0x0000' bus='0x1c1' slot='0' function='0'/></source></hostdev></devices>|" >"$X/pci.xml"
 row "hostdev PCI address bus 0x1c1" "$X/pci.xml" "bad address"
 
+# ---- a bad value's line: the user's, in the hook and in vgpuctl alike ------------------------
+# vgpuctl reads the domain from the document it edits, never from a reformatted
+# copy, so it names the line of the user's file that the hook names.
+t4
+cat >"$X/line15.xml" <<EOF
+<domain type='kvm'>
+  <name>vm1</name>
+  <uuid>$D1</uuid>
+  <memory unit='KiB'>1048576</memory>
+  <vcpu>2</vcpu>
+  <os>
+    <type arch='x86_64'>hvm</type>
+  </os>
+  <devices>
+    <disk type='file' device='disk'>
+      <source file='/var/lib/libvirt/images/vm1.qcow2'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <hostdev mode='subsystem' type='mdev' model='vfio-pci'>
+      <source><address uuid='3b0e1c2d-0000-4000-8000-00000000zz01'/></source>
+    </hostdev>
+  </devices>
+</domain>
+EOF
+check "the bad UUID stands on line 15" grep -q zz01 <(sed -n 15p "$X/line15.xml")
+row "bad UUID on line 15" "$X/line15.xml" "domain XML:15: '3b0e1c2d-0000-4000-8000-00000000zz01' is not a UUID"
+for cmd in "render --profile t4-4q" "render --console" "plan --profile t4-4q --domain-xml"; do
+        set +e
+        "$VGPUCTL" --root "$ROOT" $cmd "$X/line15.xml" >"$X/out" 2>"$X/err"
+        rc=$?
+        set -e
+        check "vgpuctl $cmd: exit 1, nothing printed ($rc)" [ "$rc" = 1 -a ! -s "$X/out" ]
+        check "vgpuctl $cmd names line 15 as the hook does ($(cat "$X/err"))" \
+                grep -qx "vgpuctl: domain XML:15: '3b0e1c2d-0000-4000-8000-00000000zz01' is not a UUID" "$X/err"
+done
+
 # ---- domain names ---------------------------------------------------------------------------
 # A name is never a path: the lease is keyed by UUID, the QEMU pid file is only
 # read for a name that cannot walk, else QEMU is found by its -uuid.

@@ -25,15 +25,55 @@ static struct vgpu_domain_doc *doc_of(const char *xml)
         return d;
 }
 
-/* The document as vgpu_domain_parse() reads it; the text in *ret_text if wanted. */
+static void same_str(const char *a, const char *b)
+{
+        ck_assert(!a == !b);
+        if (a)
+                ck_assert_str_eq(a, b);
+}
+
+/* @a and @b say the same of the domain (the lines aside: a reformatted text has its own). */
+static void same_domain(const struct vgpu_domain *a, const struct vgpu_domain *b)
+{
+        ck_assert_str_eq(a->name, b->name);
+        ck_assert_str_eq(a->uuid, b->uuid);
+        ck_assert_uint_eq(a->n_hostdevs, b->n_hostdevs);
+        for (size_t i = 0; i < a->n_hostdevs; i++) {
+                ck_assert_int_eq(a->hostdevs[i].kind, b->hostdevs[i].kind);
+                ck_assert_str_eq(a->hostdevs[i].uuid, b->hostdevs[i].uuid);
+                same_str(a->hostdevs[i].model, b->hostdevs[i].model);
+                ck_assert_int_eq(vgpu_pci_addr_cmp(&a->hostdevs[i].addr, &b->hostdevs[i].addr), 0);
+                ck_assert_int_eq(a->hostdevs[i].managed, b->hostdevs[i].managed);
+        }
+        ck_assert_uint_eq(a->n_specs, b->n_specs);
+        for (size_t i = 0; i < a->n_specs; i++) {
+                ck_assert_int_eq(a->specs[i].kind, b->specs[i].kind);
+                ck_assert_str_eq(a->specs[i].uuid, b->specs[i].uuid);
+                ck_assert_int_eq(vgpu_pci_addr_cmp(&a->specs[i].addr, &b->specs[i].addr), 0);
+                same_str(a->specs[i].profile, b->specs[i].profile);
+                same_str(a->specs[i].type, b->specs[i].type);
+                same_str(a->specs[i].parent, b->specs[i].parent);
+        }
+        ck_assert_int_eq(a->numa_mode, b->numa_mode);
+        same_str(a->numa_nodeset, b->numa_nodeset);
+        same_str(a->vcpu_cpuset, b->vcpu_cpuset);
+}
+
+/*
+ * The document as vgpu_domain_parse() reads it; the text in *ret_text if
+ * wanted.  The document's own read model says the same, without the text.
+ */
 static struct vgpu_domain *reread(const struct vgpu_domain_doc *d, char **ret_text)
 {
-        struct vgpu_domain *dom = NULL;
+        struct vgpu_domain *dom = NULL, *direct = NULL;
         struct vgpu_error err = {0};
         char *text = NULL;
 
         ck_assert_int_gt(vgpu_domain_doc_format(d, &text), 0);
         ck_assert_msg(vgpu_domain_parse(text, strlen(text), &dom, &err) == 0, "%s: %s", err.text, text);
+        ck_assert_msg(vgpu_domain_doc_domain(d, &direct, &err) == 0, "%s: %s", err.text, text);
+        same_domain(dom, direct);
+        vgpu_domain_free(direct);
         if (ret_text)
                 *ret_text = text;
         else
@@ -237,6 +277,37 @@ START_TEST(rename_and_move_in_place)
 }
 END_TEST
 
+/* The document's read model names the lines of the user's text, edits or not, as the hook's parse does. */
+START_TEST(read_model_at_users_lines)
+{
+        static const char xml[] = "<domain type='kvm'>\n  <name>a</name>\n  <uuid>" DOM "</uuid>\n"
+                                  "\n\n\n\n\n\n\n\n\n\n" /* lines 4 to 13 */
+                                  "  <devices>\n"
+                                  "    <hostdev mode='subsystem' type='mdev'><source><address uuid='nope'/></source>"
+                                  "</hostdev>\n" /* line 15 */
+                                  "  </devices>\n</domain>\n";
+        struct vgpu_domain_doc *d = doc_of(xml);
+        struct vgpu_domain *dom = NULL;
+        struct vgpu_error hook = {0}, err = {0};
+        char u[VGPU_UUID_STRLEN];
+
+        ck_assert_int_eq(vgpu_domain_parse(xml, strlen(xml), &dom, &hook), -EINVAL);
+        ck_assert_int_eq(hook.line, 15);
+        ck_assert_int_eq(vgpu_domain_doc_domain(d, &dom, &err), -EINVAL);
+        ck_assert_int_eq(err.line, 15);
+        ck_assert_str_eq(err.text, hook.text);
+        /* an edit elsewhere moves no line of the user's */
+        vgpu_mdev_uuid_for(DOM, 0, u);
+        ck_assert_int_eq(vgpu_domain_doc_add_mdev(d, u, "t4-4q", "vfio-pci"), 0);
+        memset(&err, 0, sizeof(err));
+        ck_assert_int_eq(vgpu_domain_doc_domain(d, &dom, &err), -EINVAL);
+        ck_assert_int_eq(err.line, 15);
+        ck_assert_str_eq(err.text, "'nope' is not a UUID");
+        ck_assert_ptr_null(dom);
+        vgpu_domain_doc_free(d);
+}
+END_TEST
+
 /* detach --live: the hostdev libvirt shows, and the alias its event names. */
 START_TEST(hostdev_and_alias)
 {
@@ -308,6 +379,7 @@ static Suite *edit_suite(void)
         tcase_add_test(tc, rename_and_move_in_place);
         tcase_add_test(tc, hostdev_and_alias);
         tcase_add_test(tc, console_on_one_vgpu);
+        tcase_add_test(tc, read_model_at_users_lines);
         suite_add_tcase(s, tc);
         return s;
 }

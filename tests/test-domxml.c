@@ -293,6 +293,150 @@ START_TEST(nodedev)
 }
 END_TEST
 
+/* ---- questions about a domain (domain-query.c) ---------------------------- */
+
+#define Q_DOM  "5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a01"
+#define Q_BOTH "3b0e1c2d-0000-4000-8000-00000000aa01" /* hostdev and metadata */
+#define Q_META "3b0e1c2d-0000-4000-8000-00000000aa02" /* metadata only */
+#define Q_HOST "3b0e1c2d-0000-4000-8000-00000000aa03" /* hostdev only */
+
+static const char query_xml[] =
+        "<domain><name>q</name><uuid>" Q_DOM "</uuid>\n"
+        "<metadata><vgpu:devices xmlns:vgpu='" VGPU_XMLNS "'>\n"
+        "<vgpu:mdev uuid='" Q_BOTH "' profile='a'/>\n"
+        "<vgpu:mdev uuid='" Q_META "' profile='a'/>\n"
+        "<vgpu:vf address='0000:c1:00.4' profile='v'/>\n"
+        "<vgpu:pci address='0000:d8:00.0' profile='g'/>\n"
+        "</vgpu:devices></metadata><devices>\n"
+        "<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='" Q_BOTH
+        "'/></source></hostdev>\n"
+        "<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='" Q_HOST
+        "'/></source></hostdev>\n"
+        "<hostdev mode='subsystem' type='pci'><source><address domain='0' bus='0xc1' slot='0' function='4'/></source>"
+        "</hostdev>\n"
+        "<hostdev mode='subsystem' type='pci'><source><address domain='0' bus='0x3b' slot='0' function='0'/></source>"
+        "</hostdev>\n"
+        "</devices></domain>";
+
+static struct vgpu_domain *parsed(const char *xml)
+{
+        struct vgpu_domain *d = NULL;
+        struct vgpu_error err = {0};
+
+        ck_assert_msg(vgpu_domain_parse(xml, strlen(xml), &d, &err) == 0, "%d: %s", err.line, err.text);
+        return d;
+}
+
+static struct vgpu_pci_addr addr_of(const char *s)
+{
+        struct vgpu_pci_addr a;
+
+        ck_assert_int_eq(vgpu_pci_addr_parse(s, &a), 0);
+        return a;
+}
+
+START_TEST(names_mdev)
+{
+        struct vgpu_domain *d = parsed(query_xml);
+
+        ck_assert_ptr_eq(vgpu_domain_find_mdev(d, Q_BOTH), &d->hostdevs[0]);
+        ck_assert_ptr_eq(vgpu_domain_find_mdev(d, Q_HOST), &d->hostdevs[1]);
+        ck_assert_ptr_null(vgpu_domain_find_mdev(d, Q_META));
+        ck_assert_ptr_eq(vgpu_domain_find_spec(d, Q_BOTH, NULL), &d->specs[0]);
+        ck_assert_ptr_eq(vgpu_domain_find_spec(d, Q_META, NULL), &d->specs[1]);
+        ck_assert_ptr_null(vgpu_domain_find_spec(d, Q_HOST, NULL));
+        /* named in either place, or both */
+        ck_assert(vgpu_domain_names_mdev(d, Q_BOTH));
+        ck_assert(vgpu_domain_names_mdev(d, Q_META));
+        ck_assert(vgpu_domain_names_mdev(d, Q_HOST));
+        ck_assert(!vgpu_domain_names_mdev(d, "3b0e1c2d-0000-4000-8000-00000000aa04"));
+        ck_assert(!vgpu_domain_names_mdev(d, Q_DOM));
+        vgpu_domain_free(d);
+}
+END_TEST
+
+START_TEST(names_pci)
+{
+        struct vgpu_domain *d = parsed(query_xml);
+        struct vgpu_pci_addr vf = addr_of("0000:c1:00.4"), gpu = addr_of("0000:d8:00.0"),
+                             bare = addr_of("0000:3b:00.0"), none = addr_of("0000:c1:00.5"),
+                             zero = addr_of("0000:00:00.0");
+
+        ck_assert_ptr_eq(vgpu_domain_find_pci(d, &vf), &d->hostdevs[2]);
+        ck_assert_ptr_eq(vgpu_domain_find_pci(d, &bare), &d->hostdevs[3]);
+        ck_assert_ptr_null(vgpu_domain_find_pci(d, &gpu));
+        ck_assert_ptr_eq(vgpu_domain_find_spec(d, NULL, &vf), &d->specs[2]);
+        ck_assert_ptr_eq(vgpu_domain_find_spec(d, NULL, &gpu), &d->specs[3]);
+        ck_assert_ptr_null(vgpu_domain_find_spec(d, NULL, &bare));
+        ck_assert(vgpu_domain_names_pci(d, &vf));
+        ck_assert(vgpu_domain_names_pci(d, &gpu));
+        ck_assert(vgpu_domain_names_pci(d, &bare));
+        ck_assert(!vgpu_domain_names_pci(d, &none));
+        /* mdevs have no address: the zero one is not theirs */
+        ck_assert(!vgpu_domain_names_pci(d, &zero));
+        vgpu_domain_free(d);
+}
+END_TEST
+
+START_TEST(wants_pci)
+{
+        static const char mdev_only[] = "<domain><name>m</name><uuid>" Q_DOM "</uuid>"
+                                        "<metadata><vgpu:devices xmlns:vgpu='" VGPU_XMLNS "'>"
+                                        "<vgpu:mdev uuid='" Q_META "' profile='a'/>"
+                                        "</vgpu:devices></metadata><devices>"
+                                        "<hostdev mode='subsystem' type='pci'><source>"
+                                        "<address domain='0' bus='0x3b' slot='0' function='0'/></source></hostdev>"
+                                        "</devices></domain>";
+        struct vgpu_domain *d = parsed(query_xml), *m = parsed(mdev_only);
+
+        ck_assert(vgpu_domain_wants_pci(d));
+        /* a PCI hostdev without our metadata is the admin's, not asked of us */
+        ck_assert(!vgpu_domain_wants_pci(m));
+        vgpu_domain_free(d);
+        vgpu_domain_free(m);
+}
+END_TEST
+
+START_TEST(derived_mdevs)
+{
+        struct vgpu_domain *d = parsed(query_xml);
+        char u[VGPU_UUID_STRLEN];
+
+        /* 4 hostdevs: indices up to 4 + 16 are the domain's */
+        ck_assert_int_eq(vgpu_mdev_uuid_for(Q_DOM, 0, u), 0);
+        ck_assert(vgpu_domain_derives_mdev(d, u));
+        ck_assert_int_eq(vgpu_mdev_uuid_for(Q_DOM, 19, u), 0);
+        ck_assert(vgpu_domain_derives_mdev(d, u));
+        ck_assert_int_eq(vgpu_mdev_uuid_for(Q_DOM, 20, u), 0);
+        ck_assert(!vgpu_domain_derives_mdev(d, u));
+        ck_assert(!vgpu_domain_derives_mdev(d, Q_BOTH));
+        vgpu_domain_free(d);
+}
+END_TEST
+
+START_TEST(next_index_skips_named)
+{
+        char u0[VGPU_UUID_STRLEN], u1[VGPU_UUID_STRLEN], *xml;
+        struct vgpu_domain *d;
+
+        vgpu_mdev_uuid_for(Q_DOM, 0, u0);
+        vgpu_mdev_uuid_for(Q_DOM, 1, u1);
+        /* index 0 in a hostdev, index 1 only in the metadata: both taken */
+        ck_assert_int_gt(asprintf(&xml,
+                                  "<domain><name>n</name><uuid>%s</uuid>"
+                                  "<metadata><vgpu:devices xmlns:vgpu='" VGPU_XMLNS "'>"
+                                  "<vgpu:mdev uuid='%s' profile='a'/></vgpu:devices></metadata><devices>"
+                                  "<hostdev mode='subsystem' type='mdev'><source><address uuid='%s'/></source>"
+                                  "</hostdev></devices></domain>",
+                                  Q_DOM, u1, u0),
+                         0);
+        d = parsed(xml);
+        ck_assert_uint_eq(vgpu_domain_next_mdev_index(d), 2);
+        vgpu_domain_free(d);
+        free(xml);
+}
+END_TEST
+
 static Suite *domxml_suite(void)
 {
         Suite *s = suite_create("domxml");
@@ -307,6 +451,13 @@ static Suite *domxml_suite(void)
         tcase_add_test(tc, templates);
         tcase_add_test(tc, scan);
         tcase_add_test(tc, nodedev);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("query");
+        tcase_add_test(tc, names_mdev);
+        tcase_add_test(tc, names_pci);
+        tcase_add_test(tc, wants_pci);
+        tcase_add_test(tc, derived_mdevs);
+        tcase_add_test(tc, next_index_skips_named);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -227,6 +227,13 @@ struct _xmlDoc;
  */
 struct _xmlDoc *vgpu_domain_xml_read(const char *xml, size_t len, int options, struct vgpu_error *err, int *ret);
 
+/*
+ * The read model of a parsed domain XML, whatever read or edited it: errors
+ * carry the lines the document was read at (0 for elements added since).
+ * Returns 0 and a new domain (vgpu_domain_free()), or -EINVAL/-ENOMEM with why in @err.
+ */
+int vgpu_domain_from_xml(const struct _xmlDoc *doc, struct vgpu_domain **ret_domain, struct vgpu_error *err);
+
 /* ---- placement/placement.c ----------------------------------------------- */
 
 #define VGPU_NUMA_NODE_BITS 4096

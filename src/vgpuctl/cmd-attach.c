@@ -85,15 +85,6 @@ static int define(struct edit *e, struct vgpu_domain_doc *doc, struct vgpu_domai
         return r;
 }
 
-static int domain_of_doc(struct vgpu_domain_doc *doc, struct vgpu_domain **ret)
-{
-        _cleanup_free_ char *xml = NULL;
-
-        if (vgpu_domain_doc_format(doc, &xml) < 0)
-                return vgpuctl_fail("out of memory");
-        return vgpuctl_domain_of(xml, strlen(xml), ret);
-}
-
 static int attach(struct edit *e, char **profiles, size_t n)
 {
         struct vgpuctl_state st = {0};
@@ -108,7 +99,7 @@ static int attach(struct edit *e, char **profiles, size_t n)
         if (r == VGPUCTL_OK)
                 r = get_config(e, &doc);
         if (r == VGPUCTL_OK)
-                r = domain_of_doc(doc, &before);
+                r = vgpuctl_domain_of_doc(doc, &before);
         for (size_t i = 0; r == VGPUCTL_OK && i < n; i++)
                 r = vgpuctl_add_profile(&a, doc, profiles[i], rep);
         if (rep)
@@ -145,7 +136,7 @@ static int detach(struct edit *e, const char *uuid, const char *address)
                 removed = vgpu_domain_doc_remove_mdev(doc, uuid);
         else if (r == VGPUCTL_OK && address)
                 removed = vgpu_pci_addr_parse(address, &addr) < 0 ? -EINVAL : vgpu_domain_doc_remove_pci(doc, &addr);
-        else if (r == VGPUCTL_OK && (r = domain_of_doc(doc, &dom)) == VGPUCTL_OK)
+        else if (r == VGPUCTL_OK && (r = vgpuctl_domain_of_doc(doc, &dom)) == VGPUCTL_OK)
                 for (size_t i = 0; i < dom->n_specs; i++)
                         removed += remove_spec(doc, &dom->specs[i]);
         if (r == VGPUCTL_OK && removed < 0)

@@ -259,18 +259,11 @@ static int load_pci_profiles(struct check *c, struct vgpu_profile **profiles)
         return 0;
 }
 
-static bool has_pci(const struct vgpu_domain *dom)
-{
-        for (size_t i = 0; i < dom->n_specs; i++)
-                if (dom->specs[i].kind != VGPU_SPEC_MDEV)
-                        return true;
-        return false;
-}
-
 static int judge(struct check *c)
 {
         struct vgpu_profile **profiles = calloc(c->dom->n_specs + 1, sizeof(*profiles));
-        int r = profiles ? vgpuctl_dest_load(c->uri, c->dom->uuid, has_pci(c->dom), &c->dest) : VGPUCTL_FAILED;
+        int r = profiles ? vgpuctl_dest_load(c->uri, c->dom->uuid, vgpu_domain_wants_pci(c->dom), &c->dest)
+                         : VGPUCTL_FAILED;
 
         if (r == VGPUCTL_OK) {
                 printf("domain %s to %s:\n", c->dom->name ? c->dom->name : c->dom->uuid, c->uri);

@@ -28,9 +28,7 @@ static const char usage[] = "Usage: vgpuctl render [--profile P]... [--console] 
 static int console(struct vgpu_domain_doc *doc, const struct vgpu_domain *before)
 {
         struct vgpu_domain *after = NULL;
-        _cleanup_free_ char *xml = NULL;
-        int r = vgpu_domain_doc_format(doc, &xml) < 0 ? vgpuctl_fail("out of memory")
-                                                      : vgpuctl_domain_of(xml, strlen(xml), &after);
+        int r = vgpuctl_domain_of_doc(doc, &after);
 
         for (size_t i = 0; r == VGPUCTL_OK && i < after->n_hostdevs; i++) {
                 const struct vgpu_hostdev *hd = &after->hostdevs[i];
@@ -75,7 +73,7 @@ static int render(const struct vgpuctl_ctx *ctx, const char *in, char **profiles
         if (r == VGPUCTL_OK && n_profiles)
                 r = vgpuctl_state_load(ctx, &st);
         if (r == VGPUCTL_OK && with_console)
-                r = vgpuctl_domain_of(xml, len, &before);
+                r = vgpuctl_domain_of_doc(doc, &before);
         for (size_t i = 0; r == VGPUCTL_OK && i < n_profiles; i++)
                 r = vgpuctl_add_profile(&a, doc, profiles[i], NULL);
         if (r == VGPUCTL_OK && with_console)

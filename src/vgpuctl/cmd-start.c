@@ -93,25 +93,6 @@ static int load_others(struct repair *rp, int which, struct vgpu_domain ***ret, 
         return VGPUCTL_OK;
 }
 
-static bool names_mdev(const struct vgpu_domain *d, const char *uuid)
-{
-        for (size_t i = 0; i < d->n_specs; i++)
-                if (d->specs[i].kind == VGPU_SPEC_MDEV && strcmp(d->specs[i].uuid, uuid) == 0)
-                        return true;
-        return vgpu_domain_find_mdev(d, uuid) != NULL;
-}
-
-static bool names_pci(const struct vgpu_domain *d, const struct vgpu_pci_addr *a)
-{
-        for (size_t i = 0; i < d->n_hostdevs; i++)
-                if (d->hostdevs[i].kind == VGPU_HOSTDEV_PCI && vgpu_pci_addr_cmp(&d->hostdevs[i].addr, a) == 0)
-                        return true;
-        for (size_t i = 0; i < d->n_specs; i++)
-                if (d->specs[i].kind != VGPU_SPEC_MDEV && vgpu_pci_addr_cmp(&d->specs[i].addr, a) == 0)
-                        return true;
-        return false;
-}
-
 /* A lease of another domain on the device: "leased to domain X", into @why. */
 static bool leased_elsewhere(const struct repair *rp, enum vgpu_device_kind kind, const char *device, char *why,
                              size_t size)
@@ -130,10 +111,10 @@ static bool mdev_held(const struct repair *rp, const char *uuid, char *why, size
         if (leased_elsewhere(rp, VGPU_DEVICE_MDEV, uuid, why, size))
                 return true;
         /* the domain the UUID derives from owns it; a copy elsewhere is the clone's problem, not ours */
-        if (vgpu_mdev_uuid_is_ours(rp->dom->uuid, uuid, (unsigned)rp->dom->n_hostdevs + 16))
+        if (vgpu_domain_derives_mdev(rp->dom, uuid))
                 return false;
         for (size_t i = 0; i < rp->o.n_defined; i++)
-                if (names_mdev(rp->o.defined[i], uuid)) {
+                if (vgpu_domain_names_mdev(rp->o.defined[i], uuid)) {
                         snprintf(why, size, "named by domain %.64s", rp->o.defined[i]->name);
                         return true;
                 }
@@ -171,7 +152,7 @@ static bool pci_held(const struct repair *rp, const struct vgpu_spec *s, char *w
         if (leased_elsewhere(rp, s->kind == VGPU_SPEC_VF ? VGPU_DEVICE_VF : VGPU_DEVICE_PCI, name, why, size))
                 return true;
         for (size_t i = 0; i < rp->o.n_running; i++)
-                if (names_pci(rp->o.running[i], &s->addr)) {
+                if (vgpu_domain_names_pci(rp->o.running[i], &s->addr)) {
                         snprintf(why, size, "used by running domain %.64s", rp->o.running[i]->name);
                         return true;
                 }
@@ -179,20 +160,11 @@ static bool pci_held(const struct repair *rp, const struct vgpu_spec *s, char *w
 }
 
 /* The definition as edited so far, parsed again: the next free index sees the renames. */
-static int doc_domain(struct repair *rp, struct vgpu_domain **ret)
-{
-        _cleanup_free_ char *xml = NULL;
-
-        if (vgpu_domain_doc_format(rp->doc, &xml) < 0)
-                return vgpuctl_fail("out of memory");
-        return vgpuctl_domain_of(xml, strlen(xml), ret);
-}
-
 static int fresh_mdev(struct repair *rp, const struct vgpu_spec *s, const char *why)
 {
         struct vgpu_domain *now = NULL;
         char uuid[VGPU_UUID_STRLEN];
-        int r = doc_domain(rp, &now);
+        int r = vgpuctl_domain_of_doc(rp->doc, &now);
 
         if (r != VGPUCTL_OK)
                 return r;
@@ -201,7 +173,7 @@ static int fresh_mdev(struct repair *rp, const struct vgpu_spec *s, const char *
 
                 vgpu_mdev_uuid_for(now->uuid, i, uuid);
                 for (size_t j = 0; j < rp->o.n_defined && !taken; j++)
-                        taken = names_mdev(rp->o.defined[j], uuid);
+                        taken = vgpu_domain_names_mdev(rp->o.defined[j], uuid);
                 if (!taken && !vgpu_domain_find_mdev(now, uuid))
                         break;
         }
@@ -277,7 +249,7 @@ static int load(struct repair *rp)
         if (vgpu_domain_doc_parse(xml, strlen(xml), &rp->doc, &err) < 0)
                 return vgpuctl_fail("the definition of '%s': %s", rp->domain,
                                     vgpu_error_format(&err, where, sizeof(where)));
-        r = vgpuctl_domain_of(xml, strlen(xml), &rp->dom);
+        r = vgpuctl_domain_of_doc(rp->doc, &rp->dom);
         if (r == VGPUCTL_OK)
                 r = vgpuctl_state_load(rp->ctx, &rp->st);
         if (r == VGPUCTL_OK)

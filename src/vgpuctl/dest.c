@@ -113,15 +113,8 @@ const char *vgpuctl_dest_mdev_user(const struct vgpuctl_dest *d, const char *uui
 
 bool vgpuctl_dest_pci_named(const struct vgpuctl_dest *d, const struct vgpu_pci_addr *a)
 {
-        for (size_t i = 0; i < d->n_doms; i++) {
-                for (size_t j = 0; j < d->doms[i]->n_hostdevs; j++)
-                        if (d->doms[i]->hostdevs[j].kind == VGPU_HOSTDEV_PCI &&
-                            vgpu_pci_addr_cmp(&d->doms[i]->hostdevs[j].addr, a) == 0)
-                                return true;
-                for (size_t j = 0; j < d->doms[i]->n_specs; j++)
-                        if (d->doms[i]->specs[j].kind != VGPU_SPEC_MDEV &&
-                            vgpu_pci_addr_cmp(&d->doms[i]->specs[j].addr, a) == 0)
-                                return true;
-        }
+        for (size_t i = 0; i < d->n_doms; i++)
+                if (vgpu_domain_names_pci(d->doms[i], a))
+                        return true;
         return false;
 }

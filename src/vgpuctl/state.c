@@ -149,12 +149,9 @@ static int domain_fail(int r, const struct vgpu_error *err)
 
 int vgpuctl_domain_of_doc(struct vgpu_domain_doc *doc, struct vgpu_domain **ret)
 {
-        _cleanup_free_ char *text = NULL;
         struct vgpu_error err = {0};
-        int r = vgpu_domain_doc_format(doc, &text);
+        int r = vgpu_domain_doc_domain(doc, ret, &err);
 
-        if (r >= 0)
-                r = vgpu_domain_parse(text, strlen(text), ret, &err);
         return r < 0 ? domain_fail(r, &err) : VGPUCTL_OK;
 }
 

@@ -81,6 +81,11 @@ int vgpu_domain_doc_parse(const char *xml, size_t len, struct vgpu_domain_doc **
         return 0;
 }
 
+int vgpu_domain_doc_domain(const struct vgpu_domain_doc *d, struct vgpu_domain **ret_domain, struct vgpu_error *err)
+{
+        return vgpu_domain_from_xml(d->doc, ret_domain, err);
+}
+
 void vgpu_domain_doc_free(struct vgpu_domain_doc *d)
 {
         if (!d)
@@ -494,22 +499,4 @@ int vgpu_domain_doc_hostdev(const struct vgpu_domain_doc *d, const char *uuid, c
                 return 0;
         }
         return -ENOENT;
-}
-
-static bool names_uuid(const struct vgpu_domain *dom, const char *uuid)
-{
-        for (size_t i = 0; i < dom->n_specs; i++)
-                if (dom->specs[i].kind == VGPU_SPEC_MDEV && strcmp(dom->specs[i].uuid, uuid) == 0)
-                        return true;
-        return vgpu_domain_find_mdev(dom, uuid) != NULL;
-}
-
-unsigned vgpu_domain_next_mdev_index(const struct vgpu_domain *dom)
-{
-        char uuid[VGPU_UUID_STRLEN];
-        unsigned i = 0;
-
-        while (vgpu_mdev_uuid_for(dom->uuid, i, uuid) == 0 && names_uuid(dom, uuid))
-                i++;
-        return i;
 }

@@ -432,24 +432,32 @@ xmlDoc *vgpu_domain_xml_read(const char *xml, size_t len, int options, struct vg
         return read_doc(xml, len, options, err, ret);
 }
 
-int vgpu_domain_parse(const char *xml, size_t len, struct vgpu_domain **ret_domain, struct vgpu_error *err)
+int vgpu_domain_from_xml(const xmlDoc *doc, struct vgpu_domain **ret_domain, struct vgpu_error *err)
 {
         struct walk w = {.err = err};
-        xmlDoc *doc;
         int r;
 
-        doc = vgpu_domain_xml_read(xml, len, 0, err, &r);
-        if (!doc)
-                return r;
         w.dom = calloc(1, sizeof(*w.dom));
         r = w.dom ? walk_domain(&w, xmlDocGetRootElement(doc)) : -ENOMEM;
-        xmlFreeDoc(doc);
         if (r < 0) {
                 vgpu_domain_free(w.dom);
                 return r;
         }
         *ret_domain = w.dom;
         return 0;
+}
+
+int vgpu_domain_parse(const char *xml, size_t len, struct vgpu_domain **ret_domain, struct vgpu_error *err)
+{
+        xmlDoc *doc;
+        int r;
+
+        doc = vgpu_domain_xml_read(xml, len, 0, err, &r);
+        if (!doc)
+                return r;
+        r = vgpu_domain_from_xml(doc, ret_domain, err);
+        xmlFreeDoc(doc);
+        return r;
 }
 
 void vgpu_domain_free(struct vgpu_domain *dom)
@@ -469,12 +477,4 @@ void vgpu_domain_free(struct vgpu_domain *dom)
         free(dom->numa_nodeset);
         free(dom->vcpu_cpuset);
         free(dom);
-}
-
-const struct vgpu_hostdev *vgpu_domain_find_mdev(const struct vgpu_domain *dom, const char *uuid)
-{
-        for (size_t i = 0; i < dom->n_hostdevs; i++)
-                if (dom->hostdevs[i].kind == VGPU_HOSTDEV_MDEV && strcmp(dom->hostdevs[i].uuid, uuid) == 0)
-                        return &dom->hostdevs[i];
-        return NULL;
 }

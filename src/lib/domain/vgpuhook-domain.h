@@ -83,8 +83,42 @@ void vgpu_domain_free(struct vgpu_domain *domain);
 /* A profile name: [a-z0-9][a-z0-9._-]*, at most 64 characters. */
 bool vgpu_profile_name_valid(const char *name);
 
-/* The domain's mdev hostdev for @uuid, or NULL. */
+/* ---- questions about a domain (domain-query.c) ---------------------------- */
+
+/* The domain's mdev hostdev for @uuid (lower case, as read), or NULL. */
 const struct vgpu_hostdev *vgpu_domain_find_mdev(const struct vgpu_domain *domain, const char *uuid);
+
+/* The domain's PCI hostdev for @addr, or NULL. */
+const struct vgpu_hostdev *vgpu_domain_find_pci(const struct vgpu_domain *domain, const struct vgpu_pci_addr *addr);
+
+/*
+ * What our metadata asks for mdev @uuid (<vgpu:mdev>), or when @uuid is NULL
+ * for PCI device @addr (<vgpu:vf>, <vgpu:pci>); NULL if it does not name it.
+ */
+const struct vgpu_spec *vgpu_domain_find_spec(const struct vgpu_domain *domain, const char *uuid,
+                                              const struct vgpu_pci_addr *addr);
+
+/* Does the domain name mdev @uuid, in a hostdev or in our metadata? */
+bool vgpu_domain_names_mdev(const struct vgpu_domain *domain, const char *uuid);
+
+/* Does the domain name PCI device @addr, in a hostdev or in our metadata? */
+bool vgpu_domain_names_pci(const struct vgpu_domain *domain, const struct vgpu_pci_addr *addr);
+
+/* Does our metadata ask for a VF or a whole GPU (anything but mdevs)? */
+bool vgpu_domain_wants_pci(const struct vgpu_domain *domain);
+
+/*
+ * Is @uuid one vgpuctl derives from the domain's UUID
+ * (vgpu_mdev_uuid_for(@domain->uuid, i) for an i up to 16 past its hostdev
+ * count), so that the domain owns it wherever else it is named?
+ */
+bool vgpu_domain_derives_mdev(const struct vgpu_domain *domain, const char *uuid);
+
+/*
+ * The first index i for which vgpu_mdev_uuid_for(@domain->uuid, i) is not
+ * named by @domain (hostdev or metadata): where vgpuctl's next mdev goes.
+ */
+unsigned vgpu_domain_next_mdev_index(const struct vgpu_domain *domain);
 
 /* ---- editing a domain XML (domxml-edit.c) -------------------------------- */
 
@@ -100,6 +134,14 @@ struct vgpu_domain_doc;
 /* Parse @xml: 0 and a new document (vgpu_domain_doc_free()), or -EINVAL with the line in @err. */
 int vgpu_domain_doc_parse(const char *xml, size_t len, struct vgpu_domain_doc **ret_doc, struct vgpu_error *err);
 void vgpu_domain_doc_free(struct vgpu_domain_doc *doc);
+
+/*
+ * The document as vgpu_domain_parse() reads it, edits and all, without
+ * formatting it again: an error names the line of the text it was parsed
+ * from (0 for an element added since).  0 and a new domain
+ * (vgpu_domain_free()), or -EINVAL with the line in @err, -ENOMEM.
+ */
+int vgpu_domain_doc_domain(const struct vgpu_domain_doc *doc, struct vgpu_domain **ret_domain, struct vgpu_error *err);
 
 /*
  * The domain's UUID into @ret, lower case.  A domain without <uuid> gets a
@@ -164,12 +206,6 @@ int vgpu_domain_doc_set_console(struct vgpu_domain_doc *doc, const char *uuid);
  */
 int vgpu_domain_doc_hostdev(const struct vgpu_domain_doc *doc, const char *uuid, const struct vgpu_pci_addr *addr,
                             char **ret_xml, char **ret_alias);
-
-/*
- * The first index i for which vgpu_mdev_uuid_for(@domain->uuid, i) is not
- * named by @domain (hostdev or metadata): where vgpuctl's next mdev goes.
- */
-unsigned vgpu_domain_next_mdev_index(const struct vgpu_domain *domain);
 
 /* ---- libvirt node devices (nodedev.c) ------------------------------------- */
 
