@@ -57,6 +57,11 @@ int vgpu_write_all(int fd, const void *buf, size_t len);
 /* "/sys/bus/pci/devices/ADDR/ATTR" (ATTR "" for the directory) into @buf. */
 int vgpu_pci_path(const struct vgpu_pci_addr *addr, const char *attr, char *buf, size_t len);
 
+/* vgpu_root_read_attr() and vgpu_root_write_attr() (the one store, logged) of attribute @attr of PCI device @addr. */
+int vgpu_pci_read_attr(const struct vgpu_root *root, const struct vgpu_pci_addr *addr, const char *attr, char **ret);
+int vgpu_pci_write_attr(const struct vgpu_root *root, const struct vgpu_pci_addr *addr, const char *attr,
+                        const char *value);
+
 /*
  * qsort(), qsort_r() that accept an empty array: the array pointer of an
  * empty list is NULL here, and the C library declares it non-null.
@@ -148,13 +153,6 @@ int vgpu_json_get_pci_addr(const struct vgpu_json_node *node, struct vgpu_pci_ad
 int vgpu_json_get_pci_addrs(const struct vgpu_json_node *node, struct vgpu_pci_addr **ret, size_t *ret_n,
                             struct vgpu_error *err);
 
-/*
- * mdevctl's attrs: null, or an array of one-key objects with string values
- * whose names pass vgpu_mdev_attr_name_valid().  Order and duplicates kept.
- */
-int vgpu_json_get_attrs(const struct vgpu_json_node *node, struct vgpu_mdev_attr **ret, size_t *ret_n,
-                        struct vgpu_error *err);
-
 /* Append a copy of @err to *problems; allocation failure is -ENOMEM. */
 int vgpu_problem_push(struct vgpu_error **problems, size_t *n, const struct vgpu_error *err);
 
@@ -233,6 +231,20 @@ struct _xmlDoc *vgpu_domain_xml_read(const char *xml, size_t len, int options, s
  * Returns 0 and a new domain (vgpu_domain_free()), or -EINVAL/-ENOMEM with why in @err.
  */
 int vgpu_domain_from_xml(const struct _xmlDoc *doc, struct vgpu_domain **ret_domain, struct vgpu_error *err);
+
+/* ---- config/config.c ----------------------------------------------------- */
+
+/* A PCI address in the kernel's spelling, any other device name as it is: a new string, NULL on ENOMEM. */
+char *vgpu_config_device_name(const char *name);
+
+/* ---- config/mdevctl.c ---------------------------------------------------- */
+
+/*
+ * mdevctl's attrs: null, or an array of one-key objects with string values
+ * whose names pass vgpu_mdev_attr_name_valid().  Order and duplicates kept.
+ */
+int vgpu_json_get_attrs(const struct vgpu_json_node *node, struct vgpu_mdev_attr **ret, size_t *ret_n,
+                        struct vgpu_error *err);
 
 /* ---- placement/placement.c ----------------------------------------------- */
 

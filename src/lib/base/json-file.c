@@ -37,15 +37,6 @@ int vgpu_problem_push(struct vgpu_error **problems, size_t *n, const struct vgpu
         return 0;
 }
 
-void vgpu_mdev_attrs_free(struct vgpu_mdev_attr *attrs, size_t n)
-{
-        for (size_t i = 0; i < n; i++) {
-                free(attrs[i].name);
-                free(attrs[i].value);
-        }
-        free(attrs);
-}
-
 /* ---- loading ------------------------------------------------------------- */
 
 void vgpu_json_file_free(struct vgpu_json_file *file)
@@ -525,62 +516,6 @@ int vgpu_json_get_pci_addrs(const struct vgpu_json_node *node, struct vgpu_pci_a
         }
         vgpu_qsort(addrs, n, sizeof(*addrs), cmp_addr);
         *ret = TAKE_PTR(addrs);
-        *ret_n = n;
-        return 0;
-}
-
-/* One element of attrs: {"name": "value"}. */
-static int get_attr(const struct vgpu_json_node *elem, struct vgpu_mdev_attr *ret, struct vgpu_error *err)
-{
-        struct vgpu_json_node member;
-        const char *key, *value;
-        void *iter = json_object_iter(elem->value);
-        int r;
-
-        if (!json_is_object(elem->value) || json_object_size(elem->value) != 1)
-                return vgpu_json_error(elem, false, err, EINVAL,
-                                       "expected an object with one key, like {\"name\": \"value\"}");
-        key = json_object_iter_key(iter);
-        member = vgpu_json_member(elem, key, json_object_iter_value(iter));
-        if (!vgpu_mdev_attr_name_valid(key))
-                return vgpu_json_error(&member, true, err, EINVAL,
-                                       "not a safe attribute path (relative, no \".\" or \"..\" components)");
-        r = vgpu_json_get_string(&member, &value, err);
-        if (r < 0)
-                return r;
-        ret->name = strdup(key);
-        ret->value = strdup(value);
-        return ret->name && ret->value ? 0 : -ENOMEM;
-}
-
-int vgpu_json_get_attrs(const struct vgpu_json_node *node, struct vgpu_mdev_attr **ret, size_t *ret_n,
-                        struct vgpu_error *err)
-{
-        size_t n = json_array_size(node->value);
-        struct vgpu_mdev_attr *attrs;
-        int r = 0;
-
-        if (json_is_null(node->value)) {
-                *ret = NULL;
-                *ret_n = 0;
-                return 0;
-        }
-        r = vgpu_json_expect(node, JSON_ARRAY, err);
-        if (r < 0)
-                return r;
-        attrs = calloc(n + 1, sizeof(*attrs));
-        if (!attrs)
-                return -ENOMEM;
-        for (size_t i = 0; i < n && r >= 0; i++) {
-                struct vgpu_json_node elem = vgpu_json_element(node, i);
-
-                r = get_attr(&elem, &attrs[i], err);
-        }
-        if (r < 0) {
-                vgpu_mdev_attrs_free(attrs, n);
-                return r;
-        }
-        *ret = attrs;
         *ret_n = n;
         return 0;
 }

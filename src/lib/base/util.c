@@ -84,3 +84,20 @@ int vgpu_pci_path(const struct vgpu_pci_addr *addr, const char *attr, char *buf,
                        ? 0
                        : -ENAMETOOLONG;
 }
+
+int vgpu_pci_read_attr(const struct vgpu_root *root, const struct vgpu_pci_addr *addr, const char *attr, char **ret)
+{
+        char path[128];
+        int r = vgpu_pci_path(addr, attr, path, sizeof(path));
+
+        return r < 0 ? r : vgpu_root_read_attr(root, path, ret);
+}
+
+int vgpu_pci_write_attr(const struct vgpu_root *root, const struct vgpu_pci_addr *addr, const char *attr,
+                        const char *value)
+{
+        char path[128];
+        int r = vgpu_pci_path(addr, attr, path, sizeof(path));
+
+        return r < 0 ? r : vgpu_root_write_attr(root, path, value, strlen(value));
+}

@@ -17,17 +17,6 @@
 #define CONFIG_DIR  "/etc/vgpu-hook"
 #define CONFIG_NAME "vgpu-hook.conf"
 
-static char *canonical(const char *name)
-{
-        struct vgpu_pci_addr addr;
-        char buf[VGPU_PCI_ADDR_STRLEN];
-
-        if (vgpu_pci_addr_parse(name, &addr) < 0)
-                return strdup(name);
-        vgpu_pci_addr_format(&addr, buf);
-        return strdup(buf);
-}
-
 /* The file as a JSON object (an empty one when there is none), its mode in *mode. */
 static int load_object(int dir_fd, json_t **ret, mode_t *mode, struct vgpu_error *err)
 {
@@ -61,7 +50,7 @@ static int edit_cordoned(json_t *obj, const char *name, bool cordon)
                         return -ENOMEM;
         }
         while (i < json_array_size(arr)) {
-                _cleanup_free_ char *canon = canonical(json_string_value(json_array_get(arr, i)));
+                _cleanup_free_ char *canon = vgpu_config_device_name(json_string_value(json_array_get(arr, i)));
 
                 if (!canon)
                         return -ENOMEM;
@@ -119,7 +108,7 @@ int vgpu_config_set_cordoned(const struct vgpu_root *root, const char *name, boo
         if (!vgpu_mdevctl_name_valid(name))
                 return vgpu_error_set(err, EINVAL, "cordon", 0, 0, "'%.64s' is not an mdev parent or PCI address",
                                       name);
-        canon = canonical(name);
+        canon = vgpu_config_device_name(name);
         if (!canon)
                 return -ENOMEM;
         dir_fd = cordon ? vgpu_root_open_dir_p(root, CONFIG_DIR)

@@ -53,8 +53,7 @@ int vgpu_config_new_default(struct vgpu_config **ret_config)
         return 0;
 }
 
-/* A PCI address in the kernel's spelling, any other name as it is. */
-static char *canonical_name(const char *name)
+char *vgpu_config_device_name(const char *name)
 {
         struct vgpu_pci_addr addr;
         char buf[VGPU_PCI_ADDR_STRLEN];
@@ -67,7 +66,7 @@ static char *canonical_name(const char *name)
 
 bool vgpu_config_is_cordoned(const struct vgpu_config *config, const char *name)
 {
-        _cleanup_free_ char *canon = canonical_name(name);
+        _cleanup_free_ char *canon = vgpu_config_device_name(name);
 
         for (size_t i = 0; canon && i < config->n_cordoned; i++)
                 if (strcmp(config->cordoned[i], canon) == 0)
@@ -96,7 +95,7 @@ static int get_cordoned(const struct vgpu_json_node *node, struct vgpu_config *c
                         return vgpu_json_error(&elem, false, err, EINVAL, "expected an mdev parent or PCI address");
                 if (vgpu_config_is_cordoned(config, s))
                         return vgpu_json_error(&elem, false, err, EINVAL, "listed twice");
-                config->cordoned[i] = canonical_name(s);
+                config->cordoned[i] = vgpu_config_device_name(s);
                 if (!config->cordoned[i])
                         return -ENOMEM;
                 config->n_cordoned++;

@@ -18,13 +18,12 @@
 static int write_type(const struct vgpu_root *root, const struct vgpu_pci_addr *vf, unsigned id)
 {
         const struct timespec delay = {0, EPERM_DELAY_NS};
-        char path[128], value[16];
+        char value[16];
         int r;
 
-        vgpu_pci_path(vf, "nvidia/current_vgpu_type", path, sizeof(path));
         snprintf(value, sizeof(value), "%u", id);
         for (int i = 0;; i++) {
-                r = vgpu_root_write_attr(root, path, value, strlen(value));
+                r = vgpu_pci_write_attr(root, vf, "nvidia/current_vgpu_type", value);
                 if (r != -EPERM || i == EPERM_RETRIES)
                         return r;
                 nanosleep(&delay, NULL);

@@ -16,11 +16,8 @@ static int read_numvfs(const struct vgpu_root *root, const struct vgpu_pci_addr 
 {
         _cleanup_free_ char *s = NULL;
         unsigned long long v;
-        char path[128];
-        int r;
+        int r = vgpu_pci_read_attr(root, pf, "sriov_numvfs", &s);
 
-        vgpu_pci_path(pf, "sriov_numvfs", path, sizeof(path));
-        r = vgpu_root_read_attr(root, path, &s);
         if (r < 0)
                 return r;
         return vgpu_parse_uint(s, 65535, &v) < 0 ? -EINVAL : (int)v;
@@ -61,11 +58,10 @@ static void log_busy(const struct vgpu_root *root, const struct vgpu_pci_addr *p
 
 static int write_number(const struct vgpu_root *root, const struct vgpu_pci_addr *pf, const char *attr, int v)
 {
-        char path[128], value[16];
+        char value[16];
 
-        vgpu_pci_path(pf, attr, path, sizeof(path));
         snprintf(value, sizeof(value), "%d", v);
-        return vgpu_root_write_attr(root, path, value, strlen(value));
+        return vgpu_pci_write_attr(root, pf, attr, value);
 }
 
 int vgpu_sriov_set_numvfs(const struct vgpu_root *root, const struct vgpu_pci_addr *pf, int num_vfs, int autoprobe)

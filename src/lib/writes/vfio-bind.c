@@ -26,15 +26,6 @@ static int pci_driver(const struct vgpu_root *root, const struct vgpu_pci_addr *
         return r < 0 ? r : 0;
 }
 
-static int pci_write(const struct vgpu_root *root, const struct vgpu_pci_addr *addr, const char *attr,
-                     const char *value)
-{
-        char path[128];
-
-        vgpu_pci_path(addr, attr, path, sizeof(path));
-        return vgpu_root_write_attr(root, path, value, strlen(value));
-}
-
 /* Ask the kernel to (re)probe @addr: drivers_probe takes the device name. */
 static int pci_probe(const struct vgpu_root *root, const struct vgpu_pci_addr *addr)
 {
@@ -50,7 +41,7 @@ static int pci_unbind_current(const struct vgpu_root *root, const struct vgpu_pc
         int r;
 
         vgpu_pci_addr_format(addr, name);
-        r = pci_write(root, addr, "driver/unbind", name);
+        r = vgpu_pci_write_attr(root, addr, "driver/unbind", name);
         return r == -ENOENT ? 0 : r; /* unbound meanwhile */
 }
 
@@ -71,7 +62,7 @@ int vgpu_pci_bind_vfio(const struct vgpu_root *root, const struct vgpu_pci_addr 
                 return r;
         if (driver && strcmp(driver, "vfio-pci") == 0)
                 return 0;
-        r = pci_write(root, addr, "driver_override", "vfio-pci");
+        r = vgpu_pci_write_attr(root, addr, "driver_override", "vfio-pci");
         if (r >= 0 && driver)
                 r = pci_unbind_current(root, addr);
         if (r >= 0)
@@ -108,6 +99,6 @@ int vgpu_pci_unbind_vfio(const struct vgpu_root *root, const struct vgpu_pci_add
                         return r;
         }
         /* An empty override gives the device back to its own driver. */
-        r = pci_write(root, addr, "driver_override", "\n");
+        r = vgpu_pci_write_attr(root, addr, "driver_override", "\n");
         return r < 0 ? r : pci_probe(root, addr);
 }
