@@ -147,7 +147,7 @@ static int domain_fail(int r, const struct vgpu_error *err)
         return vgpuctl_fail("%s", r == -ENOMEM ? "out of memory" : vgpu_error_format(err, where, sizeof(where)));
 }
 
-int vgpuctl_domain_of_doc(struct vgpu_domain_doc *doc, struct vgpu_domain **ret)
+int vgpuctl_domain_of_doc(const struct vgpu_domain_doc *doc, struct vgpu_domain **ret)
 {
         struct vgpu_error err = {0};
         int r = vgpu_domain_doc_domain(doc, ret, &err);

@@ -105,8 +105,12 @@ int vgpuctl_read_input(const char *path, char **ret, size_t *ret_len);
  * once it has a <uuid> (a fresh one if it had none).  Prints why not.
  */
 int vgpuctl_domain_of(const char *xml, size_t len, struct vgpu_domain **ret);
-/* The same for a document being edited, as it reads now.  Prints why not. */
-int vgpuctl_domain_of_doc(struct vgpu_domain_doc *doc, struct vgpu_domain **ret);
+/*
+ * The same for a document being edited, as it reads now: read from the
+ * document, not from its text again, so an error names the line of the
+ * user's file.  Prints why not.
+ */
+int vgpuctl_domain_of_doc(const struct vgpu_domain_doc *doc, struct vgpu_domain **ret);
 
 /* ---- libvirt, through the module (virt.c) --------------------------------- */
 
