@@ -21,8 +21,8 @@ SRC = os.environ.get("top_srcdir", os.path.dirname(os.path.dirname(os.path.abspa
 BUILD = os.environ.get("top_builddir", SRC)
 HOOK = f"{BUILD}/vgpu-hook"
 VGPUCTL = f"{BUILD}/vgpuctl"
-FAKEHOST = f"{BUILD}/tests/vgpu-fakehost"
-KSHIM = f"{BUILD}/tests/.libs/libkshim.so"
+FAKEHOST = f"{BUILD}/tests/harness/vgpu-fakehost"
+KSHIM = f"{BUILD}/tests/harness/.libs/libkshim.so"
 MODULE = f"{BUILD}/.libs/vgpu-hook-ops.so"
 BENCH = f"{SRC}/bench"
 QUICK = os.environ.get("BENCH_QUICK") == "1"
@@ -274,7 +274,7 @@ def report(r):
         f"Machine: {machine()}.",
         "Medians over many runs; each process started as libvirt starts the hook (stdin fed, output dropped).",
         "Host: 16 mdev parents x 8 types, 4 SR-IOV GPUs x 16 VFs, 2 vendor-VFIO GPUs x 32 VFs (bench/gen-host.py).",
-        "Sysfs stores are answered by the kernel emulation (tests/.libs/libkshim.so), which rewrites the simulated",
+        "Sysfs stores are answered by the kernel emulation (tests/harness/.libs/libkshim.so), which rewrites the simulated",
         "tree on every store: its cost is measured alone (dash doing the same two stores) and shown apart.",
         "",
         "| # | measurement | ours | reference | ratio | goal | verdict |",

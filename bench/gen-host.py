@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write a large simulated host as a fakehost preset (tests/fakehost-parse.c).
+"""Write a large simulated host as a fakehost preset (tests/harness/fakehost-parse.c).
 
 gen-host.py PARENTS [SRIOV_GPUS VFS VENDOR_GPUS VENDOR_VFS] > big.host
 Defaults (issue 14): 16 mdev parents x 8 types, 4 SR-IOV GPUs x 16 VFs,

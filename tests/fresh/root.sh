@@ -50,7 +50,7 @@ run_inside() {
 		say "$rel: \`$cmd\` FAILED (exit $rc) after $(($(date +%s) - t0)) s; its log ends:"
 		tail -n 40 "$out/$n.log" | sed 's/^/  | /'
 		# what the clone's build and tests left, for the post-mortem
-		(cd "$r/root/vgpu-hook" && cp --parents -t "$out" config.log tests/*.log tests/vm-out -r) 2>/dev/null || true
+		(cd "$r/root/vgpu-hook" && cp --parents -t "$out" config.log tests/*/*.log tests/vm-out -r) 2>/dev/null || true
 		break
 	done <<<"$cmds"
 	umount -R "$r" 2>/dev/null || umount -R -l "$r"
