@@ -159,7 +159,7 @@ build13() {
 		# one goal at a time: automake's all is a sub-make, and with both
 		# goals at once two makes link libvgpuhook.la together
 		make -j2 all
-		make -j2 tests/vm/vm-mdev-create
+		make -j2 tests/harness/vm-mdev-create
 		rm -rf '$b/stage'
 		make install DESTDIR='$b/stage'" >"$b/build.log" 2>&1 || {
 		tail -n 30 "$b/build.log" >&2

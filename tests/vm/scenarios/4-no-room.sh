@@ -26,19 +26,19 @@ assert_no_leases
 
 note "library: ENOSPC on mtty, EUSERS on mdpy"
 u=$(cat /proc/sys/kernel/random/uuid)
-assert_eq "-ENOSPC" "$("$BUILDDIR/tests/vm/vm-mdev-create" mtty mtty-2 "$u")" "vgpu_mdev_create on a full mtty"
+assert_eq "-ENOSPC" "$("$BUILDDIR/tests/harness/vm-mdev-create" mtty mtty-2 "$u")" "vgpu_mdev_create on a full mtty"
 fill mdpy mdpy-vga
-assert_eq "-EUSERS" "$("$BUILDDIR/tests/vm/vm-mdev-create" mdpy mdpy-xga "$u")" "vgpu_mdev_create on a full mdpy"
+assert_eq "-EUSERS" "$("$BUILDDIR/tests/harness/vm-mdev-create" mdpy mdpy-xga "$u")" "vgpu_mdev_create on a full mdpy"
 assert_no_mdev "$u"
 fill mbochs mbochs-large
-assert_eq "-ENOSPC" "$("$BUILDDIR/tests/vm/vm-mdev-create" mbochs mbochs-small "$u")" "vgpu_mdev_create on a full mbochs"
+assert_eq "-ENOSPC" "$("$BUILDDIR/tests/harness/vm-mdev-create" mbochs mbochs-small "$u")" "vgpu_mdev_create on a full mbochs"
 assert_no_mdev "$u"
 # The other answers the simulated host gives (docs/design.md §2.5): EEXIST for a UUID
 # in use under any parent, EINVAL for a bad UUID.
 for p in mtty mttyb; do # room for one more on each
 	echo 1 >"$(ls -d /sys/class/mdev_bus/$p/*-*-*-*-* | head -1)/remove"
 done
-assert_eq 0 "$("$BUILDDIR/tests/vm/vm-mdev-create" mtty mtty-1 "$u")" "vgpu_mdev_create with room"
+assert_eq 0 "$("$BUILDDIR/tests/harness/vm-mdev-create" mtty mtty-1 "$u")" "vgpu_mdev_create with room"
 assert_mdev "$u"
-assert_eq "-EEXIST" "$("$BUILDDIR/tests/vm/vm-mdev-create" mttyb mttyb-1 "$u")" "the same UUID on another parent"
-assert_eq "-EINVAL" "$("$BUILDDIR/tests/vm/vm-mdev-create" mttyb mttyb-1 not-a-uuid)" "a bad UUID"
+assert_eq "-EEXIST" "$("$BUILDDIR/tests/harness/vm-mdev-create" mttyb mttyb-1 "$u")" "the same UUID on another parent"
+assert_eq "-EINVAL" "$("$BUILDDIR/tests/harness/vm-mdev-create" mttyb mttyb-1 not-a-uuid)" "a bad UUID"
