@@ -227,32 +227,12 @@ START_TEST(bounded_wait)
 }
 END_TEST
 
-/* A fake process in the simulated /proc. */
-static void fake_proc(int pid, unsigned long long start, const char *cmdline, size_t cmdlen)
-{
-        char path[256], stat[512];
-        FILE *f;
-
-        snprintf(path, sizeof(path), "%s/proc/%d", dir, pid);
-        mkdir(path, 0755);
-        snprintf(path, sizeof(path), "proc/%d/stat", pid);
-        snprintf(stat, sizeof(stat),
-                 "%d (qemu (x) y) S 1 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 %llu 1000 100 18446744073709551615 "
-                 "0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n",
-                 pid, start);
-        testsuite_write(dir, path, stat);
-        snprintf(path, sizeof(path), "%s/proc/%d/cmdline", dir, pid);
-        f = fopen(path, "w");
-        fwrite(cmdline, 1, cmdlen, f);
-        fclose(f);
-}
-
 START_TEST(proc_identity)
 {
         struct vgpu_proc_id id = {0};
         static const char cmd[] = "qemu-system-x86_64\0-name\0web1\0-uuid\0" DOM "\0";
 
-        fake_proc(300, 98765, cmd, sizeof(cmd));
+        testsuite_fake_proc(dir, 300, 98765, cmd, sizeof(cmd));
         ck_assert_int_eq(vgpu_proc_id_of(root, 300, &id), 0);
         ck_assert_uint_eq(id.start, 98765);
         ck_assert(vgpu_proc_id_alive(root, &id));
@@ -270,9 +250,9 @@ START_TEST(staleness_rule)
         struct vgpu_lease l = sample(VGPU_LEASE_PREPARED);
         long long now = 1700000000;
 
-        fake_proc(100, 50, "libvirtd", 9); /* the libvirtd of the lease */
+        testsuite_fake_proc(dir, 100, 50, "libvirtd", 9); /* the libvirtd of the lease */
         /* hook alive: never stale */
-        fake_proc(4242, 1000, "vgpu-hook", 10);
+        testsuite_fake_proc(dir, 4242, 1000, "vgpu-hook", 10);
         ck_assert(!vgpu_lease_stale(root, &l, now + 9999, 600));
         l.hook.start = 1; /* that hook is gone */
         /* libvirtd same, no QEMU: stale only after the grace */
@@ -284,7 +264,7 @@ START_TEST(staleness_rule)
         ck_assert(vgpu_lease_stale(root, &l, now + 601, 600));
         l.libvirtd = sample(VGPU_LEASE_PREPARED).libvirtd;
         /* a QEMU for the domain runs: not stale */
-        fake_proc(500, 7, qemu, sizeof(qemu));
+        testsuite_fake_proc(dir, 500, 7, qemu, sizeof(qemu));
         ck_assert(!vgpu_lease_stale(root, &l, now + 9999, 600));
         /* libvirtd restarted since: stale at once */
         l.libvirtd.start = 49;

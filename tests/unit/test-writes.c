@@ -44,15 +44,7 @@ static void teardown(void)
 /* How many stores reached the emulated kernel so far. */
 static int stores(void)
 {
-        FILE *f = fopen(log_path, "r");
-        int n = 0, c;
-
-        if (!f)
-                return 0;
-        while ((c = fgetc(f)) != EOF)
-                n += c == '\n';
-        fclose(f);
-        return n;
+        return testsuite_count_lines(log_path);
 }
 
 static void mark(const char *what, const char *name, const char *content)

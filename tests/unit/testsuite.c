@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -115,6 +116,22 @@ char *testsuite_fake_root(const char *preset)
         return dir;
 }
 
+char *testsuite_fake_root_text(const char *text)
+{
+        char file[] = "/tmp/vgpu-preset-XXXXXX", err[512] = "";
+        char *dir = NULL;
+        int fd = mkstemp(file), r;
+
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+        ck_assert_int_eq(close(fd), 0);
+        ck_assert_int_eq(fakehost_mktemp(&dir), 0);
+        r = fakehost_build(file, dir, err, sizeof(err));
+        unlink(file);
+        ck_assert_msg(r == 0, "building the preset text: %s (%s)", err, strerror(-r));
+        return dir;
+}
+
 char *testsuite_capture_root(void)
 {
         char *tarball = testsuite_srcpath("tests/data/sysfs-linux-6.1-mdev-samples-nvme-sriov.tar.gz");
@@ -187,6 +204,76 @@ void testsuite_symlink(const char *dir, const char *path, const char *target)
         testsuite_unlink(dir, path);
         ck_assert_msg(symlink(target, full) == 0, "symlink %s: %s", full, strerror(errno));
         free(full);
+}
+
+void testsuite_fake_proc(const char *dir, int pid, unsigned long long start, const char *cmdline, size_t len)
+{
+        char path[256], stat[512];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/proc/%d", dir, pid);
+        mkdir(path, 0755);
+        snprintf(path, sizeof(path), "proc/%d/stat", pid);
+        snprintf(stat, sizeof(stat),
+                 "%d (qemu (x) y) S 1 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 %llu 1000 100 18446744073709551615 "
+                 "0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n",
+                 pid, start);
+        testsuite_write(dir, path, stat);
+        snprintf(path, sizeof(path), "%s/proc/%d/cmdline", dir, pid);
+        f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fwrite(cmdline, 1, len, f);
+        ck_assert_int_eq(fclose(f), 0);
+}
+
+void testsuite_hold_group(const char *dir, int group, bool held)
+{
+        char path[4096];
+
+        snprintf(path, sizeof(path), "%s/.fakehost/held", dir);
+        mkdir(path, 0755);
+        snprintf(path, sizeof(path), ".fakehost/held/%d", group);
+        if (held)
+                testsuite_write(dir, path, "");
+        else
+                testsuite_unlink(dir, path);
+}
+
+void testsuite_host_open(struct testsuite_host *h, char *dir)
+{
+        h->dir = dir;
+        ck_assert_int_ge(asprintf(&h->log_path, "%s/kshim.log", dir), 0);
+        setenv("VGPU_HOOK_ROOT", dir, 1);
+        setenv("VGPU_KSHIM_LOG", h->log_path, 1);
+        ck_assert_int_eq(vgpu_root_new(dir, &h->root), 0);
+}
+
+void testsuite_host_close(struct testsuite_host *h)
+{
+        h->root = vgpu_root_unref(h->root);
+        unsetenv("VGPU_KSHIM_LOG");
+        free(h->log_path);
+        h->log_path = NULL;
+        testsuite_remove_root(h->dir);
+        h->dir = NULL;
+}
+
+int testsuite_count_lines(const char *path)
+{
+        FILE *f = fopen(path, "r");
+        int n = 0, c;
+
+        if (!f)
+                return 0;
+        while ((c = fgetc(f)) != EOF)
+                n += c == '\n';
+        fclose(f);
+        return n;
+}
+
+int testsuite_host_stores(const struct testsuite_host *h)
+{
+        return testsuite_count_lines(h->log_path);
 }
 
 int testsuite_has_problem(const struct vgpu_host *host, const char *needle)
