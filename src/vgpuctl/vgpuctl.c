@@ -32,6 +32,7 @@ static const struct vgpuctl_cmd commands[] = {
         {"doctor", vgpuctl_doctor, "check the host: IOMMU, modules, devices, vGPU manager, hook, confinement, config"},
         {"wait-devices", vgpuctl_wait_devices, "at boot: wait, with a limit, until every profile has its devices"},
         {"metrics", vgpuctl_metrics, "the host in Prometheus text format (node_exporter's textfile collector)"},
+        {"pacemaker", vgpuctl_pacemaker, "publish this node's vGPU capacity to Pacemaker; a domain's demand"},
 };
 
 /* The attribute lets clang see the format checked at the callers (-Wformat-nonliteral). */

@@ -73,6 +73,7 @@ int vgpuctl_sriov(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_doctor(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_wait_devices(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_metrics(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
+int vgpuctl_pacemaker(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 
 /* ---- what the host-side commands share (state.c) ------------------------- */
 
