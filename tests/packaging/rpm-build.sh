@@ -24,7 +24,8 @@ if [ -n "$rpm" ]; then
         rpm -qlp "$rpm" 2>/dev/null >"$T/files"
         for f in /usr/sbin/vgpu-hook /usr/bin/vgpuctl /etc/libvirt/hooks/qemu.d/vgpu-hook \
                 /usr/lib64/vgpu-hook/vgpu-hook-ops.so /usr/lib64/vgpu-hook/vgpuctl-libvirt.so \
-                /usr/lib/tmpfiles.d/vgpu-hook.conf /run/vgpu-hook /etc/vgpu-hook/profiles.d; do
+                /usr/lib/tmpfiles.d/vgpu-hook.conf /run/vgpu-hook /etc/vgpu-hook/profiles.d \
+                /usr/lib/ocf/resource.d/vgpu-hook/vgpu-capacity; do
                 check "vgpu-hook.rpm has $f" grep -qx "$f" "$T/files"
         done
         check "no AppArmor profile in the RPM" not grep -q apparmor "$T/files"

@@ -105,6 +105,8 @@ check "/etc/vgpu-hook/profiles.d is there for profiles" [ -d /etc/vgpu-hook/prof
 if command -v systemd-tmpfiles >/dev/null; then
         check "postinst made /run/vgpu-hook (tmpfiles.d): 0700 root" [ "$(stat -c '%a %U' /run/vgpu-hook 2>/dev/null)" = "700 root" ]
 fi
+check "Pacemaker finds the OCF agent, which runs the packaged vgpuctl" \
+        grep -qx ': "${OCF_RESKEY_vgpuctl:=/usr/bin/vgpuctl}"' /usr/lib/ocf/resource.d/vgpu-hook/vgpu-capacity
 module=$(grep '/vgpu-hook-ops\.so$' "$W/files" || true)
 check "the hook loads the packaged module by its built-in path" grep -qaF "$module" /usr/sbin/vgpu-hook
 
