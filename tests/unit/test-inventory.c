@@ -5,9 +5,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fakehost.h"
 #include "testsuite.h"
@@ -121,6 +123,78 @@ START_TEST(problems_reach_json)
 }
 END_TEST
 
+/* Pacemaker's node capacity: placement preset, three T4s, one T4-4Q running on 0000:3b:00.0. */
+static void capacity_profiles(const char *t4_1q_addresses, const char *config)
+{
+        static const char *const dirs[] = {"etc", "etc/vgpu-hook", "etc/vgpu-hook/profiles.d"};
+
+        for (size_t i = 0; i < 3; i++) {
+                char *d = NULL;
+
+                ck_assert_int_ge(asprintf(&d, "%s/%s", dir, dirs[i]), 0);
+                ck_assert(mkdir(d, 0755) == 0 || errno == EEXIST);
+                free(d);
+        }
+        testsuite_write(
+                dir, "etc/vgpu-hook/profiles.d/t4-4q.json",
+                "{\"mdev_type\": {\"name\": \"GRID T4-4Q\"}, \"addresses\": [\"0000:3b:00.0\", \"0000:5e:00.0\"]}\n");
+        testsuite_write(dir, "etc/vgpu-hook/profiles.d/t4-1q.json", t4_1q_addresses);
+        testsuite_write(dir, "etc/vgpu-hook/profiles.d/vf.json", "{\"sriov_vf\": {\"pf\": [\"0000:01:00.0\"]}}\n");
+        testsuite_write(dir, "etc/vgpu-hook/vgpu-hook.conf", config);
+}
+
+static void capacity_check(long want_4q, size_t shared_4q, long want_1q, size_t shared_1q)
+{
+        struct vgpu_config *config = NULL;
+        struct vgpu_profiles *profiles = NULL;
+        struct vgpu_capacity *caps = NULL;
+        size_t n = 0;
+
+        host = testsuite_load(dir);
+        ck_assert_int_eq(vgpu_config_load(host->root, &config, NULL), 0);
+        ck_assert_int_eq(vgpu_profiles_load(host->root, &profiles), 0);
+        ck_assert_int_eq(vgpu_capacity_of(host, config, profiles, &caps, &n), 0);
+        /* sorted by name; the VF profile is left out */
+        ck_assert_uint_eq(n, 2);
+        ck_assert_str_eq(caps[0].profile->name, "t4-1q");
+        ck_assert_int_eq(caps[0].total, want_1q);
+        ck_assert_uint_eq(caps[0].n_shared, shared_1q);
+        ck_assert_str_eq(caps[1].profile->name, "t4-4q");
+        ck_assert_int_eq(caps[1].total, want_4q);
+        ck_assert_uint_eq(caps[1].n_shared, shared_4q);
+        free(caps);
+        vgpu_profiles_free(profiles);
+        vgpu_config_free(config);
+}
+
+START_TEST(capacity_pinned)
+{
+        dir = testsuite_fake_root("placement");
+        capacity_profiles("{\"mdev_type\": {\"name\": \"GRID T4-1Q\"}, \"addresses\": [\"10000:01:00.0\"]}\n", "{}\n");
+        /* two T4s of four T4-4Q, the one in use included; one T4 of sixteen T4-1Q */
+        capacity_check(8, 0, 16, 0);
+}
+END_TEST
+
+START_TEST(capacity_cordoned)
+{
+        dir = testsuite_fake_root("placement");
+        capacity_profiles("{\"mdev_type\": {\"name\": \"GRID T4-1Q\"}, \"addresses\": [\"10000:01:00.0\"]}\n",
+                          "{\"cordoned\": [\"0000:3b:00.0\", \"0000:5e:00.0\"]}\n");
+        /* a cordoned GPU keeps its running T4-4Q and offers no more */
+        capacity_check(1, 0, 16, 0);
+}
+END_TEST
+
+START_TEST(capacity_shared_gpu)
+{
+        dir = testsuite_fake_root("placement");
+        capacity_profiles("{\"mdev_type\": {\"name\": \"GRID T4-1Q\"}}\n", "{}\n");
+        /* 3b and 5e may take either type: neither profile counts them */
+        capacity_check(0, 2, 16, 2);
+}
+END_TEST
+
 static Suite *inventory_suite(void)
 {
         Suite *s = suite_create("inventory");
@@ -131,6 +205,9 @@ static Suite *inventory_suite(void)
         tcase_add_test(tc, preset_matches_capture);
         tcase_add_test(tc, documented_fields);
         tcase_add_test(tc, problems_reach_json);
+        tcase_add_test(tc, capacity_pinned);
+        tcase_add_test(tc, capacity_cordoned);
+        tcase_add_test(tc, capacity_shared_gpu);
         suite_add_tcase(s, tc);
         return s;
 }
