@@ -17,7 +17,7 @@ print-install-dirs:
 	@echo bindir='$(bindir)' sbindir='$(sbindir)' pkglibdir='$(pkglibdir)' mandir='$(mandir)' \
 		docdir='$(docdir)' pkgdatadir='$(pkgdatadir)' libvirthookdir='$(libvirthookdir)' \
 		bashcompletiondir='$(bashcompletiondir)' tmpfilesdir='$(tmpfilesdir)' apparmordir='$(apparmordir)' \
-		systemdsystemunitdir='$(systemdsystemunitdir)' initddir='$(initddir)'
+		systemdsystemunitdir='$(systemdsystemunitdir)' initddir='$(initddir)' ocfdir='$(ocfdir)'
 	@echo "templates='$(notdir $(dist_template_DATA))'"
 MK
 )
@@ -30,7 +30,7 @@ expected() {
                 "$libvirthookdir/vgpu-hook" \
                 "$mandir/man8/vgpuctl.8" "$mandir/man8/vgpu-hook.8" "$mandir/man5/vgpu-hook.conf.5" \
                 "$bashcompletiondir/vgpuctl" "$tmpfilesdir/vgpu-hook.conf" \
-                "$docdir/examples/vgpu-hook.conf"
+                "$docdir/examples/vgpu-hook.conf" "$ocfdir/vgpu-capacity"
         for t in $templates; do
                 echo "$pkgdatadir/xml-templates/$t"
         done
