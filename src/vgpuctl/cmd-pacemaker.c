@@ -50,13 +50,11 @@ static void crm_args(const struct publish *p, const char *name, const char *valu
 
 static int crm_failed(const struct publish *p, const char *what, const char *name, int r, char *err)
 {
-        if (r == -ENOENT)
-                return vgpuctl_fail("cannot run %s: no such program; install pacemaker-cli-utils", p->tool);
-        if (r < 0)
-                return vgpuctl_fail("cannot run %s: %s", p->tool, strerror(-r));
-        vgpuctl_crm_trim(err);
-        return vgpuctl_fail("cannot %s utilization %s of %s: %s exited %d%s%s", what, name,
-                            p->node ? p->node : "this node", p->tool, r, *err ? ": " : "", err);
+        char sentence[256];
+
+        snprintf(sentence, sizeof(sentence), "cannot %s utilization %s of %s", what, name,
+                 p->node ? p->node : "this node");
+        return vgpuctl_crm_failed(p->tool, r, err, sentence);
 }
 
 /* The value published now into @ret (*ret empty: none).  VGPUCTL_OK or the failure. */
@@ -69,7 +67,7 @@ static int published(const struct publish *p, const char *name, char *ret, size_
         crm_args(p, name, NULL, argv);
         r = vgpuctl_crm_run(p->tool, argv, &out, &err);
         if (r != 0 && r != CRM_EX_NOSUCH)
-                return crm_failed(p, "read", name, r, err ? err : (char[]){""});
+                return crm_failed(p, "read", name, r, err);
         vgpuctl_crm_trim(out);
         snprintf(ret, size, "%s", r == 0 ? out : "");
         return VGPUCTL_OK;
@@ -94,7 +92,7 @@ static int publish_one(const struct publish *p, const struct vgpu_capacity *c)
                 return VGPUCTL_OK;
         crm_args(p, name, value, argv);
         r = vgpuctl_crm_run(p->tool, argv, &out, &err);
-        return r == 0 ? VGPUCTL_OK : crm_failed(p, "write", name, r, err ? err : (char[]){""});
+        return r == 0 ? VGPUCTL_OK : crm_failed(p, "write", name, r, err);
 }
 
 static void warn_shared(const struct vgpu_capacity *c)
@@ -225,14 +223,11 @@ static int apply_need(const char *resource, const struct need *d)
         snprintf(name, sizeof(name), VGPUCTL_PCMK_PREFIX "%s", d->profile);
         snprintf(value, sizeof(value), "%ld", d->n);
         r = vgpuctl_crm_run(tool, argv, &out, &err);
-        if (r == -ENOENT)
-                return vgpuctl_fail("cannot run %s: no such program; install pacemaker-cli-utils", tool);
-        if (r < 0)
-                return vgpuctl_fail("cannot run %s: %s", tool, strerror(-r));
         if (r != 0) {
-                vgpuctl_crm_trim(err);
-                return vgpuctl_fail("cannot set utilization %s of resource %s: %s exited %d%s%s", name, resource, tool,
-                                    r, *err ? ": " : "", err);
+                char sentence[256];
+
+                snprintf(sentence, sizeof(sentence), "cannot set utilization %s of resource %s", name, resource);
+                return vgpuctl_crm_failed(tool, r, err, sentence);
         }
         printf("%s=%ld set on resource %s\n", name, d->n, resource);
         return VGPUCTL_OK;

@@ -122,3 +122,14 @@ void vgpuctl_crm_trim(char *s)
         while (n && (s[n - 1] == ' ' || s[n - 1] == '\r'))
                 s[--n] = '\0';
 }
+
+int vgpuctl_crm_failed(const char *tool, int r, char *err, const char *what)
+{
+        if (r == -ENOENT)
+                return vgpuctl_fail("cannot run %s: no such program; install pacemaker-cli-utils", tool);
+        if (r < 0)
+                return vgpuctl_fail("cannot run %s: %s", tool, strerror(-r));
+        if (err)
+                vgpuctl_crm_trim(err);
+        return vgpuctl_fail("%s: %s exited %d%s%s", what, tool, r, err && *err ? ": " : "", err ? err : "");
+}

@@ -25,4 +25,11 @@ int vgpuctl_crm_run(const char *tool, char *const argv[], char **ret_out, char *
 /* Keep the first line of @s, without trailing blanks (in place). */
 void vgpuctl_crm_trim(char *s);
 
+/*
+ * Print one sentence for a tool that failed (@r from vgpuctl_crm_run(), @err
+ * its stderr or NULL): "@what: TOOL exited N: its first line", or why it did
+ * not run.  Returns VGPUCTL_FAILED.
+ */
+int vgpuctl_crm_failed(const char *tool, int r, char *err, const char *what);
+
 #endif
