@@ -32,8 +32,8 @@ int prlimit(pid_t pid, enum __rlimit_resource resource, const struct rlimit *new
         struct rlimit clamped;
 
         if (!real)
-                real = (int (*)(pid_t, enum __rlimit_resource, const struct rlimit *, struct rlimit *))dlsym(
-                        RTLD_NEXT, "prlimit");
+                real = (int (*)(pid_t, enum __rlimit_resource, const struct rlimit *, struct rlimit *))dlsym(RTLD_NEXT,
+                                                                                                             "prlimit");
         if (new_limit && resource == RLIMIT_MEMLOCK) {
                 clamp(resource, new_limit, &clamped, pid);
                 new_limit = &clamped;
@@ -52,8 +52,7 @@ int setrlimit(enum __rlimit_resource resource, const struct rlimit *rlim)
 }
 
 /* libvirt is built with 64-bit file offsets: it calls the same by their 64-bit names */
-int prlimit64(pid_t pid, enum __rlimit_resource resource, const struct rlimit64 *new_limit,
-              struct rlimit64 *old_limit)
+int prlimit64(pid_t pid, enum __rlimit_resource resource, const struct rlimit64 *new_limit, struct rlimit64 *old_limit)
 {
         return prlimit(pid, resource, (const struct rlimit *)new_limit, (struct rlimit *)old_limit);
 }
