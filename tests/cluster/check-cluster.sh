@@ -10,7 +10,7 @@ if [ -z "${VGPU_CLUSTER_UNSHARED:-}" ]; then
         export VGPU_CLUSTER_UNSHARED=1
         exec unshare -m --propagation private "$0" "$@"
 fi
-. "$top_srcdir/tests/libvirtd-lib.sh" # lv_plain_xml, the checks, VGPUCTL, FAKEHOST
+. "$top_srcdir/tests/libvirtd/libvirtd-lib.sh" # lv_plain_xml, the checks, VGPUCTL, FAKEHOST
 W=$(mktemp -d /var/tmp/vgpu-cluster-XXXXXX)
 VMS="vm1 vm2 huge"
 T0=$SECONDS
@@ -191,7 +191,7 @@ fence_watcher() {
         done
 }
 
-status() { on "$1" crm_mon -1 --output-as=xml 2>/dev/null | python3 "$top_srcdir/tests/pacemaker/crm-status.py" 2>/dev/null; }
+status() { on "$1" crm_mon -1 --output-as=xml 2>/dev/null | python3 "$top_srcdir/tests/e2e/crm-status.py" 2>/dev/null; }
 online() { # online VIEW NODE...: crm_mon on node VIEW shows them online
         local view=$1 x name
         shift

@@ -11,7 +11,7 @@ set -u
 N=$1 WO=$2
 D=$WO/n$N
 hostname "n$N"
-. "$top_srcdir/tests/libvirtd-lib.sh"
+. "$top_srcdir/tests/libvirtd/libvirtd-lib.sh"
 W=$D/lv
 mkdir -p "$W"
 # first: an overlay on /etc would hide the bind mounts below it

@@ -8,7 +8,7 @@
 # left stopped.  Where each VM ends is compared with
 # tests/golden/crm-simulate.txt (VGPU_GOLDEN_UPDATE=1 rewrites it).
 set -eu
-. "$top_srcdir/tests/hooklib.sh"
+. "$top_srcdir/tests/harness/hooklib.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-test-XXXXXX")
 trap 'rm -rf "$work" "$N1" "$N2"' EXIT
 golden="$top_srcdir/tests/golden/crm-simulate.txt"
@@ -75,7 +75,7 @@ simulate() {
         crm_simulate --simulate --xml-file "$work/$in" --save-output "$work/$out" --quorum true "$@" \
                 >"$work/$out.log" 2>&1 || fail "crm_simulate for '$title': $(tail -5 "$work/$out.log")"
         echo "== $title"
-        CIB_file="$work/$out" crm_mon --one-shot --output-as=xml | python3 "$top_srcdir/tests/pacemaker/crm-status.py"
+        CIB_file="$work/$out" crm_mon --one-shot --output-as=xml | python3 "$top_srcdir/tests/e2e/crm-status.py"
 }
 cp "$CIB_file" "$work/empty.xml"
 simulate "both nodes up: placed by capacity, huge fits nowhere" empty.xml up.xml --node-up n1 --node-up n2 >"$work/got"

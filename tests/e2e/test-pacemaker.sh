@@ -5,7 +5,7 @@
 # crm_attribute on a CIB file (CIB_file, no cluster) shows the values land
 # as node utilization.
 set -eu
-. "$top_srcdir/tests/hooklib.sh"
+. "$top_srcdir/tests/harness/hooklib.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-test-XXXXXX")
 trap 'rm -rf "$work" "${ROOT:-}"' EXIT
 

@@ -5,7 +5,7 @@
 # ocf-tester runs every action; then what its monitor publishes follows a
 # cordon.
 set -eu
-. "$top_srcdir/tests/hooklib.sh"
+. "$top_srcdir/tests/harness/hooklib.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-test-XXXXXX")
 trap 'rm -rf "$work" "${ROOT:-}"' EXIT
 AGENT="$top_builddir/dist/ocf/vgpu-capacity"
