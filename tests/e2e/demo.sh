@@ -3,7 +3,7 @@
 # simulated GPU host (tests/presets/demo.host), with the kernel's answers
 # emulated by tests/harness/.libs/libkshim.so.  Two VMs start and stop.
 set -eu
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$PWD}
 ROOT=${1:-$top_builddir/demo-host}
 HOOK="$top_builddir/vgpu-hook"

@@ -6,7 +6,7 @@
 # installing); the %check suites ran in `make check` already.
 # Usage: tests/packaging/rpm-build.sh vgpu-hook-VERSION.tar.xz
 set -eu
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top_srcdir/tests/harness/checklib.sh"
 TARBALL=$(realpath "$1")
 T=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-rpmbuild-XXXXXX")

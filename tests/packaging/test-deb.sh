@@ -13,7 +13,7 @@
 # (the simulated host and the kernel emulation come from tests/).
 # Usage: tests/packaging/test-deb.sh vgpu-hook-VERSION.tar.xz
 set -eu
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 export top_srcdir top_builddir
 
