@@ -69,7 +69,7 @@ static bool type_is(const struct move *m, const struct want *w, const struct vgp
         return strcmp(md->type_id, w->what) == 0 || (t && t->name && strcmp(t->name, w->what) == 0);
 }
 
-static struct vgpu_lease *lease_of(const struct move *m, const char *uuid)
+static const struct vgpu_lease *lease_of(const struct move *m, const char *uuid)
 {
         return vgpu_ledger_find(m->ledger, VGPU_DEVICE_MDEV, uuid);
 }

@@ -58,10 +58,8 @@ static bool chosen(const struct move *m, const struct vgpu_pci_addr *a)
 /* A lease that does not keep the device from this domain: its own, or a stale one. */
 static bool lease_harmless(const struct move *m, const struct vgpu_pci_candidate *c)
 {
-        struct vgpu_lease *l = vgpu_ledger_find(m->ledger, VGPU_DEVICE_VF, c->dev->name);
+        const struct vgpu_lease *l = vgpu_ledger_find_pci(m->ledger, &c->dev->addr);
 
-        if (!l)
-                l = vgpu_ledger_find(m->ledger, VGPU_DEVICE_PCI, c->dev->name);
         return l && (strcmp(l->domain_uuid, m->h->dom->uuid) == 0 ||
                      vgpu_lease_stale(m->h->root, l, (long long)time(NULL), VGPU_START_GRACE_S));
 }

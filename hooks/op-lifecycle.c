@@ -30,27 +30,24 @@ static pid_t qemu_pid(const struct hook *h)
         return (pid_t)pid;
 }
 
-static void activate(struct vgpu_lease *lease, const struct hook *h, pid_t pid)
+static void activate(struct vgpu_ledger *l, struct vgpu_lease *lease, const struct hook *h, pid_t pid)
 {
-        lease->state = VGPU_LEASE_ACTIVE;
         lease->qemu_pid = pid;
         lease->libvirtd = h->libvirtd;
-        lease->since = (long long)time(NULL);
+        vgpu_lease_set_state(l, lease, VGPU_LEASE_ACTIVE);
 }
 
 int hook_started(struct hook *h)
 {
+        struct vgpu_lease *lease = NULL;
         struct vgpu_ledger *l;
         pid_t pid = qemu_pid(h);
         size_t n = 0;
 
         if (hook_lock(h, &l) < 0)
                 return 0;
-        for (size_t i = 0; i < l->n_leases; i++)
-                if (strcmp(l->leases[i].domain_uuid, h->dom->uuid) == 0) {
-                        activate(&l->leases[i], h, pid);
-                        n++;
-                }
+        for (; (lease = vgpu_ledger_next_of(l, h->dom->uuid, lease)); n++)
+                activate(l, lease, h, pid);
         if (n && vgpu_ledger_commit(l) < 0)
                 hook_log(h, LOG_ERR, "cannot mark the leases of domain %s active", h->name);
         vgpu_ledger_free(l);
@@ -77,7 +74,7 @@ static void adopt(struct hook *h, struct vgpu_ledger *l, const struct vgpu_host 
 
                 if (hd->kind != VGPU_HOSTDEV_MDEV || !(m = vgpu_host_find_mdev(host, hd->uuid)))
                         continue;
-                lease = vgpu_ledger_find(l, VGPU_DEVICE_MDEV, m->uuid);
+                lease = vgpu_ledger_find_mut(l, VGPU_DEVICE_MDEV, m->uuid);
                 if (lease && strcmp(lease->domain_uuid, h->dom->uuid) != 0) {
                         hook_log(h, LOG_ERR, "reconnect: mdev %s is leased to domain %.64s too", m->uuid,
                                  lease->domain_name ? lease->domain_name : "?");
@@ -95,7 +92,7 @@ static void adopt(struct hook *h, struct vgpu_ledger *l, const struct vgpu_host 
                                  fresh.created ? "ours" : "not ours: never removed");
                 }
                 if (lease)
-                        activate(lease, h, pid);
+                        activate(l, lease, h, pid);
         }
 }
 
@@ -111,7 +108,7 @@ static void adopt_pci(struct hook *h, struct vgpu_ledger *l, const struct vgpu_h
 
                 if (s->kind == VGPU_SPEC_MDEV || !dev)
                         continue;
-                lease = vgpu_ledger_find(l, kind, dev->name);
+                lease = vgpu_ledger_find_mut(l, kind, dev->name);
                 if (lease && strcmp(lease->domain_uuid, h->dom->uuid) != 0) {
                         hook_log(h, LOG_ERR, "reconnect: %s %s is leased to domain %.64s too",
                                  vgpu_device_kind_name(kind), dev->name, lease->domain_name ? lease->domain_name : "?");
@@ -131,7 +128,7 @@ static void adopt_pci(struct hook *h, struct vgpu_ledger *l, const struct vgpu_h
                                  dev->name, h->name);
                 }
                 if (lease)
-                        activate(lease, h, pid);
+                        activate(l, lease, h, pid);
         }
 }
 

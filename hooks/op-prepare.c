@@ -33,25 +33,25 @@ static int leased_elsewhere(struct prep *p, const struct item *it, const struct 
                          prep_pci_what(it), it->device, other, p->h->name, p->h->name, prep_pci_what(it));
 }
 
-/* A lease of another domain on one of our devices: refuse, unless it is stale. */
-static int check_conflicts(struct prep *p, struct vgpu_ledger *l)
+/* A lease in the way of one of our devices: refuse; a stale one of another domain is taken over. */
+static int check_conflicts(struct prep *p, const struct vgpu_ledger *l)
 {
         long long now = (long long)time(NULL);
 
         for (size_t i = 0; i < p->n_items; i++) {
                 const struct item *it = &p->items[i];
-                struct vgpu_lease *lease = vgpu_ledger_find(l, it->kind, it->device);
+                const struct vgpu_lease *lease = vgpu_ledger_find(l, it->kind, it->device);
+                bool own = lease && strcmp(lease->domain_uuid, p->h->dom->uuid) == 0;
 
                 if (!lease)
                         continue;
                 /* Our own lease, still being freed by a live process (reconcile): wait for it. */
-                if (strcmp(lease->domain_uuid, p->h->dom->uuid) == 0) {
-                        if (lease->state == VGPU_LEASE_RELEASING && vgpu_proc_id_alive(p->h->root, &lease->hook))
-                                return hook_fail(p->h, "%s %s is still being released (process %d); retry",
-                                                 item_what(it), it->device, (int)lease->hook.pid);
+                if (own && vgpu_lease_blocks(p->h->root, lease, p->h->dom->uuid, now))
+                        return hook_fail(p->h, "%s %s is still being released (process %d); retry", item_what(it),
+                                         it->device, (int)lease->hook.pid);
+                if (own)
                         continue;
-                }
-                if (!vgpu_lease_stale(p->h->root, lease, now, VGPU_START_GRACE_S))
+                if (vgpu_lease_blocks(p->h->root, lease, p->h->dom->uuid, now))
                         return leased_elsewhere(p, it, lease);
                 hook_log(p->h, LOG_WARNING, "taking over the stale lease of %s %s from domain %.64s", item_what(it),
                          it->device, lease->domain_name ? lease->domain_name : "?");
@@ -59,46 +59,31 @@ static int check_conflicts(struct prep *p, struct vgpu_ledger *l)
         return 0;
 }
 
-/* Drop every lease this domain holds on our items (a previous failed run, a stale one). */
-static void drop_item_leases(struct prep *p, struct vgpu_ledger *l, bool *ret_owned)
-{
-        for (size_t i = 0; i < p->n_items; i++) {
-                struct vgpu_lease *lease = vgpu_ledger_find(l, p->items[i].kind, p->items[i].device);
-
-                if (!lease)
-                        continue;
-                /* A device an earlier lease created stays ours to remove. */
-                ret_owned[i] = lease->created && p->items[i].present;
-                vgpu_ledger_remove(l, (size_t)(lease - l->leases));
-        }
-}
-
+/* Pending leases for the devices to make, prepared ones for those there already. */
 static int reserve(struct prep *p, struct vgpu_ledger *l)
 {
-        bool *owned = calloc(p->n_items ? p->n_items : 1, sizeof(bool));
-        int r = owned ? 0 : -ENOMEM;
+        int r = (p->claim = vgpu_claim_new(p->h->root, (int)p->h->config->lock_wait_ms)) ? 0 : -ENOMEM;
 
-        if (r == 0)
-                drop_item_leases(p, l, owned);
         for (size_t i = 0; r == 0 && i < p->n_items; i++) {
-                struct item *it = &p->items[i];
+                const struct item *it = &p->items[i];
                 struct vgpu_lease lease;
 
                 hook_lease_init(p->h, &lease);
                 lease.state = it->present ? VGPU_LEASE_PREPARED : VGPU_LEASE_PENDING;
                 lease.kind = it->kind;
-                lease.device = it->device;
-                lease.parent = *it->parent ? it->parent : NULL;
-                lease.type = *it->type ? it->type : NULL;
+                lease.device = (char *)it->device; /* copied by vgpu_claim_add() */
+                lease.parent = *it->parent ? (char *)it->parent : NULL;
+                lease.type = *it->type ? (char *)it->type : NULL;
                 lease.profile = it->profile ? it->profile->name : NULL;
-                lease.created = it->owned || owned[i];
-                it->owned = lease.created;
-                if (!vgpu_ledger_add(l, &lease))
+                lease.created = it->owned;
+                if (!vgpu_claim_add(p->claim, &lease))
                         r = -ENOMEM;
         }
-        free(owned);
         if (r == 0)
-                r = vgpu_ledger_commit(l);
+                r = vgpu_claim_reserve(p->claim, l);
+        /* A device an earlier lease created stays ours to remove. */
+        for (size_t i = 0; r == 0 && i < p->n_items; i++)
+                p->items[i].owned = p->claim->devices[i].lease.created;
         if (r < 0)
                 hook_fail(p->h, "cannot write the lease ledger: %s", strerror(-r));
         return r;
@@ -161,63 +146,41 @@ static int type_vf(struct prep *p, struct item *it)
         return 0;
 }
 
-static int create_all(struct prep *p)
+static int create_mdev(struct prep *p, struct item *it)
 {
-        for (size_t i = 0; i < p->n_items; i++) {
-                struct item *it = &p->items[i];
-                int r;
+        int r = it->placement
+                        ? create_placed(p, it)
+                        : vgpu_mdev_create(p->h->root, it->parent, it->type, it->uuid, it->attrs, it->n_attrs, NULL);
 
-                if (it->present)
-                        continue;
-                if (it->kind != VGPU_DEVICE_MDEV) {
-                        if (type_vf(p, it))
-                                return 1;
-                        continue;
-                }
-                r = it->placement ? create_placed(p, it)
-                                  : vgpu_mdev_create(p->h->root, it->parent, it->type, it->uuid, it->attrs, it->n_attrs,
-                                                     NULL);
-                /* Half made (an attr failed, then its removal did): the rollback must see it. */
-                if (r < 0 && r != -EEXIST && mdev_present(p->h, it->uuid))
-                        it->created = true;
-                if (r < 0)
-                        return hook_fail(p->h, "cannot create mdev %s (%s on %s): %s%s", it->uuid, it->type_name,
-                                         it->parent, strerror(-r),
-                                         r == -ENOSPC || r == -EUSERS ? "; another tool took the room, retry" : "");
+        /* Half made (an attr failed, then its removal did): the rollback must see it. */
+        if (r < 0 && r != -EEXIST && mdev_present(p->h, it->uuid))
                 it->created = true;
-        }
+        if (r < 0)
+                return hook_fail(p->h, "cannot create mdev %s (%s on %s): %s%s", it->uuid, it->type_name, it->parent,
+                                 strerror(-r),
+                                 r == -ENOSPC || r == -EUSERS ? "; another tool took the room, retry" : "");
+        it->created = true;
         return 0;
 }
 
-/* Under the lock again: pending -> prepared, with where the device went. */
+/* The claim's apply step: make item @i, and say where it went. */
+static int make_item(void *data, size_t i, struct vgpu_claim_device *d)
+{
+        struct prep *p = data;
+        struct item *it = &p->items[i];
+        int r = (it->kind == VGPU_DEVICE_MDEV ? create_mdev(p, it) : type_vf(p, it)) ? -EIO : 0;
+
+        d->made = it->created;
+        if (r == 0 && vgpu_claim_device_place(d, *it->parent ? it->parent : NULL, *it->type ? it->type : NULL) < 0)
+                r = -ENOMEM;
+        return r;
+}
+
+/* Under the lock again: pending -> prepared, with where the devices went. */
 static int commit_prepared(struct prep *p)
 {
-        struct vgpu_ledger *l;
-        int r = hook_lock(p->h, &l);
+        int r = vgpu_claim_commit(p->claim, VGPU_LEASE_PREPARED, 0);
 
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < p->n_items; i++) {
-                const struct item *it = &p->items[i];
-                struct vgpu_lease *lease = vgpu_ledger_find(l, it->kind, it->device);
-                char *parent = *it->parent ? strdup(it->parent) : NULL, *type = *it->type ? strdup(it->type) : NULL;
-
-                if (!lease || (*it->parent && !parent) || (*it->type && !type)) {
-                        free(parent);
-                        free(type);
-                        r = lease ? -ENOMEM : -ESTALE;
-                        break;
-                }
-                free(lease->parent);
-                free(lease->type);
-                lease->parent = parent;
-                lease->type = type;
-                lease->state = VGPU_LEASE_PREPARED;
-                lease->since = (long long)time(NULL);
-        }
-        if (r >= 0)
-                r = vgpu_ledger_commit(l);
-        vgpu_ledger_free(l);
         if (r < 0)
                 hook_fail(p->h, "cannot record the prepared devices in the lease ledger: %s", strerror(-r));
         return r;
@@ -228,37 +191,16 @@ static int commit_prepared(struct prep *p)
  * the kernel would not remove keeps its lease, releasing: dropping it would
  * leak the device ('vgpuctl reconcile' and the release retry it).
  */
-static void rollback(struct prep *p, bool leases_added)
+static void rollback(struct prep *p)
 {
-        struct vgpu_ledger *l;
+        int r = vgpu_claim_rollback(p->claim);
 
-        for (size_t i = 0; i < p->n_items; i++) {
-                struct item *it = &p->items[i];
-
-                if (!it->created)
-                        continue;
-                if ((it->kind == VGPU_DEVICE_MDEV ? vgpu_mdev_remove(p->h->root, it->uuid)
-                                                  : vgpu_nvidia_clear_type(p->h->root, &it->addr)) < 0)
+        for (size_t i = 0; i < p->n_items; i++)
+                if (p->claim->devices[i].result < 0)
                         hook_log(p->h, LOG_ERR, "rollback: cannot free %s %s; it stays leased, releasing",
-                                 item_what(it), it->device);
-                else
-                        it->created = false;
-        }
-        if (!leases_added || hook_lock(p->h, &l) < 0)
-                return;
-        for (size_t i = 0; i < p->n_items; i++) {
-                struct vgpu_lease *lease = vgpu_ledger_find(l, p->items[i].kind, p->items[i].device);
-
-                if (!lease || strcmp(lease->domain_uuid, p->h->dom->uuid) != 0)
-                        continue;
-                if (!p->items[i].created)
-                        vgpu_ledger_remove(l, (size_t)(lease - l->leases));
-                else
-                        lease->state = VGPU_LEASE_RELEASING;
-        }
-        if (vgpu_ledger_commit(l) < 0)
+                                 item_what(&p->items[i]), p->items[i].device);
+        if (r < 0)
                 hook_log(p->h, LOG_ERR, "rollback: cannot write the lease ledger");
-        vgpu_ledger_free(l);
 }
 
 static void audit(const struct prep *p)
@@ -335,14 +277,15 @@ int hook_prepare(struct hook *h)
         if (r == 0)
                 r = locked_plan(&p);
         if (r == 0) {
-                r = create_all(&p) ? -EIO : 0;
+                r = vgpu_claim_apply(p.claim, make_item, &p);
                 if (r == 0)
                         r = commit_prepared(&p);
                 if (r < 0)
-                        rollback(&p, true);
+                        rollback(&p);
                 else
                         audit(&p);
         }
+        vgpu_claim_free(p.claim);
         prep_clear(&p);
         return r < 0 ? 1 : 0;
 }

@@ -180,15 +180,10 @@ static int check_plain_managed(struct prep *p, const struct item *it, const stru
 /* Our own earlier lease that typed this VF (a failed release, a prepare retried). */
 static bool typed_by_us(const struct prep *p, const struct vgpu_ledger *ledger, const struct item *it)
 {
-        for (size_t i = 0; i < ledger->n_leases; i++) {
-                const struct vgpu_lease *l = &ledger->leases[i];
+        const struct vgpu_lease *l = vgpu_ledger_find(ledger, VGPU_DEVICE_VF, it->device);
 
-                if (l->kind == VGPU_DEVICE_VF && strcmp(l->device, it->device) == 0 &&
-                    strcmp(l->domain_uuid, p->h->dom->uuid) == 0 && l->created && l->type &&
-                    strcmp(l->type, it->profile->nvidia_type) == 0)
-                        return true;
-        }
-        return false;
+        return l && strcmp(l->domain_uuid, p->h->dom->uuid) == 0 && l->created && l->type &&
+               strcmp(l->type, it->profile->nvidia_type) == 0;
 }
 
 static bool can_create(const struct vgpu_pci_dev *dev, const char *type)

@@ -31,6 +31,7 @@ struct item {
 struct prep {
         struct hook *h;
         struct vgpu_host *host;
+        struct vgpu_claim *claim; /* the items' leases, once reserved */
         size_t n_items;
         struct item *items;
         const char **taken; /* physical GPUs given to this domain so far */

@@ -199,16 +199,13 @@ int vgpu_ledger_parse_json(struct vgpu_ledger *ledger, const char *text, size_t 
 /* The ledger as text (free()), or NULL on ENOMEM. */
 char *vgpu_ledger_to_json(const struct vgpu_ledger *ledger);
 
-/* ---- ledger/ledger-log.c ------------------------------------------------- */
+/* ---- ledger/ledger.c, ledger/lease-state.c ----------------------------- */
 
-/*
- * Remember the leases as they are on disk, then, after a commit, log each
- * lease that came, changed state or owner, or went.  Both do nothing unless
- * the root passes debug messages.
- */
-void vgpu_ledger_note_seen(struct vgpu_ledger *ledger);
-void vgpu_ledger_log_changes(struct vgpu_ledger *ledger);
-void vgpu_ledger_seen_free(struct vgpu_ledger *ledger);
+/* vgpu_ledger_add() without the log line: for leases read from the file. */
+struct vgpu_lease *vgpu_ledger_append(struct vgpu_ledger *ledger, const struct vgpu_lease *lease);
+/* A lease appears or goes: a debug line when the ledger is locked (a change to commit). */
+void vgpu_ledger_log_added(const struct vgpu_ledger *ledger, const struct vgpu_lease *lease);
+void vgpu_ledger_log_dropped(const struct vgpu_ledger *ledger, const struct vgpu_lease *lease);
 
 /* ---- host/numa.c --------------------------------------------------------- */
 

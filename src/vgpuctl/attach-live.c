@@ -23,9 +23,9 @@ struct live {
         struct vgpuctl_state st; /* host and config; its ledger snapshot is not used */
         struct vgpu_profile *prof;
         struct vgpu_placement *pl; /* made under the lock, on st.host */
+        struct vgpu_claim *claim;  /* the mdev's lease, once reserved */
         char uuid[VGPU_UUID_STRLEN];
         const char *parent, *type_id, *type_name;
-        bool created;
 };
 
 int vgpuctl_ledger_lock(const struct vgpuctl_state *st, struct vgpu_ledger **ret)
@@ -103,11 +103,28 @@ static int place(struct live *l, const struct vgpu_ledger *ledger)
         return VGPUCTL_OK;
 }
 
+/* The pending lease of the mdev, to be claimed. */
+static int claim_new(struct live *l)
+{
+        struct vgpu_lease lease;
+
+        l->claim = vgpu_claim_new(l->st.root, (int)l->st.config->lock_wait_ms);
+        if (!l->claim)
+                return -ENOMEM;
+        vgpuctl_lease_init(&l->st, l->t->live, &lease);
+        lease.kind = VGPU_DEVICE_MDEV;
+        lease.device = l->uuid;
+        lease.parent = l->pl->candidates[0].parent->name;
+        lease.type = l->pl->candidates[0].type->id;
+        lease.profile = l->prof->name;
+        lease.created = true;
+        return vgpu_claim_add(l->claim, &lease) ? 0 : -ENOMEM;
+}
+
 /* Under the lock: read the host afresh, place, and reserve a pending lease. */
 static int reserve(struct live *l)
 {
         struct vgpu_ledger *ledger = NULL;
-        struct vgpu_lease lease;
         int r = vgpuctl_ledger_lock(&l->st, &ledger);
 
         if (r == VGPUCTL_OK) {
@@ -119,28 +136,21 @@ static int reserve(struct live *l)
                 r = vgpuctl_fail("mdev %s is leased already; see 'vgpuctl leases'", l->uuid);
         if (r == VGPUCTL_OK)
                 r = place(l, ledger);
-        if (r == VGPUCTL_OK) {
-                vgpuctl_lease_init(&l->st, l->t->live, &lease);
-                lease.kind = VGPU_DEVICE_MDEV;
-                lease.device = l->uuid;
-                lease.parent = l->pl->candidates[0].parent->name;
-                lease.type = l->pl->candidates[0].type->id;
-                lease.profile = l->prof->name;
-                lease.created = true;
-                if (!vgpu_ledger_add(ledger, &lease) || vgpu_ledger_commit(ledger) < 0)
-                        r = vgpuctl_fail("cannot write the lease ledger");
-        }
+        if (r == VGPUCTL_OK && (claim_new(l) < 0 || vgpu_claim_reserve(l->claim, ledger) < 0))
+                r = vgpuctl_fail("cannot write the lease ledger");
         vgpu_ledger_free(ledger);
         return r;
 }
 
-/* Outside the lock: the first parent with room left takes it (others may have raced us). */
-static int create(struct live *l)
+/* The claim's apply step, outside the lock: the first parent with room left takes it (others may have raced us). */
+static int create(void *data, size_t i, struct vgpu_claim_device *d)
 {
+        struct live *l = data;
         int r = -ENOSPC;
 
-        for (size_t i = 0; i < l->pl->n_usable && (r == -ENOSPC || r == -EUSERS); i++) {
-                const struct vgpu_candidate *c = &l->pl->candidates[i];
+        (void)i;
+        for (size_t k = 0; k < l->pl->n_usable && (r == -ENOSPC || r == -EUSERS); k++) {
+                const struct vgpu_candidate *c = &l->pl->candidates[k];
 
                 r = vgpu_mdev_create(l->st.root, c->parent->name, c->type->id, l->uuid, l->prof->attrs,
                                      l->prof->n_attrs, NULL);
@@ -148,69 +158,42 @@ static int create(struct live *l)
                         l->parent = c->parent->name;
                         l->type_id = c->type->id;
                         l->type_name = c->type->name ? c->type->name : c->type->id;
-                        l->created = true;
                 }
         }
+        if (r == 0) {
+                d->made = true;
+                r = vgpu_claim_device_place(d, l->parent, l->type_id);
+        }
         if (r < 0)
-                return vgpuctl_fail("cannot create mdev %s: %s", l->uuid, strerror(-r));
-        return VGPUCTL_OK;
+                vgpuctl_fail("cannot create mdev %s: %s", l->uuid, strerror(-r));
+        return r;
 }
 
 /* Under the lock: where it went; active with the domain's QEMU when one is found. */
 static int commit(struct live *l)
 {
-        struct vgpu_ledger *ledger = NULL;
-        struct vgpu_lease *lease;
         pid_t qemu = vgpu_find_qemu(l->st.root, l->t->live->uuid);
-        char *parent = NULL, *type = NULL;
-        int r = vgpuctl_ledger_lock(&l->st, &ledger);
+        int r = vgpu_claim_commit(l->claim, qemu > 0 ? VGPU_LEASE_ACTIVE : VGPU_LEASE_PREPARED, qemu);
 
-        lease = r == VGPUCTL_OK ? vgpu_ledger_find(ledger, VGPU_DEVICE_MDEV, l->uuid) : NULL;
-        if (r == VGPUCTL_OK && (!lease || strcmp(lease->domain_uuid, l->t->live->uuid) != 0))
-                r = vgpuctl_fail("the lease of mdev %s vanished from the ledger", l->uuid);
-        if (r == VGPUCTL_OK && (!(parent = strdup(l->parent)) || !(type = strdup(l->type_id))))
-                r = vgpuctl_fail("out of memory");
-        if (r == VGPUCTL_OK) {
-                free(lease->parent);
-                free(lease->type);
-                lease->parent = TAKE_PTR(parent);
-                lease->type = TAKE_PTR(type);
-                lease->state = qemu > 0 ? VGPU_LEASE_ACTIVE : VGPU_LEASE_PREPARED;
-                lease->qemu_pid = qemu > 0 ? qemu : 0;
-                lease->since = (long long)time(NULL);
-                if (vgpu_ledger_commit(ledger) < 0)
-                        r = vgpuctl_fail("cannot write the lease ledger");
-        }
-        free(parent);
-        free(type);
-        vgpu_ledger_free(ledger);
-        return r;
+        if (r == -ESTALE)
+                return vgpuctl_fail("the lease of mdev %s vanished from the ledger", l->uuid);
+        if (r < 0)
+                return vgpuctl_fail("cannot write the lease ledger: %s", strerror(-r));
+        return VGPUCTL_OK;
 }
 
 /* Undo: remove what was created; drop the lease, or leave it releasing if the device stays. */
 static void undo(struct live *l)
 {
-        struct vgpu_ledger *ledger = NULL;
-        struct vgpu_lease *lease;
-        int removed = l->created ? vgpu_mdev_remove(l->st.root, l->uuid) : 0;
+        int r = vgpu_claim_rollback(l->claim);
 
-        if (removed < 0)
+        if (l->claim->devices[0].result < 0)
                 fprintf(stderr,
                         "vgpuctl: cannot remove mdev %s again (%s): its lease stays, releasing, for "
                         "'vgpuctl reconcile'\n",
-                        l->uuid, strerror(-removed));
-        if (vgpuctl_ledger_lock(&l->st, &ledger) != VGPUCTL_OK)
-                return;
-        lease = vgpu_ledger_find(ledger, VGPU_DEVICE_MDEV, l->uuid);
-        if (lease && strcmp(lease->domain_uuid, l->t->live->uuid) == 0) {
-                if (removed < 0)
-                        lease->state = VGPU_LEASE_RELEASING;
-                else
-                        vgpu_ledger_remove(ledger, (size_t)(lease - ledger->leases));
-                if (vgpu_ledger_commit(ledger) < 0)
-                        fprintf(stderr, "vgpuctl: cannot write the lease ledger\n");
-        }
-        vgpu_ledger_free(ledger);
+                        l->uuid, strerror(-l->claim->devices[0].result));
+        if (r < 0)
+                fprintf(stderr, "vgpuctl: cannot write the lease ledger\n");
 }
 
 static int hostdev_xml(const struct live *l, char *buf, size_t size)
@@ -246,7 +229,7 @@ static int attach_mdev(struct live *l)
                 r = reserve(l);
         if (r != VGPUCTL_OK)
                 return r;
-        r = create(l);
+        r = vgpu_claim_apply(l->claim, create, l) < 0 ? VGPUCTL_FAILED : VGPUCTL_OK;
         if (r == VGPUCTL_OK)
                 r = commit(l);
         if (r == VGPUCTL_OK)
@@ -272,6 +255,7 @@ int vgpuctl_attach_live(const struct vgpuctl_live_target *t, const char *profile
                                  profile);
         if (r == VGPUCTL_OK)
                 r = attach_mdev(&l);
+        vgpu_claim_free(l.claim);
         vgpu_placement_free(l.pl);
         vgpu_profile_free(l.prof);
         vgpuctl_state_clear(&l.st);

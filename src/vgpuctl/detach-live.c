@@ -24,101 +24,57 @@ struct gone {
         char device[VGPU_UUID_STRLEN]; /* an mdev UUID or a PCI address */
 };
 
-/* Under the lock: this domain's lease on the device, marked releasing by us.  0: none, 1: marked. */
-static int mark(const struct vgpuctl_state *st, const struct vgpuctl_live_target *t, const struct gone *g,
-                bool *ret_remove)
+/* The library's release of the one lease: mark, free outside the lock, drop.  NULL: said why. */
+static struct vgpu_release *release(const struct vgpuctl_state *st, const struct vgpuctl_live_target *t,
+                                    const struct gone *g)
 {
-        struct vgpu_ledger *ledger = NULL;
-        struct vgpu_lease *lease;
-        int r = vgpuctl_ledger_lock(st, &ledger);
+        struct vgpu_error err = {0};
+        struct vgpu_proc_id self = {0};
+        struct vgpu_release *rel;
+        char where[512];
+        int r;
 
-        if (r != VGPUCTL_OK)
-                return -EIO;
-        lease = vgpu_ledger_find(ledger, g->kind, g->device);
-        if (!lease || strcmp(lease->domain_uuid, t->live->uuid) != 0) {
-                vgpu_ledger_free(ledger);
-                return 0;
+        vgpu_proc_id_of(st->root, getpid(), &self);
+        rel = vgpu_release_new(st->root, (int)st->config->lock_wait_ms, st->config->release_retries, &self);
+        if (!rel)
+                return vgpuctl_fail("out of memory"), NULL;
+        r = vgpu_release_domain(rel, t->live->uuid, g->kind, g->device, &err);
+        if (r < 0) {
+                vgpuctl_fail("the lease ledger is unusable: %s", vgpu_error_format(&err, where, sizeof(where)));
+                vgpu_release_free(rel);
+                return NULL;
         }
-        lease->state = VGPU_LEASE_RELEASING;
-        vgpu_proc_id_of(st->root, getpid(), &lease->hook);
-        lease->since = (long long)time(NULL);
-        *ret_remove = lease->created;
-        r = vgpu_ledger_commit(ledger) < 0 ? -EIO : 1;
-        vgpu_ledger_free(ledger);
-        if (r < 0)
-                vgpuctl_fail("cannot write the lease ledger");
-        return r;
+        return rel;
 }
 
-static int remove_mdev(const struct vgpuctl_state *st, const char *uuid)
+static int report(const struct vgpuctl_live_target *t, const struct gone *g, const struct vgpu_release *rel)
 {
-        const struct timespec pause = {0, 200 * 1000 * 1000};
+        const struct vgpu_release_device *d = rel->n ? &rel->devices[0] : NULL;
+        const char *kind = vgpu_device_kind_name(g->kind);
 
-        for (unsigned try = 0;; try++) {
-                int r = vgpu_mdev_remove(st->root, uuid);
-
-                /* QEMU may still be closing the device */
-                if (r != -EBUSY || try >= st->config->release_retries)
-                        return r == -ENOENT ? 0 : r;
-                nanosleep(&pause, NULL);
+        if (!d) {
+                printf("%s %s is not leased to %s: left in place\n", kind, g->device, t->domain);
+                return VGPUCTL_OK;
         }
+        if (d->result < 0)
+                return vgpuctl_fail("cannot free %s %s (%s): its lease stays, releasing, for 'vgpuctl reconcile'", kind,
+                                    g->device, strerror(-d->result));
+        printf("freed %s %s%s\n", kind, g->device, d->free && g->kind == VGPU_DEVICE_MDEV ? " (removed)" : "");
+        return VGPUCTL_OK;
 }
 
-static void drop(const struct vgpuctl_state *st, const struct vgpuctl_live_target *t, const struct gone *g)
-{
-        struct vgpu_ledger *ledger = NULL;
-        struct vgpu_lease *lease;
-
-        if (vgpuctl_ledger_lock(st, &ledger) != VGPUCTL_OK)
-                return;
-        lease = vgpu_ledger_find(ledger, g->kind, g->device);
-        if (lease && strcmp(lease->domain_uuid, t->live->uuid) == 0) {
-                vgpu_ledger_remove(ledger, (size_t)(lease - ledger->leases));
-                if (vgpu_ledger_commit(ledger) < 0)
-                        vgpuctl_fail("cannot write the lease ledger");
-        }
-        vgpu_ledger_free(ledger);
-}
-
-/* What vgpu-hook made for the device: an mdev to remove, a vendor-VFIO VF's vGPU type to clear. */
-static int free_hw(const struct vgpuctl_state *st, const struct gone *g, bool created)
-{
-        struct vgpu_pci_addr addr;
-
-        if (!created || g->kind == VGPU_DEVICE_PCI)
-                return 0;
-        if (g->kind == VGPU_DEVICE_MDEV)
-                return remove_mdev(st, g->device);
-        return vgpu_pci_addr_parse(g->device, &addr) < 0 ? -EINVAL : vgpu_nvidia_clear_type(st->root, &addr);
-}
-
-/* The guest has let go: free what vgpu-hook allocated.  Mark, free outside the lock, drop. */
+/* The guest has let go: free what vgpu-hook allocated. */
 static int free_device(const struct vgpuctl_live_target *t, const struct gone *g)
 {
         struct vgpuctl_state st = {0};
-        bool remove = false;
-        int r = vgpuctl_state_load(t->ctx, &st), marked = 0;
+        struct vgpu_release *rel = NULL;
+        int r = vgpuctl_state_load(t->ctx, &st);
 
         if (r == VGPUCTL_OK)
-                marked = mark(&st, t, g, &remove);
-        if (r == VGPUCTL_OK && marked < 0)
-                r = VGPUCTL_FAILED;
-        if (r == VGPUCTL_OK && marked == 0)
-                printf("%s %s is not leased to %s: left in place\n", vgpu_device_kind_name(g->kind), g->device,
-                       t->domain);
-        if (r == VGPUCTL_OK && marked > 0) {
-                int removed = free_hw(&st, g, remove);
-
-                if (removed < 0)
-                        r = vgpuctl_fail("cannot free %s %s (%s): its lease stays, releasing, for 'vgpuctl "
-                                         "reconcile'",
-                                         vgpu_device_kind_name(g->kind), g->device, strerror(-removed));
-                else
-                        drop(&st, t, g);
-                if (removed == 0)
-                        printf("freed %s %s%s\n", vgpu_device_kind_name(g->kind), g->device,
-                               remove && g->kind == VGPU_DEVICE_MDEV ? " (removed)" : "");
-        }
+                rel = release(&st, t, g);
+        if (r == VGPUCTL_OK)
+                r = rel ? report(t, g, rel) : VGPUCTL_FAILED;
+        vgpu_release_free(rel);
         vgpuctl_state_clear(&st);
         return r;
 }
@@ -147,7 +103,7 @@ static int unplug(const struct vgpuctl_live_target *t, const struct gone *g, con
 static bool leased_here(const struct vgpuctl_live_target *t, const struct gone *g)
 {
         struct vgpuctl_state st = {0};
-        struct vgpu_lease *lease;
+        const struct vgpu_lease *lease;
         bool here;
 
         if (vgpuctl_state_load(t->ctx, &st) != VGPUCTL_OK)
@@ -183,18 +139,18 @@ static int detach_all(const struct vgpuctl_live_target *t)
 
         for (size_t i = 0; r == VGPUCTL_OK && i < t->live->n_hostdevs; i++) {
                 const struct vgpu_hostdev *hd = &t->live->hostdevs[i];
-                struct gone g = {.kind = hd->kind == VGPU_HOSTDEV_MDEV ? VGPU_DEVICE_MDEV : VGPU_DEVICE_VF};
-                struct vgpu_lease *lease;
+                struct gone g = {.kind = VGPU_DEVICE_MDEV};
+                const struct vgpu_lease *lease;
 
                 if (hd->kind == VGPU_HOSTDEV_MDEV)
                         snprintf(g.device, sizeof(g.device), "%s", hd->uuid);
                 else
                         vgpu_pci_addr_format(&hd->addr, g.device);
-                lease = vgpu_ledger_find(st.ledger, g.kind, g.device);
-                if (!lease && hd->kind == VGPU_HOSTDEV_PCI)
-                        lease = vgpu_ledger_find(st.ledger, g.kind = VGPU_DEVICE_PCI, g.device);
+                lease = hd->kind == VGPU_HOSTDEV_MDEV ? vgpu_ledger_find(st.ledger, g.kind, g.device)
+                                                      : vgpu_ledger_find_pci(st.ledger, &hd->addr);
                 if (!lease || strcmp(lease->domain_uuid, t->live->uuid) != 0)
                         continue;
+                g.kind = lease->kind;
                 n++;
                 r = detach_one(t, &g, &hd->addr);
         }
@@ -220,9 +176,8 @@ int vgpuctl_detach_live(const struct vgpuctl_live_target *t, const char *uuid, c
                 vgpu_pci_addr_format(&addr, g.device);
                 g.kind = VGPU_DEVICE_VF;
                 /* a whole GPU's lease is of kind pci */
-                if (vgpuctl_state_load(t->ctx, &st) == VGPUCTL_OK && !vgpu_ledger_find(st.ledger, g.kind, g.device) &&
-                    vgpu_ledger_find(st.ledger, VGPU_DEVICE_PCI, g.device))
-                        g.kind = VGPU_DEVICE_PCI;
+                if (vgpuctl_state_load(t->ctx, &st) == VGPUCTL_OK && vgpu_ledger_find_pci(st.ledger, &addr))
+                        g.kind = vgpu_ledger_find_pci(st.ledger, &addr)->kind;
                 vgpuctl_state_clear(&st);
         }
         return detach_one(t, &g, &addr);

@@ -146,7 +146,7 @@ static int parse_leases(struct vgpu_ledger *ledger, const char *text, size_t len
                         return r;
                 if (!device_valid(&l) || vgpu_ledger_find(ledger, l.kind, l.device))
                         return bad(err, i, "bad or duplicate device");
-                if (!vgpu_ledger_add(ledger, &l))
+                if (!vgpu_ledger_append(ledger, &l))
                         return vgpu_error_set(err, ENOMEM, VGPU_LEDGER_FILE, 0, 0, "out of memory");
         }
         return 0;

@@ -157,7 +157,6 @@ int vgpu_ledger_lock(const struct vgpu_root *root, int wait_ms, struct vgpu_ledg
                 vgpu_ledger_free(l);
                 return r;
         }
-        vgpu_ledger_note_seen(l);
         *ret_ledger = l;
         return 0;
 }
@@ -208,7 +207,6 @@ int vgpu_ledger_commit(struct vgpu_ledger *l)
                 return r;
         }
         fsync(l->dir_fd);
-        vgpu_ledger_log_changes(l);
         return 0;
 }
 
@@ -228,7 +226,6 @@ void vgpu_ledger_free(struct vgpu_ledger *l)
         for (size_t i = 0; i < l->n_leases; i++)
                 lease_clear(&l->leases[i]);
         free(l->leases);
-        vgpu_ledger_seen_free(l);
         if (l->lock_fd >= 0)
                 close(l->lock_fd); /* drops the flock */
         if (l->dir_fd >= 0)
@@ -241,7 +238,7 @@ static char *dup_or_null(const char *s)
         return s ? strdup(s) : NULL;
 }
 
-struct vgpu_lease *vgpu_ledger_add(struct vgpu_ledger *l, const struct vgpu_lease *lease)
+struct vgpu_lease *vgpu_ledger_append(struct vgpu_ledger *l, const struct vgpu_lease *lease)
 {
         struct vgpu_lease *n = vgpu_array_push(&l->leases, &l->n_leases, sizeof(*n));
 
@@ -255,23 +252,31 @@ struct vgpu_lease *vgpu_ledger_add(struct vgpu_ledger *l, const struct vgpu_leas
         n->profile = dup_or_null(lease->profile);
         if ((lease->domain_name && !n->domain_name) || !n->device || (lease->parent && !n->parent) ||
             (lease->type && !n->type) || (lease->profile && !n->profile)) {
-                vgpu_ledger_remove(l, l->n_leases - 1);
+                lease_clear(n);
+                l->n_leases--;
                 return NULL;
         }
         return n;
 }
 
+struct vgpu_lease *vgpu_ledger_add(struct vgpu_ledger *l, const struct vgpu_lease *lease)
+{
+        struct vgpu_lease *n = vgpu_ledger_append(l, lease);
+
+        if (n)
+                vgpu_ledger_log_added(l, n);
+        return n;
+}
+
 void vgpu_ledger_remove(struct vgpu_ledger *l, size_t i)
 {
+        vgpu_ledger_log_dropped(l, &l->leases[i]);
         lease_clear(&l->leases[i]);
         memmove(&l->leases[i], &l->leases[i + 1], (l->n_leases - i - 1) * sizeof(*l->leases));
         l->n_leases--;
 }
 
-struct vgpu_lease *vgpu_ledger_find(struct vgpu_ledger *l, enum vgpu_device_kind kind, const char *device)
+void vgpu_ledger_drop(struct vgpu_ledger *l, struct vgpu_lease *lease)
 {
-        for (size_t i = 0; i < l->n_leases; i++)
-                if (l->leases[i].kind == kind && strcmp(l->leases[i].device, device) == 0)
-                        return &l->leases[i];
-        return NULL;
+        vgpu_ledger_remove(l, (size_t)(lease - l->leases));
 }

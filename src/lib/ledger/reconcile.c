@@ -95,24 +95,6 @@ static enum vgpu_reconcile_verb verb_for(const struct vgpu_root *root, const str
         return VGPU_RECONCILE_DROP;
 }
 
-/* Remove an mdev; clear a VF's vGPU type (probing busy first: a VM may hold it). */
-static int free_device(const struct vgpu_root *root, const struct vgpu_reconcile_action *a)
-{
-        struct vgpu_pci_addr addr;
-        char dir[128];
-        int r;
-
-        if (a->kind == VGPU_DEVICE_MDEV)
-                return vgpu_mdev_remove(root, a->device);
-        if (vgpu_pci_addr_parse(a->device, &addr) < 0)
-                return -EINVAL;
-        vgpu_pci_path(&addr, "", dir, sizeof(dir));
-        r = vgpu_device_busy(root, dir);
-        if (r != 0)
-                return r > 0 ? -EBUSY : r;
-        return vgpu_nvidia_clear_type(root, &addr);
-}
-
 static char *dup_or_null(const char *s)
 {
         return s ? strdup(s) : NULL;
@@ -152,7 +134,7 @@ static struct vgpu_reconcile_action *add_action(struct vgpu_reconcile *rc, const
 
 /* Decide on lease @i under the lock: 1 when dropped, 0 when it stays (maybe marked), -ENOMEM. */
 static int decide(struct vgpu_ledger *l, size_t i, const struct vgpu_reconcile_opts *o, struct vgpu_reconcile *rc,
-                  long long now)
+                  struct vgpu_release *rel, long long now)
 {
         struct vgpu_lease *lease = &l->leases[i];
         struct vgpu_reconcile_action *a;
@@ -176,19 +158,16 @@ static int decide(struct vgpu_ledger *l, size_t i, const struct vgpu_reconcile_o
                 vgpu_ledger_remove(l, i);
                 return 1;
         }
-        /* Releasing by us: a concurrent prepare or reconcile sees it in progress. */
-        lease->state = VGPU_LEASE_RELEASING;
-        lease->hook = o->self;
-        lease->since = now;
-        return 0;
+        return vgpu_release_mark(rel, l, lease, true);
 }
 
-static int mark(struct vgpu_ledger *l, const struct vgpu_reconcile_opts *o, struct vgpu_reconcile *rc)
+static int mark(struct vgpu_ledger *l, const struct vgpu_reconcile_opts *o, struct vgpu_reconcile *rc,
+                struct vgpu_release *rel)
 {
         long long now = (long long)time(NULL);
 
         for (size_t i = 0; i < l->n_leases;) {
-                int r = decide(l, i, o, rc, now);
+                int r = decide(l, i, o, rc, rel, now);
 
                 if (r < 0)
                         return r;
@@ -198,7 +177,7 @@ static int mark(struct vgpu_ledger *l, const struct vgpu_reconcile_opts *o, stru
 }
 
 static int mark_locked(const struct vgpu_root *root, const struct vgpu_reconcile_opts *o, struct vgpu_reconcile *rc,
-                       struct vgpu_error *err)
+                       struct vgpu_release *rel, struct vgpu_error *err)
 {
         struct vgpu_ledger *l;
         int r;
@@ -207,7 +186,7 @@ static int mark_locked(const struct vgpu_root *root, const struct vgpu_reconcile
         r = o->dry_run ? vgpu_ledger_read(root, &l, err) : vgpu_ledger_lock(root, o->wait_ms, &l, err);
         if (r < 0)
                 return r;
-        r = mark(l, o, rc);
+        r = mark(l, o, rc, rel);
         if (r == 0 && rc->n_actions && !o->dry_run)
                 r = vgpu_ledger_commit(l);
         vgpu_ledger_free(l);
@@ -216,75 +195,33 @@ static int mark_locked(const struct vgpu_root *root, const struct vgpu_reconcile
         return 0;
 }
 
-/* Still marked by this run?  Else someone took the lease over meanwhile: not ours to drop. */
-static bool marked_by(const struct vgpu_lease *l, const struct vgpu_reconcile_action *a,
-                      const struct vgpu_reconcile_opts *o)
+/* Free outside the lock, drop under it again; each removal's result from the release's, in order. */
+static void free_marked(struct vgpu_reconcile *rc, struct vgpu_release *rel, struct vgpu_error *err)
 {
-        return strcmp(l->domain_uuid, a->domain_uuid) == 0 && l->state == VGPU_LEASE_RELEASING &&
-               l->hook.pid == o->self.pid && l->hook.start == o->self.start;
-}
+        size_t k = 0;
 
-static void fail_removed(struct vgpu_reconcile *rc, int r)
-{
-        for (size_t i = 0; i < rc->n_actions; i++)
-                if (rc->actions[i].verb == VGPU_RECONCILE_REMOVE && rc->actions[i].result == 0)
-                        rc->actions[i].result = r;
-}
-
-/* Under the lock again: drop the leases whose devices went. */
-static void drop_removed(const struct vgpu_root *root, const struct vgpu_reconcile_opts *o, struct vgpu_reconcile *rc,
-                         struct vgpu_error *err)
-{
-        struct vgpu_ledger *l;
-        int r = vgpu_ledger_lock(root, o->wait_ms, &l, err);
-
-        for (size_t i = 0; r == 0 && i < rc->n_actions; i++) {
-                const struct vgpu_reconcile_action *a = &rc->actions[i];
-                struct vgpu_lease *lease = a->verb == VGPU_RECONCILE_REMOVE && a->result == 0
-                                                   ? vgpu_ledger_find(l, a->kind, a->device)
-                                                   : NULL;
-
-                if (lease && marked_by(lease, a, o))
-                        vgpu_ledger_remove(l, (size_t)(lease - l->leases));
-        }
-        if (r == 0) {
-                r = vgpu_ledger_commit(l);
-                vgpu_ledger_free(l);
-                if (r < 0)
-                        vgpu_error_set(err, -r, VGPU_LEDGER_FILE, 0, 0, "cannot update: %s", strerror(-r));
-        }
-        /* The devices are gone; their leases stay releasing for the next run. */
-        if (r < 0)
-                fail_removed(rc, r);
+        vgpu_release_free_devices(rel);
+        vgpu_release_drop(rel, err);
+        for (size_t i = 0; i < rc->n_actions && k < rel->n; i++)
+                if (rc->actions[i].verb == VGPU_RECONCILE_REMOVE)
+                        rc->actions[i].result = rel->devices[k++].result;
 }
 
 int vgpu_reconcile(const struct vgpu_root *root, const struct vgpu_reconcile_opts *o, struct vgpu_reconcile **ret,
                    struct vgpu_error *err)
 {
         struct vgpu_reconcile *rc = calloc(1, sizeof(*rc));
-        bool removing = false;
-        int r;
+        struct vgpu_release *rel = vgpu_release_new(root, o->wait_ms, 0, &o->self);
+        int r = rc && rel ? mark_locked(root, o, rc, rel, err) : -ENOMEM;
 
-        if (!rc)
-                return -ENOMEM;
-        r = mark_locked(root, o, rc, err);
         if (r < 0) {
+                vgpu_release_free(rel);
                 vgpu_reconcile_free(rc);
                 return r;
         }
-        for (size_t i = 0; !o->dry_run && i < rc->n_actions; i++) {
-                struct vgpu_reconcile_action *a = &rc->actions[i];
-
-                if (a->verb == VGPU_RECONCILE_REMOVE) {
-                        a->result = free_device(root, a);
-                        if (a->result < 0)
-                                vgpu_dbg(root, "reconcile: %s %s not freed: %s", vgpu_device_kind_name(a->kind),
-                                         a->device, strerror(-a->result));
-                        removing = true;
-                }
-        }
-        if (removing)
-                drop_removed(root, o, rc, err);
+        if (rel->n)
+                free_marked(rc, rel, err);
+        vgpu_release_free(rel);
         *ret = rc;
         return 0;
 }

@@ -60,9 +60,6 @@ struct vgpu_ledger {
         int lock_fd; /* -1 when read without the lock */
         size_t n_leases;
         struct vgpu_lease *leases;
-        /* the leases as last read or committed, when debug logging is on (ledger-log.c) */
-        size_t n_seen;
-        struct vgpu_lease_seen *seen;
 };
 
 /*
@@ -87,11 +84,31 @@ void vgpu_ledger_free(struct vgpu_ledger *ledger);
 /* Append a lease (copied; strings duplicated).  Returns it or NULL. */
 struct vgpu_lease *vgpu_ledger_add(struct vgpu_ledger *ledger, const struct vgpu_lease *lease);
 
-/* Drop lease @i. */
+/* Drop lease @i; vgpu_ledger_drop() drops @lease, one of @ledger's. */
 void vgpu_ledger_remove(struct vgpu_ledger *ledger, size_t i);
+void vgpu_ledger_drop(struct vgpu_ledger *ledger, struct vgpu_lease *lease);
 
-/* The lease on (@kind, @device), or NULL. */
-struct vgpu_lease *vgpu_ledger_find(struct vgpu_ledger *ledger, enum vgpu_device_kind kind, const char *device);
+/*
+ * Move @lease to @state, stamping `since` (lease-state.c).  The only way a
+ * lease changes state; logged at debug level when @ledger is locked.
+ */
+void vgpu_lease_set_state(struct vgpu_ledger *ledger, struct vgpu_lease *lease, enum vgpu_lease_state state);
+
+/* ---- finding leases (lease-find.c); @ledger may be NULL (none) ------------ */
+
+/* The lease on (@kind, @device), or NULL: an mdev UUID in any case, a PCI address however spelled. */
+const struct vgpu_lease *vgpu_ledger_find(const struct vgpu_ledger *ledger, enum vgpu_device_kind kind,
+                                          const char *device);
+/* The same, to change it (under the lock). */
+struct vgpu_lease *vgpu_ledger_find_mut(struct vgpu_ledger *ledger, enum vgpu_device_kind kind, const char *device);
+/* The lease of domain @domain_uuid on (@kind, @device); NULL when none, or another domain's. */
+struct vgpu_lease *vgpu_ledger_find_own(struct vgpu_ledger *ledger, enum vgpu_device_kind kind, const char *device,
+                                        const char *domain_uuid);
+/* The lease on PCI device @addr, a VF's or a whole device's, or NULL. */
+const struct vgpu_lease *vgpu_ledger_find_pci(const struct vgpu_ledger *ledger, const struct vgpu_pci_addr *addr);
+/* @domain_uuid's next lease after @prev (NULL: its first), or NULL. */
+struct vgpu_lease *vgpu_ledger_next_of(struct vgpu_ledger *ledger, const char *domain_uuid,
+                                       const struct vgpu_lease *prev);
 
 const char *vgpu_lease_state_name(enum vgpu_lease_state state);
 const char *vgpu_device_kind_name(enum vgpu_device_kind kind);
@@ -111,6 +128,137 @@ pid_t vgpu_find_qemu(const struct vgpu_root *root, const char *domain_uuid);
  * @grace_s; an active lease whose QEMU is gone is stale at once.
  */
 bool vgpu_lease_stale(const struct vgpu_root *root, const struct vgpu_lease *lease, long long now, int grace_s);
+
+/* ---- releasing devices (lease-release.c) ---------------------------------- */
+
+/*
+ * Free what a lease made: remove an mdev (while a VM holds it, -EBUSY, tried
+ * again @busy_retries times 200 ms apart: QEMU may still be closing it);
+ * clear a VF's vendor-VFIO vGPU type, only when no VM holds the VF (-EBUSY
+ * otherwise).  A whole GPU has nothing to free.  0 or -errno.
+ */
+int vgpu_lease_free_device(const struct vgpu_root *root, enum vgpu_device_kind kind, const char *device,
+                           unsigned busy_retries);
+
+/* One device being released. */
+struct vgpu_release_device {
+        char domain_uuid[VGPU_UUID_STRLEN];
+        enum vgpu_device_kind kind;
+        char device[VGPU_UUID_STRLEN]; /* an mdev UUID or a PCI address */
+        bool free;                     /* ours to free (an mdev we created, a VF we typed); else left in place */
+        int result;                    /* after the free: 0, or -errno and the lease stays releasing */
+};
+
+/* A release: mark under the lock, free outside it, drop under it again. */
+struct vgpu_release {
+        const struct vgpu_root *root;
+        int wait_ms;              /* ledger lock wait */
+        unsigned busy_retries;    /* of an mdev removal */
+        struct vgpu_proc_id self; /* the marker: others see the leases in progress */
+        size_t n;
+        struct vgpu_release_device *devices;
+};
+
+/* A release by process @self (copied); vgpu_release_free() it. */
+struct vgpu_release *vgpu_release_new(const struct vgpu_root *root, int wait_ms, unsigned busy_retries,
+                                      const struct vgpu_proc_id *self);
+void vgpu_release_free(struct vgpu_release *rel);
+
+/* Under the lock: mark @lease releasing by us and list it, its device to be freed when @to_free.  0 or -ENOMEM. */
+int vgpu_release_mark(struct vgpu_release *rel, struct vgpu_ledger *ledger, struct vgpu_lease *lease, bool to_free);
+
+/* Outside the lock: free each listed device, setting its result. */
+void vgpu_release_free_devices(struct vgpu_release *rel);
+
+/*
+ * Under the lock again: drop the leases whose devices were freed and that
+ * are still marked by us (else someone took them over meanwhile), and
+ * commit.  -errno (why in @err) when the ledger cannot be used: the freed
+ * devices then get that result, their leases stay releasing.
+ */
+int vgpu_release_drop(struct vgpu_release *rel, struct vgpu_error *err);
+
+/*
+ * The whole release of @domain_uuid's leases — all of them, or only the one
+ * on (@kind, @device) when @device is not NULL: mark, free what the leases
+ * made (an mdev we created, a VF we typed; a whole GPU is left in place),
+ * drop.  Returns 0 and the release (its devices' results say what became of
+ * each; none listed: the domain held no such lease), or -errno with why in
+ * @err when the leases could not be marked.  A failure to drop is in the
+ * results.
+ */
+int vgpu_release_domain(struct vgpu_release *rel, const char *domain_uuid, enum vgpu_device_kind kind,
+                        const char *device, struct vgpu_error *err);
+
+/* ---- claiming devices (lease-claim.c) ------------------------------------ */
+
+/* One device being claimed. */
+struct vgpu_claim_device {
+        struct vgpu_lease lease; /* as reserved, then committed; the claim owns its strings */
+        bool made;               /* made (or half made) by the apply step: a rollback frees it */
+        int result;              /* of the rollback's free: 0, or -errno and the lease stays releasing */
+};
+
+/* A claim: reserve under the ledger lock, apply outside it, commit, or roll back. */
+struct vgpu_claim {
+        const struct vgpu_root *root;
+        int wait_ms; /* ledger lock wait */
+        bool reserved;
+        size_t n;
+        struct vgpu_claim_device *devices;
+};
+
+struct vgpu_claim *vgpu_claim_new(const struct vgpu_root *root, int wait_ms);
+void vgpu_claim_free(struct vgpu_claim *claim);
+
+/*
+ * Add a device to claim: @lease is copied, strings too; its state pending,
+ * or prepared for a device that exists already.  Returns it, or NULL.
+ */
+struct vgpu_claim_device *vgpu_claim_add(struct vgpu_claim *claim, const struct vgpu_lease *lease);
+
+/*
+ * Is @lease (on a device a claim for @domain_uuid wants) in the way?  Yes
+ * for another domain's live lease, and for our own while a live process
+ * releases it; a stale lease (docs/design.md §5.4) is not.
+ */
+bool vgpu_lease_blocks(const struct vgpu_root *root, const struct vgpu_lease *lease, const char *domain_uuid,
+                       long long now);
+
+/*
+ * Reserve, on @ledger (locked by the caller, who decided on it): the
+ * leases on the claimed devices are replaced — -EBUSY, nothing changed,
+ * when one is in the way (vgpu_lease_blocks()) — and the ledger committed.
+ * A device an earlier lease created that exists stays ours to free.
+ */
+int vgpu_claim_reserve(struct vgpu_claim *claim, struct vgpu_ledger *ledger);
+
+/*
+ * Outside the lock: @apply makes each pending device (i is its index) and
+ * returns 0 or -errno; it records where the device went with
+ * vgpu_claim_device_place(), and sets made on a failure that left a device
+ * behind.  Stops at the first failure and returns it.
+ */
+typedef int (*vgpu_claim_apply_fn)(void *data, size_t i, struct vgpu_claim_device *device);
+int vgpu_claim_apply(struct vgpu_claim *claim, vgpu_claim_apply_fn apply, void *data);
+
+/* The parent and type a device went to (either may be NULL: none).  0 or -ENOMEM. */
+int vgpu_claim_device_place(struct vgpu_claim_device *device, const char *parent, const char *type);
+
+/*
+ * Under the lock again: each claimed lease, still ours, takes where its
+ * device went and @state (prepared; or active with @qemu_pid).  -ESTALE
+ * when a lease is gone or another domain's; -errno of the ledger.
+ */
+int vgpu_claim_commit(struct vgpu_claim *claim, enum vgpu_lease_state state, pid_t qemu_pid);
+
+/*
+ * Undo: free the devices the claim made (vgpu_lease_free_device()), then
+ * drop its leases; a device that could not be freed keeps its lease,
+ * releasing, and has a negative result (reconcile and the release retry
+ * it).  Returns 0, or -errno when the ledger could not be updated.
+ */
+int vgpu_claim_rollback(struct vgpu_claim *claim);
 
 /* ---- repairing the ledger against the host (reconcile.c) ----------------- */
 
