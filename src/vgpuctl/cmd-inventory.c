@@ -120,13 +120,9 @@ static void print_parents(const struct vgpu_host *host)
 
 static const char *owner_of(const struct vgpu_ledger *ledger, const char *uuid)
 {
-        for (size_t i = 0; ledger && i < ledger->n_leases; i++) {
-                const struct vgpu_lease *l = &ledger->leases[i];
+        const struct vgpu_lease *l = vgpu_ledger_find(ledger, VGPU_DEVICE_MDEV, uuid);
 
-                if (l->kind == VGPU_DEVICE_MDEV && strcasecmp(l->device, uuid) == 0)
-                        return l->domain_name ? l->domain_name : l->domain_uuid;
-        }
-        return NULL;
+        return !l ? NULL : l->domain_name ? l->domain_name : l->domain_uuid;
 }
 
 static void print_mdevs(const struct vgpu_host *host, const struct vgpu_ledger *ledger)

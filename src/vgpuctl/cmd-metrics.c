@@ -113,14 +113,7 @@ static void vf_use(const struct vgpu_host *host, const struct vgpu_ledger *ledge
                 if (!d->is_vf || vgpu_pci_addr_cmp(&d->physfn, &pf->addr) != 0)
                         continue;
                 *typed += d->nvidia_vfio && d->nvidia_current_type > 0;
-                for (size_t k = 0; ledger && k < ledger->n_leases; k++) {
-                        struct vgpu_pci_addr a;
-
-                        if (ledger->leases[k].kind == VGPU_DEVICE_VF &&
-                            vgpu_pci_addr_parse(ledger->leases[k].device, &a) >= 0 &&
-                            vgpu_pci_addr_cmp(&a, &d->addr) == 0)
-                                (*leased)++;
-                }
+                *leased += vgpu_ledger_find(ledger, VGPU_DEVICE_VF, d->name) != NULL;
         }
 }
 

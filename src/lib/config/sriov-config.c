@@ -29,20 +29,6 @@ bool vgpu_vf_count_refused(enum vgpu_vf_count_state state)
         return state != VGPU_VF_COUNT_OK && state != VGPU_VF_COUNT_CHANGE && state != VGPU_VF_COUNT_SET;
 }
 
-static const struct vgpu_lease *vf_lease(const struct vgpu_ledger *ledger, const struct vgpu_pci_dev *vf)
-{
-        for (size_t i = 0; ledger && i < ledger->n_leases; i++) {
-                const struct vgpu_lease *l = &ledger->leases[i];
-
-                struct vgpu_pci_addr a;
-
-                if (l->kind != VGPU_DEVICE_MDEV && vgpu_pci_addr_parse(l->device, &a) == 0 &&
-                    vgpu_pci_addr_cmp(&a, &vf->addr) == 0)
-                        return l;
-        }
-        return NULL;
-}
-
 /* Is a VF of @pf (or an mdev on one) held by a VM or named by a lease?  Says which in c->detail. */
 static bool vfs_busy(const struct vgpu_host *host, const struct vgpu_ledger *ledger, const struct vgpu_pci_dev *pf,
                      struct vgpu_vf_count *c)
@@ -58,7 +44,7 @@ static bool vfs_busy(const struct vgpu_host *host, const struct vgpu_ledger *led
                                  vf->name, vf->iommu_group);
                         return true;
                 }
-                if ((l = vf_lease(ledger, vf))) {
+                if ((l = vgpu_ledger_find_pci(ledger, &vf->addr))) {
                         snprintf(c->detail, sizeof(c->detail), "VF %s is leased to domain %.64s (%s)", vf->name,
                                  l->domain_name ? l->domain_name : "?", vgpu_lease_state_name(l->state));
                         return true;

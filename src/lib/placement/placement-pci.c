@@ -59,19 +59,6 @@ static bool filtered_out(const struct vgpu_host *host, const struct vgpu_profile
         return prof->device >= 0 && (!phys || phys->device != prof->device);
 }
 
-static const struct vgpu_lease *lease_of(const struct vgpu_ledger *ledger, const struct vgpu_pci_addr *addr)
-{
-        for (size_t i = 0; ledger && i < ledger->n_leases; i++) {
-                const struct vgpu_lease *l = &ledger->leases[i];
-                struct vgpu_pci_addr a;
-
-                if (l->kind != VGPU_DEVICE_MDEV && vgpu_pci_addr_parse(l->device, &a) == 0 &&
-                    vgpu_pci_addr_cmp(&a, addr) == 0)
-                        return l;
-        }
-        return NULL;
-}
-
 static bool nvidia_can_create(const struct vgpu_pci_dev *dev, const char *type)
 {
         for (size_t i = 0; i < dev->n_nvidia_types; i++)
@@ -107,7 +94,7 @@ static enum vgpu_fit evaluate(const struct vgpu_host *host, const struct vgpu_co
 {
         const struct vgpu_profile *prof = req->profile;
         char phys[VGPU_PCI_ADDR_STRLEN];
-        const struct vgpu_lease *l = lease_of(ledger, &c->dev->addr);
+        const struct vgpu_lease *l = vgpu_ledger_find_pci(ledger, &c->dev->addr);
 
         vgpu_pci_addr_format(physical_of(c->dev), phys);
         c->numa_preferred = vgpu_numa_fits(numa, c->dev->numa_node);

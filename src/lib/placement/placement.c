@@ -155,14 +155,6 @@ static bool pending_mdev(const struct vgpu_host *host, const struct vgpu_lease *
         return l->kind == VGPU_DEVICE_MDEV && l->state == VGPU_LEASE_PENDING && !vgpu_host_find_mdev(host, l->device);
 }
 
-static const struct vgpu_lease *lease_of_mdev(const struct vgpu_ledger *ledger, const char *uuid)
-{
-        for (size_t i = 0; ledger && i < ledger->n_leases; i++)
-                if (ledger->leases[i].kind == VGPU_DEVICE_MDEV && strcmp(ledger->leases[i].device, uuid) == 0)
-                        return &ledger->leases[i];
-        return NULL;
-}
-
 /* NVIDIA: one type per physical GPU, instances and reservations alike. */
 static bool other_type_on_gpu(const struct vgpu_host *host, const struct vgpu_ledger *ledger, struct vgpu_candidate *c)
 {
@@ -172,7 +164,7 @@ static bool other_type_on_gpu(const struct vgpu_host *host, const struct vgpu_le
 
                 if (!same(physical_of(host, m->parent), c->parent->physical) || same(m->type_id, c->type->id))
                         continue;
-                l = lease_of_mdev(ledger, m->uuid);
+                l = vgpu_ledger_find(ledger, VGPU_DEVICE_MDEV, m->uuid);
                 snprintf(c->detail, sizeof(c->detail), "%s holds %s%s%.64s", m->parent,
                          type_name_of(host, m->parent, m->type_id), l ? " for domain " : "",
                          l && l->domain_name ? l->domain_name : "");

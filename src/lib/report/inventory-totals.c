@@ -13,23 +13,13 @@
 
 #include "vgpuhook-private.h"
 
-static bool same_pci(const char *a, const char *b)
-{
-        struct vgpu_pci_addr x, y;
-
-        return vgpu_pci_addr_parse(a, &x) >= 0 && vgpu_pci_addr_parse(b, &y) >= 0 && vgpu_pci_addr_cmp(&x, &y) == 0;
-}
-
 const struct vgpu_lease *vgpu_inventory_owner(const struct vgpu_ledger *ledger, bool pci, const char *device)
 {
-        for (size_t i = 0; ledger && i < ledger->n_leases; i++) {
-                const struct vgpu_lease *l = &ledger->leases[i];
+        struct vgpu_pci_addr addr;
 
-                if (pci ? l->kind != VGPU_DEVICE_MDEV && same_pci(l->device, device)
-                        : l->kind == VGPU_DEVICE_MDEV && strcasecmp(l->device, device) == 0)
-                        return l;
-        }
-        return NULL;
+        if (!pci)
+                return vgpu_ledger_find(ledger, VGPU_DEVICE_MDEV, device);
+        return vgpu_pci_addr_parse(device, &addr) >= 0 ? vgpu_ledger_find_pci(ledger, &addr) : NULL;
 }
 
 struct tally {
