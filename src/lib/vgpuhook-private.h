@@ -201,6 +201,8 @@ char *vgpu_ledger_to_json(const struct vgpu_ledger *ledger);
 
 /* ---- ledger/ledger.c, ledger/lease-state.c ----------------------------- */
 
+/* Free a lease's strings (not the lease). */
+void vgpu_lease_clear(struct vgpu_lease *lease);
 /* vgpu_ledger_add() without the log line: for leases read from the file. */
 struct vgpu_lease *vgpu_ledger_append(struct vgpu_ledger *ledger, const struct vgpu_lease *lease);
 /* A lease appears or goes: a debug line when the ledger is locked (a change to commit). */

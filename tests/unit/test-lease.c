@@ -26,54 +26,42 @@
 #define WAIT_MS   1000
 
 static const struct vgpu_proc_id self = {4242, 1000};
-static char *dir, *log_path;
+static struct testsuite_host sim;
 static struct vgpu_root *root;
 
 static void use_preset(const char *preset)
 {
-        dir = testsuite_fake_root(preset);
-        ck_assert_int_ge(asprintf(&log_path, "%s/kshim.log", dir), 0);
-        setenv("VGPU_HOOK_ROOT", dir, 1);
-        setenv("VGPU_KSHIM_LOG", log_path, 1);
-        ck_assert_int_eq(vgpu_root_new(dir, &root), 0);
+        testsuite_host_open(&sim, testsuite_fake_root(preset));
+        root = sim.root;
 }
 
 static void teardown(void)
 {
-        root = vgpu_root_unref(root);
-        unsetenv("VGPU_KSHIM_LOG");
-        free(log_path);
-        log_path = NULL;
-        testsuite_remove_root(dir);
-        dir = NULL;
+        testsuite_host_close(&sim);
+        root = NULL;
 }
 
-/* How many stores reached the emulated kernel so far. */
 static int stores(void)
 {
-        FILE *f = fopen(log_path, "r");
-        int n = 0, c;
-
-        if (!f)
-                return 0;
-        while ((c = fgetc(f)) != EOF)
-                n += c == '\n';
-        fclose(f);
-        return n;
+        return testsuite_host_stores(&sim);
 }
 
 /* A VM holds IOMMU group @group (or lets go of it): the busy probe sees it. */
 static void hold_group(int group, bool held)
 {
-        char path[4096], name[64];
+        testsuite_hold_group(sim.dir, group, held);
+}
 
-        snprintf(path, sizeof(path), "%s/.fakehost/held", dir);
-        mkdir(path, 0755);
-        snprintf(name, sizeof(name), ".fakehost/held/%d", group);
-        if (held)
-                testsuite_write(dir, name, "");
-        else
-                testsuite_unlink(dir, name);
+/* How many leases the ledger holds on disk now. */
+static size_t lease_count(void)
+{
+        struct vgpu_ledger *l = NULL;
+        size_t n;
+
+        ck_assert_int_eq(vgpu_ledger_read(root, &l, NULL), 0);
+        n = l->n_leases;
+        vgpu_ledger_free(l);
+        return n;
 }
 
 static bool exists(const char *path)
@@ -180,7 +168,6 @@ END_TEST
 START_TEST(claim_rolls_back_a_failed_apply)
 {
         struct vgpu_claim *claim;
-        struct vgpu_ledger *l;
         size_t fail_at = 1;
 
         use_preset("samples");
@@ -196,9 +183,7 @@ START_TEST(claim_rolls_back_a_failed_apply)
         ck_assert(!exists("/sys/bus/mdev/devices/" NEW_UUID2));
         ck_assert_int_eq(claim->devices[0].result, 0);
         ck_assert_int_eq(stores(), 2); /* create, remove */
-        l = ledger_now();
-        ck_assert_uint_eq(l->n_leases, 0);
-        vgpu_ledger_free(l);
+        ck_assert_uint_eq(lease_count(), 0);
         vgpu_claim_free(claim);
 }
 END_TEST
@@ -322,7 +307,6 @@ static enum vgpu_lease_state state_of(enum vgpu_device_kind kind, const char *de
 START_TEST(release_that_cannot_free_stays_releasing)
 {
         struct vgpu_release *rel;
-        struct vgpu_ledger *l;
 
         use_preset("samples");
         leased(VGPU_DEVICE_MDEV, MDPY_UUID);
@@ -341,9 +325,7 @@ START_TEST(release_that_cannot_free_stays_releasing)
         ck_assert_int_eq(rel->devices[0].result, 0);
         vgpu_release_free(rel);
         ck_assert(!exists("/sys/bus/mdev/devices/" MDPY_UUID));
-        l = ledger_now();
-        ck_assert_uint_eq(l->n_leases, 0);
-        vgpu_ledger_free(l);
+        ck_assert_uint_eq(lease_count(), 0);
 }
 END_TEST
 
@@ -398,9 +380,7 @@ START_TEST(release_drops_only_its_own_marks)
         vgpu_ledger_free(l);
         ck_assert_int_eq(vgpu_release_drop(rel, NULL), 0);
         vgpu_release_free(rel);
-        l = ledger_now();
-        ck_assert_uint_eq(l->n_leases, 1);
-        vgpu_ledger_free(l);
+        ck_assert_uint_eq(lease_count(), 1);
 }
 END_TEST
 

@@ -24,21 +24,12 @@ struct vgpu_claim *vgpu_claim_new(const struct vgpu_root *root, int wait_ms)
         return c;
 }
 
-static void lease_clear(struct vgpu_lease *l)
-{
-        free(l->domain_name);
-        free(l->device);
-        free(l->parent);
-        free(l->type);
-        free(l->profile);
-}
-
 void vgpu_claim_free(struct vgpu_claim *c)
 {
         if (!c)
                 return;
         for (size_t i = 0; i < c->n; i++)
-                lease_clear(&c->devices[i].lease);
+                vgpu_lease_clear(&c->devices[i].lease);
         free(c->devices);
         free(c);
 }
@@ -66,7 +57,7 @@ struct vgpu_claim_device *vgpu_claim_add(struct vgpu_claim *c, const struct vgpu
         l->domain_name = l->device = l->parent = l->type = l->profile = NULL;
         if (dup_to(&l->domain_name, lease->domain_name) < 0 || dup_to(&l->device, lease->device) < 0 || !l->device ||
             vgpu_claim_device_place(d, lease->parent, lease->type) < 0 || dup_to(&l->profile, lease->profile) < 0) {
-                lease_clear(l);
+                vgpu_lease_clear(l);
                 c->n--;
                 return NULL;
         }

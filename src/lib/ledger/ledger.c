@@ -210,7 +210,7 @@ int vgpu_ledger_commit(struct vgpu_ledger *l)
         return 0;
 }
 
-static void lease_clear(struct vgpu_lease *lease)
+void vgpu_lease_clear(struct vgpu_lease *lease)
 {
         free(lease->domain_name);
         free(lease->device);
@@ -224,7 +224,7 @@ void vgpu_ledger_free(struct vgpu_ledger *l)
         if (!l)
                 return;
         for (size_t i = 0; i < l->n_leases; i++)
-                lease_clear(&l->leases[i]);
+                vgpu_lease_clear(&l->leases[i]);
         free(l->leases);
         if (l->lock_fd >= 0)
                 close(l->lock_fd); /* drops the flock */
@@ -252,7 +252,7 @@ struct vgpu_lease *vgpu_ledger_append(struct vgpu_ledger *l, const struct vgpu_l
         n->profile = dup_or_null(lease->profile);
         if ((lease->domain_name && !n->domain_name) || !n->device || (lease->parent && !n->parent) ||
             (lease->type && !n->type) || (lease->profile && !n->profile)) {
-                lease_clear(n);
+                vgpu_lease_clear(n);
                 l->n_leases--;
                 return NULL;
         }
@@ -271,7 +271,7 @@ struct vgpu_lease *vgpu_ledger_add(struct vgpu_ledger *l, const struct vgpu_leas
 void vgpu_ledger_remove(struct vgpu_ledger *l, size_t i)
 {
         vgpu_ledger_log_dropped(l, &l->leases[i]);
-        lease_clear(&l->leases[i]);
+        vgpu_lease_clear(&l->leases[i]);
         memmove(&l->leases[i], &l->leases[i + 1], (l->n_leases - i - 1) * sizeof(*l->leases));
         l->n_leases--;
 }
