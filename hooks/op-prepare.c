@@ -171,8 +171,10 @@ static int make_item(void *data, size_t i, struct vgpu_claim_device *d)
         int r = (it->kind == VGPU_DEVICE_MDEV ? create_mdev(p, it) : type_vf(p, it)) ? -EIO : 0;
 
         d->made = it->created;
-        if (r == 0 && vgpu_claim_device_place(d, *it->parent ? it->parent : NULL, *it->type ? it->type : NULL) < 0)
+        if (r == 0 && vgpu_claim_device_place(d, *it->parent ? it->parent : NULL, *it->type ? it->type : NULL) < 0) {
+                hook_fail(p->h, "cannot record the prepared devices in the lease ledger: %s", strerror(ENOMEM));
                 r = -ENOMEM;
+        }
         return r;
 }
 

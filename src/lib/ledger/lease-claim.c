@@ -100,6 +100,8 @@ static bool blocked(const struct vgpu_claim *c, const struct vgpu_ledger *l)
 
 int vgpu_claim_reserve(struct vgpu_claim *c, struct vgpu_ledger *l)
 {
+        int r;
+
         if (blocked(c, l))
                 return -EBUSY;
         for (size_t i = 0; i < c->n; i++) {
@@ -115,8 +117,9 @@ int vgpu_claim_reserve(struct vgpu_claim *c, struct vgpu_ledger *l)
         for (size_t i = 0; i < c->n; i++)
                 if (!vgpu_ledger_add(l, &c->devices[i].lease))
                         return -ENOMEM;
-        c->reserved = true;
-        return vgpu_ledger_commit(l);
+        r = vgpu_ledger_commit(l);
+        c->reserved = r == 0;
+        return r;
 }
 
 int vgpu_claim_apply(struct vgpu_claim *c, vgpu_claim_apply_fn apply, void *data)
