@@ -21,10 +21,12 @@ node_pid() { cat "$W/n$1/pid"; }
 cleanup() {
         local rc=$? p
         [ -n "${WATCHER:-}" ] && kill "$WATCHER" 2>/dev/null
-        for n in 1 2; do
-                p=$(node_pid $n 2>/dev/null) || continue
-                kill -9 "$p" 2>/dev/null || true
-                while [ -e "/proc/$p" ]; do sleep 0.1; done
+        # every node ever started, by its unshare: a node's first process ends its namespaces
+        for u in $(cat "$W/unshares" 2>/dev/null); do
+                for p in $(child_of "$u" 2>/dev/null) $(node_pid 1 2>/dev/null) $(node_pid 2 2>/dev/null); do
+                        kill -9 "$p" 2>/dev/null || true
+                        while [ -e "/proc/$p" ]; do sleep 0.1; done
+                done
         done
         if [ $rc != 0 ] || [ "$failures" != 0 ]; then
                 for n in 1 2; do
@@ -161,8 +163,9 @@ start_node() {
         unshare --net --mount --ipc --uts --pid --fork --mount-proc --propagation private \
                 "$top_srcdir/tests/cluster/node.sh" "$n" "$W" </dev/null >>"$W/n$n/node.out" 2>&1 &
         pid=$!
+        echo "$pid" >>"$W/unshares"
         # the node is unshare's child, the first process of the new PID namespace
-        wait_for 5 child_of "$pid" >/dev/null
+        wait_for 30 child_of "$pid" >/dev/null
         child_of "$pid" >"$W/n$n/pid"
 }
 
