@@ -153,6 +153,43 @@ static int setup(struct hook *h, const char *xml, size_t len)
         return 0;
 }
 
+/*
+ * release end's EXTRA: since libvirt 10.5 the reason the domain shut off
+ * (virDomainShutoffReason's names, "from snapshot" with its space), before
+ * it "-".  Anything else is another program's argv: logged escaped, cut short.
+ */
+#define REASON_KEPT 32 /* bytes of an unknown reason that are logged */
+#define REASON_TEXT (4 * REASON_KEPT + 64)
+
+static const char *const shutoff_reasons[] = {"unknown", "shutdown", "destroyed",     "crashed", "migrated",
+                                              "saved",   "failed",   "from snapshot", "daemon"};
+
+static void shutoff_reason(const char *extra, char *out, size_t size)
+{
+        char head[REASON_KEPT + 1], text[4 * REASON_KEPT + 5]; /* printable() writes \xNN */
+
+        for (size_t i = 0; i < sizeof(shutoff_reasons) / sizeof(shutoff_reasons[0]); i++)
+                if (strcmp(extra, shutoff_reasons[i]) == 0) {
+                        snprintf(out, size, "%s", extra);
+                        return;
+                }
+        if (!*extra || strcmp(extra, "-") == 0) {
+                snprintf(out, size, "not given (libvirt before 10.5)");
+                return;
+        }
+        snprintf(head, sizeof(head), "%s", extra);
+        printable(head, text, sizeof(text));
+        snprintf(out, size, "an unknown reason '%s%s'", text, strlen(extra) >= sizeof(head) ? "..." : "");
+}
+
+static void log_release(const struct hook *h)
+{
+        char reason[REASON_TEXT];
+
+        shutoff_reason(h->extra, reason, sizeof(reason));
+        hook_log(h, LOG_INFO, "release end of domain %s %s, shut off: %s", h->dom->uuid, h->name, reason);
+}
+
 /* What an op does. */
 typedef int hook_op_fn(struct hook *h);
 
@@ -184,8 +221,11 @@ int vgpu_hook_run(int argc, char *argv[], const char *xml, size_t len)
         if (!run)
                 return 0;
         openlog("vgpu-hook", LOG_PID, LOG_DAEMON);
-        if (setup(&h, xml, len) >= 0)
+        if (setup(&h, xml, len) >= 0) {
+                if (run == hook_release)
+                        log_release(&h);
                 r = run(&h);
+        }
         else
                 r = h.can_fail ? 1 : 0;
         vgpu_domain_free(h.dom);

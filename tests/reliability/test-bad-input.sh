@@ -135,6 +135,26 @@ check "missing subop at prepare: usage, exit 2" [ "$rc1" = 2 ] && grep -q "^usag
 check "missing subop at started: usage, but exit 0 (a VM would die)" [ "$rc2" = 0 ] && grep -q "^usage:" "$X/err2"
 check "no arguments: usage, exit 2" [ "$rc3" = 2 ]
 
+# ---- release end's last argument: the shut-off reason (libvirt >= 10.5), argv like any other
+# libvirt's names are logged with the release as they are; "-" (libvirt < 10.5) says none
+# was given; anything else is escaped and cut at 32 bytes; the release happens whatever it is.
+t4
+good >"$X/good.xml"
+long=$(head -c 300 /dev/zero | tr '\0' r)
+for reason in shutdown destroyed crashed migrated "from snapshot" - "" "$(printf 'bad\nline\001')" "$long" "café"; do
+        hook "$X/good.xml" vm1 prepare begin -
+        hook "$X/good.xml" vm1 release end "$reason"
+        check "release end '${reason:0:40}': exit 0, nothing printed, released" \
+                [ "$rc" = 0 -a -z "$out" -a -z "$err" -a "$(lease_count)" = 0 ] && not mdev_exists $U1
+done
+for reason in shutdown destroyed crashed migrated "from snapshot" "not given (libvirt before 10.5)" \
+        "an unknown reason 'bad\\x0aline\\x01'" "an unknown reason '$(head -c 32 <<<"$long")...'" \
+        "an unknown reason 'caf\\xc3\\xa9'"; do
+        check "the syslog says: shut off: $reason" grep -qF "release end of domain $D1 vm1, shut off: $reason" "$ROOT/.syslog"
+done
+check "no reason logged raw" not grep -q "<RAW-\|$long" "$ROOT/.syslog"
+check "the reason is logged once a release" [ "$(grep -c "release end of domain $D1 vm1, shut off:" "$ROOT/.syslog")" = 10 ]
+
 # ---- bad UUIDs and PCI addresses ------------------------------------------------------------
 for u in 3b0e1c2d-0000-4000-8000-00000000aa0 3b0e1c2d-0000-4000-8000-00000000aa011 "../../../../etc/passwd" \
         3b0e1c2d-0000-4000-8000-00000000aa0g 3b0e1c2d00004000800000000000aa01 "3b0e1c2d-0000-4000-8000-00000000aa01/.."; do
