@@ -174,6 +174,63 @@ hook "$X/vm1-here.xml" vm1 release end -
 hook "$X/vm2.xml" vm2 release end -
 check "all released" [ "$(lease_count)" = 0 ]
 
+# ---- live migration between two hosts: the UUID kept, created at prepare ----------------
+# What one kernel cannot show (make check-vm's scenario 13 runs both daemons on
+# one): the source host runs vm1 with U1; the destination, another host, has
+# U1 free, so its migrate begin prints nothing, its prepare creates U1 there
+# (the same UUID, a lease it made), and the source's `release end migrated`
+# removes the source's U1.  Each host is a root of its own.
+fresh t4
+SRC_ROOT=$ROOT ROOT=
+fresh t4
+DST_ROOT=$ROOT
+trap 'cleanup; rm -rf "$X" "$SRC_ROOT"' EXIT
+on() { ROOT=$1 && export VGPU_HOOK_ROOT=$1 VGPU_KSHIM_SYSLOG=$1/.syslog; } # the hooks that follow run on host ROOT
+for r in "$SRC_ROOT" "$DST_ROOT"; do
+        on "$r"
+        profile t4-4q '{"mdev_type": {"name": "GRID T4-4Q"}}'
+        capture_syslog
+done
+domain vm1 $D1 "<vgpu:mdev uuid='$U1' profile='t4-4q'/>" $U1 >"$X/vm1.xml"
+on "$SRC_ROOT"
+hook "$X/vm1.xml" vm1 prepare begin -
+fake_qemu vm1 $D1
+hook "$X/vm1.xml" vm1 started begin -
+check "two hosts: vm1 runs on the source with U1" [ "$(lease_state $U1)" = active ] && mdev_exists $U1
+on "$DST_ROOT"
+hook "$X/vm1.xml" vm1 migrate begin -
+check "two hosts: U1 free on the destination, migrate begin keeps it (prints nothing, exit 0)" \
+        [ "$rc" = 0 -a -z "$out" -a -z "$err" ]
+check "two hosts: migrate begin made nothing" [ "$(lease_count)" = 0 ] && not mdev_exists $U1
+hook "$X/vm1.xml" vm1 prepare begin -
+check "two hosts: the destination's prepare creates U1 ($err)" [ "$rc" = 0 ] && mdev_exists $U1
+check "two hosts: ... as a lease it made" [ "$(lease_state $U1)" = prepared -a "$(lease_created $U1)" = true ]
+fake_qemu vm1 $D1
+hook "$X/vm1.xml" vm1 started begin -
+check "two hosts: vm1 runs on the destination" [ "$(lease_state $U1)" = active ]
+on "$SRC_ROOT"
+qemu_exit vm1
+hook "$X/vm1.xml" vm1 release end migrated
+check "two hosts: the source's release end migrated removes its U1" \
+        [ "$rc" = 0 -a "$(lease_count)" = 0 ] && not mdev_exists $U1
+check "two hosts: the source logs the release as migrated" \
+        grep -q "release end of domain $D1 vm1, shut off: migrated" "$SRC_ROOT/.syslog"
+on "$DST_ROOT"
+check "two hosts: the destination keeps U1, leased to vm1" mdev_exists $U1 && [ "$(lease_state $U1)" = active ]
+# the destination holds the source's UUID: present, idle, of the type (an mdevctl
+# device, or one the admin made; the t4 preset's U9): kept and used as it is, not ours to remove
+qemu_exit vm1
+hook "$X/vm1.xml" vm1 release end destroyed
+domain vm1 $D1 "<vgpu:mdev uuid='$U9' profile='t4-4q'/>" $U9 >"$X/vm1-u9.xml"
+hook "$X/vm1-u9.xml" vm1 migrate begin -
+check "U9 present and idle on the destination: migrate begin keeps it" [ "$rc" = 0 -a -z "$out" -a -z "$err" ]
+hook "$X/vm1-u9.xml" vm1 prepare begin -
+check "U9 present and idle: prepare takes it, not as one it made ($err)" \
+        [ "$rc" = 0 -a "$(lease_created $U9)" = false ]
+hook "$X/vm1-u9.xml" vm1 release end migrated
+check "U9 present and idle: the release leaves it" mdev_exists $U9 && [ "$(lease_count)" = 0 ]
+rm -rf "$SRC_ROOT"
+
 # ---- VFs: the same VF unless unusable here, else a free VF of the profile ----------------
 fresh nvme-sriov
 profile nvme-vf '{"sriov_vf": {"pfs": ["0000:01:00.0"]}}'
