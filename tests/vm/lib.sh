@@ -185,15 +185,59 @@ vm_hostdev() {
 	printf "<hostdev mode='subsystem' type='mdev' model='vfio-pci' display='off'><source><address uuid='%s'/></source></hostdev>" "$1"
 }
 
+# vsh ARGS...: virsh that cannot hang a scenario (every step has a timeout)
+vsh() { timeout -k 5 "${VSH_TIMEOUT:-180}" virsh -q "$@"; }
+
 # vm_define NAME FILE: define from FILE
-vm_define() { virsh -q define "$2" >/dev/null; }
+vm_define() { vsh define "$2" >/dev/null; }
 
 # vm_start NAME: start; on failure the error is in $VM_ERR and the status non-zero
 vm_start() {
-	VM_ERR=$(virsh -q start "$1" 2>&1 >/dev/null)
+	VM_ERR=$(vsh start "$1" 2>&1 >/dev/null)
 }
 
-vm_destroy() { virsh -q destroy "$1" >/dev/null; }
+vm_destroy() { vsh destroy "$1" >/dev/null; }
+
+# vm_migratable_xml NAME DOMAIN-UUID MDEV-UUID: vm_xml of a VM whose mtty mdev
+# (profile "serial", $SERIAL of dest-lib.sh) QEMU 10 can migrate and save on
+# Debian's 6.12: enable-migration=on and x-device-dirty-page-tracking=off on
+# its vfio-pci devices (no IOMMUFD, so QEMU's own dirty-page tracking fails:
+# "ram_save_setup failed: Operation not supported"; neither option alone is enough)
+vm_migratable_xml() {
+	local meta args
+	meta="<vgpu:devices xmlns:vgpu='http://vgpu-hook.org/xmlns/domain/1.0'><vgpu:mdev uuid='$3' profile='serial'/></vgpu:devices>"
+	args="<qemu:commandline><qemu:arg value='-global'/><qemu:arg value='vfio-pci.enable-migration=on'/><qemu:arg value='-global'/><qemu:arg value='vfio-pci.x-device-dirty-page-tracking=off'/></qemu:commandline>"
+	vm_xml "$1" "$(vm_hostdev "$3")" "$meta" |
+		sed -e "s|<name>$1</name>|&<uuid>$2</uuid>|" \
+			-e "s|<domain type='qemu'>|<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>|" \
+			-e "s|</domain>|$args&|"
+}
+
+# uuid0 DOMAIN-UUID: the domain's first name-based mdev UUID (docs/design.md §3.1),
+# which the filters give a renamed mdev
+uuid0() { python3 -c 'import sys, uuid; print(uuid.uuid5(uuid.UUID(sys.argv[1]), "vgpu-hook/mdev/0"))' "$1"; }
+
+# vm_wait_state NAME STATE SECONDS: until `virsh domstate NAME` says STATE
+vm_state_is() { [ "$(VSH_TIMEOUT=20 vsh domstate "$1" 2>/dev/null)" = "$2" ]; }
+vm_wait_state() { wait_for "$3" vm_state_is "$1" "$2"; }
+
+# syslog_capture FILE: the guest runs no syslog daemon; a /dev/log of our
+# own writes each message the hook sends as a line of FILE until syslog_stop
+syslog_capture() {
+	rm -f /dev/log
+	python3 -c 'import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+with open(sys.argv[1], "ab", 0) as f:
+    while True:
+        f.write(s.recv(65536).rstrip(b"\n") + b"\n")' "$1" &
+	SYSLOG_PID=$!
+	wait_for 10 test -S /dev/log || fail "no /dev/log after 10 s"
+}
+syslog_stop() {
+	[ -z "${SYSLOG_PID:-}" ] || kill "$SYSLOG_PID" 2>/dev/null || true
+	rm -f /dev/log
+}
 
 # QEMU's pid for running domain NAME
 vm_qemu_pid() { cat "/run/libvirt/qemu/$1.pid"; }

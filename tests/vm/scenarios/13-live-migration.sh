@@ -10,12 +10,11 @@
 # use: the destination's migrate begin filter renames it to vm-a's name-based
 # F0, its prepare creates F0, QEMU migrates over TCP on
 # loopback, the source's `release end migrated` removes U, and each ledger
-# ends right.  Debian's 6.12 has no IOMMUFD: QEMU's own dirty-page tracking
-# for mtty fails, so the VM's vfio-pci devices get enable-migration=on and
-# x-device-dirty-page-tracking=off (neither alone is enough).
+# ends right.  The VM's vfio-pci devices get enable-migration=on and
+# x-device-dirty-page-tracking=off (lib.sh vm_migratable_xml says why).
 DOM=6b2e3d4c-5a6b-4798-8b7e-8d7e6f5a4b10
 U=4c1f2d3e-0000-4000-8000-0000000000b1
-F0=$(python3 -c 'import sys, uuid; print(uuid.uuid5(uuid.UUID(sys.argv[1]), "vgpu-hook/mdev/0"))' $DOM)
+F0=$(uuid0 $DOM)
 
 . "$SRCDIR/tests/vm/dest-lib.sh"
 
@@ -29,12 +28,7 @@ vm_libvirtd_restart
 
 ip link set lo up
 vm_profile serial "$SERIAL"
-META="<vgpu:devices xmlns:vgpu='http://vgpu-hook.org/xmlns/domain/1.0'><vgpu:mdev uuid='$U' profile='serial'/></vgpu:devices>"
-QEMU_ARGS="<qemu:commandline><qemu:arg value='-global'/><qemu:arg value='vfio-pci.enable-migration=on'/><qemu:arg value='-global'/><qemu:arg value='vfio-pci.x-device-dirty-page-tracking=off'/></qemu:commandline>"
-vm_xml vm-a "$(vm_hostdev $U)" "$META" |
-	sed -e "s|<name>vm-a</name>|&<uuid>$DOM</uuid>|" \
-		-e "s|<domain type='qemu'>|<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>|" \
-		-e "s|</domain>|$QEMU_ARGS&|" >vm-a.xml
+vm_migratable_xml vm-a $DOM $U >vm-a.xml
 vm_define vm-a vm-a.xml
 note "vm-a runs on the source with U"
 vm_start vm-a || fail "vm-a did not start: $VM_ERR"
