@@ -38,6 +38,12 @@ assert_no_leases() {
 }
 # available_instances of PARENT's type TYPE_ID
 avail() { cat "/sys/class/mdev_bus/$1/mdev_supported_types/$2/available_instances"; }
+# mdev_fill PARENT TYPE_ID: create instances by hand until none is available
+mdev_fill() {
+	while [ "$(avail "$1" "$2")" -gt 0 ]; do
+		cat /proc/sys/kernel/random/uuid >"/sys/class/mdev_bus/$1/mdev_supported_types/$2/create"
+	done
+}
 # The parent (mtty, mttyb, ...) and type id of an mdev.
 mdev_parent() { basename "$(readlink -f "/sys/bus/mdev/devices/$1/..")"; }
 mdev_type() { basename "$(readlink "/sys/bus/mdev/devices/$1/mdev_type")"; }

@@ -20,13 +20,8 @@ vm_migratable_xml vm-a $DOM $U >vm-a.xml
 vm_define vm-a vm-a.xml
 vm_start vm-a || fail "vm-a did not start: $VM_ERR"
 vm_holds vm-a $U
-fill() { # PARENT TYPE: create instances until available_instances is 0
-	while [ "$(avail "$1" "$2")" -gt 0 ]; do
-		cat /proc/sys/kernel/random/uuid >"/sys/class/mdev_bus/$1/mdev_supported_types/$2/create"
-	done
-}
-fill mtty mtty-1
-fill mttyb mttyb-1
+mdev_fill mtty mtty-1
+mdev_fill mttyb mttyb-1
 note "no Single port serial left: $(mdevs | wc -l) mdevs"
 mdevs >mdevs.before
 leases >leases.before

@@ -4,13 +4,8 @@
 # full parents: vgpu_mdev_create answers -ENOSPC on mtty and mbochs (the
 # drivers' own pools) and -EUSERS on mdpy (the mdev core's counter).
 vm_profile dual '{"mdev_type": {"name": "Dual port serial"}}'
-fill() { # PARENT TYPE: create instances until available_instances is 0
-	while [ "$(avail "$1" "$2")" -gt 0 ]; do
-		cat /proc/sys/kernel/random/uuid >"/sys/class/mdev_bus/$1/mdev_supported_types/$2/create"
-	done
-}
-fill mtty mtty-2
-fill mttyb mttyb-2
+mdev_fill mtty mtty-2
+mdev_fill mttyb mttyb-2
 before=$(mdevs)
 assert_eq 24 "$(echo "$before" | wc -l)" "instances made by hand"
 vm_xml full >in.xml
@@ -27,10 +22,10 @@ assert_no_leases
 note "library: ENOSPC on mtty, EUSERS on mdpy"
 u=$(cat /proc/sys/kernel/random/uuid)
 assert_eq "-ENOSPC" "$("$BUILDDIR/tests/harness/vm-mdev-create" mtty mtty-2 "$u")" "vgpu_mdev_create on a full mtty"
-fill mdpy mdpy-vga
+mdev_fill mdpy mdpy-vga
 assert_eq "-EUSERS" "$("$BUILDDIR/tests/harness/vm-mdev-create" mdpy mdpy-xga "$u")" "vgpu_mdev_create on a full mdpy"
 assert_no_mdev "$u"
-fill mbochs mbochs-large
+mdev_fill mbochs mbochs-large
 assert_eq "-ENOSPC" "$("$BUILDDIR/tests/harness/vm-mdev-create" mbochs mbochs-small "$u")" "vgpu_mdev_create on a full mbochs"
 assert_no_mdev "$u"
 # The other answers the simulated host gives (docs/design.md §2.5): EEXIST for a UUID
