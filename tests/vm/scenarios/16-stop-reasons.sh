@@ -2,7 +2,7 @@
 # shut-off reason as `release end`'s last argument, and the hook logs it with
 # the release (issue 19; the health work builds on it).
 # stacks: 13
-# (stack 12's libvirt 9.0 passes "-": tests/test-bad-input.sh covers what
+# (stack 12's libvirt 9.0 passes "-": tests/reliability/test-bad-input.sh covers what
 # the hook logs then.)
 # The guest runs no syslog daemon: lib.sh syslog_capture listens on /dev/log.
 # vm-a has no OS to power off, so "shut down" is QEMU's own: QMP quit, which
