@@ -225,8 +225,7 @@ int vgpu_hook_run(int argc, char *argv[], const char *xml, size_t len)
                 if (run == hook_release)
                         log_release(&h);
                 r = run(&h);
-        }
-        else
+        } else
                 r = h.can_fail ? 1 : 0;
         vgpu_domain_free(h.dom);
         vgpu_config_free(h.config);
