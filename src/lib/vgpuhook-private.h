@@ -231,11 +231,6 @@ struct _xmlDoc *vgpu_domain_xml_read(const char *xml, size_t len, int options, s
  */
 int vgpu_domain_from_xml(const struct _xmlDoc *doc, struct vgpu_domain **ret_domain, struct vgpu_error *err);
 
-/* ---- config/config.c ----------------------------------------------------- */
-
-/* A PCI address in the kernel's spelling, any other device name as it is: a new string, NULL on ENOMEM. */
-char *vgpu_config_device_name(const char *name);
-
 /* ---- config/mdevctl.c ---------------------------------------------------- */
 
 /*

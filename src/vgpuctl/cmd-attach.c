@@ -135,7 +135,7 @@ static int detach(struct edit *e, const char *uuid, const char *address)
         if (r == VGPUCTL_OK && uuid)
                 removed = vgpu_domain_doc_remove_mdev(doc, uuid);
         else if (r == VGPUCTL_OK && address)
-                removed = vgpu_pci_addr_parse(address, &addr) < 0 ? -EINVAL : vgpu_domain_doc_remove_pci(doc, &addr);
+                removed = vgpu_pci_addr_read(address, &addr) < 0 ? -EINVAL : vgpu_domain_doc_remove_pci(doc, &addr);
         else if (r == VGPUCTL_OK && (r = vgpuctl_domain_of_doc(doc, &dom)) == VGPUCTL_OK)
                 for (size_t i = 0; i < dom->n_specs; i++)
                         removed += remove_spec(doc, &dom->specs[i]);

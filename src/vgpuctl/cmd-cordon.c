@@ -13,29 +13,23 @@
 
 #include "vgpuctl.h"
 
-static bool on_host(const struct vgpu_host *host, const char *name)
+static int change(const struct vgpuctl_ctx *ctx, const char *typed, bool cordon)
 {
-        struct vgpu_pci_addr a;
-
-        if (vgpu_pci_addr_parse(name, &a) == 0)
-                return vgpu_host_find_pci(host, &a) != NULL;
-        return vgpu_host_find_parent(host, name) != NULL;
-}
-
-static int change(const struct vgpuctl_ctx *ctx, const char *name, bool cordon)
-{
+        _cleanup_free_ char *name = vgpu_device_name_canonical(typed);
         struct vgpu_host *host = NULL;
         struct vgpu_error err = {0};
         char where[512];
         int r;
 
+        if (!name)
+                return vgpuctl_fail("out of memory");
         if (!vgpu_mdevctl_name_valid(name))
-                return vgpuctl_usage_error("'%s' is not an mdev parent or PCI address", name);
+                return vgpuctl_usage_error("'%s' is not an mdev parent or PCI address", typed);
         r = vgpuctl_load_host(ctx, &host);
         if (r != VGPUCTL_OK)
                 return r;
         /* a typo must not look like a cordon that protects something */
-        if (cordon && !on_host(host, name)) {
+        if (cordon && !vgpu_host_has_device(host, name)) {
                 vgpu_host_free(host);
                 return vgpuctl_fail("no mdev parent or PCI device '%s' on this host; see 'vgpuctl inventory'", name);
         }

@@ -54,11 +54,12 @@ static int place(const struct vgpuctl_state *st, const struct vgpu_profile *prof
                  struct vgpu_mdevctl_def *def)
 {
         struct vgpu_mdev_request req = vgpuctl_mdev_request(prof);
+        _cleanup_free_ char *canon = parent ? vgpu_device_name_canonical(parent) : NULL;
         struct vgpu_placement *pl = NULL;
         int r;
 
-        req.parent = parent;
-        if (vgpu_place_mdev(st->host, st->config, st->ledger, NULL, &req, &pl) < 0)
+        req.parent = canon; /* "3b:00.0" as lspci prints it names the parent "0000:3b:00.0" */
+        if ((parent && !canon) || vgpu_place_mdev(st->host, st->config, st->ledger, NULL, &req, &pl) < 0)
                 return vgpuctl_fail("out of memory");
         if (!pl->n_usable)
                 r = vgpuctl_fail("no parent has room for profile %s; see 'vgpuctl plan --profile %s'", prof->name,

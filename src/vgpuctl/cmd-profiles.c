@@ -152,6 +152,32 @@ static void print_profile(const struct listing *l, const struct vgpu_profile *p,
         }
 }
 
+/* profile check: each address of the profile that names no device here (a typo pins nothing). */
+static int absent_addresses(const struct listing *l, const struct vgpu_profile *p)
+{
+        const struct {
+                const char *key;
+                const struct vgpu_pci_addr *a;
+                size_t n;
+        } lists[] = {{"addresses", p->addresses, p->n_addresses}, {"devices", p->devices, p->n_devices}};
+        int absent = 0;
+
+        for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++)
+                for (size_t i = 0; i < lists[k].n; i++) {
+                        char name[VGPU_PCI_ADDR_STRLEN];
+
+                        if (vgpu_host_find_pci(l->st.host, &lists[k].a[i]))
+                                continue;
+                        vgpu_pci_addr_format(&lists[k].a[i], name);
+                        if (!l->json)
+                                printf("  %-15s is in \"%s\" but not on this host; correct it ('lspci -D' lists the "
+                                       "addresses)\n",
+                                       name, lists[k].key);
+                        absent++;
+                }
+        return absent;
+}
+
 static int one(struct listing *l, const struct vgpu_profile *p)
 {
         struct fit f;
@@ -167,6 +193,8 @@ static int one(struct listing *l, const struct vgpu_profile *p)
                 r = json_array_append_new(l->out, profile_json(p, &f));
         else
                 print_profile(l, p, &f);
+        if (l->check)
+                l->bad += absent_addresses(l, p) > 0 && f.n_serving > 0;
         json_decref(f.devices);
         return r < 0 ? vgpuctl_fail("out of memory") : VGPUCTL_OK;
 }

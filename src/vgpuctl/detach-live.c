@@ -170,7 +170,7 @@ int vgpuctl_detach_live(const struct vgpuctl_live_target *t, const char *uuid, c
                 return detach_all(t);
         if (uuid && vgpu_uuid_normalize(uuid, g.device) < 0)
                 return vgpuctl_usage_error("'%s' is not a UUID", uuid);
-        if (address && vgpu_pci_addr_parse(address, &addr) < 0)
+        if (address && vgpu_pci_addr_read(address, &addr) < 0)
                 return vgpuctl_usage_error("'%s' is not a PCI address", address);
         if (address) {
                 vgpu_pci_addr_format(&addr, g.device);

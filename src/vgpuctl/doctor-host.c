@@ -54,6 +54,43 @@ void doctor_vf_counts(const struct doctor *d, struct doctor_result *res)
         doctor_fix(res, "vgpuctl sriov apply (the boot unit runs it before libvirt starts)");
 }
 
+static bool addrs_on_host(const struct vgpu_host *host, const struct vgpu_pci_addr *a, size_t n, char *missing)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!vgpu_host_find_pci(host, &a[i])) {
+                        vgpu_pci_addr_format(&a[i], missing);
+                        return false;
+                }
+        return true;
+}
+
+/* A cordon or a profile's device list that names nothing here protects or pins nothing: say which. */
+static bool names_absent(const struct doctor *d, struct doctor_result *res)
+{
+        char missing[VGPU_PCI_ADDR_STRLEN];
+
+        for (size_t i = 0; i < d->config->n_cordoned; i++)
+                if (!vgpu_host_has_device(d->host, d->config->cordoned[i])) {
+                        doctor_set(res, DOCTOR_FAIL, "\"cordoned\" names %s, which is not on this host",
+                                   d->config->cordoned[i]);
+                        doctor_fix(res, "correct or remove it in %s ('lspci -D' lists the addresses)",
+                                   VGPU_CONFIG_PATH);
+                        return true;
+                }
+        for (size_t i = 0; i < d->profiles->n_profiles; i++) {
+                const struct vgpu_profile *p = &d->profiles->profiles[i];
+
+                if (addrs_on_host(d->host, p->addresses, p->n_addresses, missing) &&
+                    addrs_on_host(d->host, p->devices, p->n_devices, missing))
+                        continue;
+                doctor_set(res, DOCTOR_FAIL, "profile %s names %s, which is not on this host", p->name, missing);
+                doctor_fix(res, "correct the address in the profile ('lspci -D' lists them; vgpuctl profile check %s)",
+                           p->name);
+                return true;
+        }
+        return false;
+}
+
 void doctor_config(const struct doctor *d, struct doctor_result *res)
 {
         char where[512];
@@ -75,6 +112,8 @@ void doctor_config(const struct doctor *d, struct doctor_result *res)
                 doctor_fix(res, "correct the profile at the position given (vgpuctl profile check validates it)");
                 return;
         }
+        if (names_absent(d, res))
+                return;
         doctor_set(res, DOCTOR_OK, "configuration and %zu profile%s valid", d->profiles->n_profiles,
                    d->profiles->n_profiles == 1 ? "" : "s");
 }

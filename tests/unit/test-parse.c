@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cleanup.h"
 #include "testsuite.h"
 
 START_TEST(pci_addr_good)
@@ -60,6 +61,48 @@ START_TEST(pci_addr_bad)
         /* ret_* untouched on failure */
         ck_assert_uint_eq(a.domain, 0x1234);
         ck_assert_uint_eq(a.function, 3);
+}
+END_TEST
+
+/* What a person types: the kernel's form, or lspci's "BB:SS.F" (domain 0000). */
+START_TEST(pci_addr_read_short)
+{
+        static const struct {
+                const char *in, *out;
+        } good[] = {
+                {"3b:00.0", "0000:3b:00.0"},        {"3B:1F.7", "0000:3b:1f.7"}, {"0000:3b:00.0", "0000:3b:00.0"},
+                {"10000:01:00.0", "10000:01:00.0"}, {"ff:00.1", "0000:ff:00.1"},
+        };
+        static const char *const bad[] = {"",         "3b:00",    "3b:20.0",   "3b:00.8", "b:00.0",    "3b:0.0",
+                                          "3b:00.0 ", ":3b:00.0", "3b:00.0\n", "3b-00.0", "0:3b:00.0", "../3b:00.0"};
+        struct vgpu_pci_addr a = {0x1234, 1, 2, 3};
+        char buf[VGPU_PCI_ADDR_STRLEN];
+
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+                ck_assert_msg(vgpu_pci_addr_read(good[i].in, &a) == 0, "%s", good[i].in);
+                vgpu_pci_addr_format(&a, buf);
+                ck_assert_str_eq(buf, good[i].out);
+        }
+        /* the kernel's names stay strict: sysfs and the ledger never hold the short form */
+        ck_assert_int_eq(vgpu_pci_addr_parse("3b:00.0", &a), -EINVAL);
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                ck_assert_msg(vgpu_pci_addr_read(bad[i], &a) == -EINVAL, "accepted '%s'", bad[i]);
+}
+END_TEST
+
+START_TEST(device_name_canonical)
+{
+        static const struct {
+                const char *in, *out;
+        } cases[] = {
+                {"3B:00.0", "0000:3b:00.0"}, {"0000:3B:00.0", "0000:3b:00.0"}, {"mtty", "mtty"}, {"3b:00", "3b:00"}};
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                _cleanup_free_ char *c = vgpu_device_name_canonical(cases[i].in);
+
+                ck_assert_ptr_nonnull(c);
+                ck_assert_str_eq(c, cases[i].out);
+        }
 }
 END_TEST
 
@@ -231,6 +274,8 @@ static Suite *parse_suite(void)
 
         tcase_add_test(tc, pci_addr_good);
         tcase_add_test(tc, pci_addr_bad);
+        tcase_add_test(tc, pci_addr_read_short);
+        tcase_add_test(tc, device_name_canonical);
         tcase_add_test(tc, pci_addr_from_xml_parts);
         tcase_add_test(tc, pci_addr_order);
         tcase_add_test(tc, uuid_forms);

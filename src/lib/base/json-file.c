@@ -482,8 +482,9 @@ int vgpu_json_check_keys(const struct vgpu_json_node *obj, const char *const *al
 
 int vgpu_json_get_pci_addr(const struct vgpu_json_node *node, struct vgpu_pci_addr *ret, struct vgpu_error *err)
 {
-        if (!json_is_string(node->value) || vgpu_pci_addr_parse(json_string_value(node->value), ret) < 0)
-                return vgpu_json_error(node, false, err, EINVAL, "expected a PCI address like \"0000:3b:00.0\"");
+        if (!json_is_string(node->value) || vgpu_pci_addr_read(json_string_value(node->value), ret) < 0)
+                return vgpu_json_error(node, false, err, EINVAL,
+                                       "expected a PCI address like \"0000:3b:00.0\" or \"3b:00.0\"");
         return 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vgpuhook-private.h"
@@ -42,6 +43,35 @@ int vgpu_pci_addr_parse(const char *s, struct vgpu_pci_addr *ret)
                 return -EINVAL;
         *ret = (struct vgpu_pci_addr){domain, (uint8_t)bus, (uint8_t)slot, (uint8_t)function};
         return 0;
+}
+
+/* lspci's and nvidia-smi's "BB:SS.F": domain 0000. */
+static int parse_short(const char *s, struct vgpu_pci_addr *ret)
+{
+        unsigned bus, slot, function;
+        const char *p = s;
+
+        if (take_hex(&p, 2, 2, ':', &bus) < 0 || take_hex(&p, 2, 2, '.', &slot) < 0 ||
+            take_hex(&p, 1, 1, '\0', &function) < 0 || slot > 31 || function > 7)
+                return -EINVAL;
+        *ret = (struct vgpu_pci_addr){0, (uint8_t)bus, (uint8_t)slot, (uint8_t)function};
+        return 0;
+}
+
+int vgpu_pci_addr_read(const char *s, struct vgpu_pci_addr *ret)
+{
+        return vgpu_pci_addr_parse(s, ret) == 0 ? 0 : parse_short(s, ret);
+}
+
+char *vgpu_device_name_canonical(const char *name)
+{
+        struct vgpu_pci_addr addr;
+        char buf[VGPU_PCI_ADDR_STRLEN];
+
+        if (vgpu_pci_addr_read(name, &addr) < 0)
+                return strdup(name);
+        vgpu_pci_addr_format(&addr, buf);
+        return strdup(buf);
 }
 
 int vgpu_pci_addr_from_parts(const char *domain, const char *bus, const char *slot, const char *function,

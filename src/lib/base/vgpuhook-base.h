@@ -199,6 +199,21 @@ struct vgpu_pci_addr {
 int vgpu_pci_addr_parse(const char *s, struct vgpu_pci_addr *ret);
 
 /*
+ * Read an address a person wrote (command line, configuration, profiles):
+ * "DDDD:BB:SS.F", or "BB:SS.F" as lspci and nvidia-smi print it (domain
+ * 0000), any case.  Names the kernel or this library wrote are parsed with
+ * vgpu_pci_addr_parse(), which takes only the full form.
+ */
+int vgpu_pci_addr_read(const char *s, struct vgpu_pci_addr *ret);
+
+/*
+ * A device name as the kernel spells it: a PCI address that
+ * vgpu_pci_addr_read() takes in its full lower-case form, any other name (an
+ * mdev parent such as "mtty") as it is.  NULL when out of memory.
+ */
+char *vgpu_device_name_canonical(const char *name);
+
+/*
  * Build an address from libvirt XML attributes, each "0x…" hex or decimal
  * (domain may be NULL: 0).  Out-of-range or junk is -EINVAL.
  */

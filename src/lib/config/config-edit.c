@@ -50,7 +50,7 @@ static int edit_cordoned(json_t *obj, const char *name, bool cordon)
                         return -ENOMEM;
         }
         while (i < json_array_size(arr)) {
-                _cleanup_free_ char *canon = vgpu_config_device_name(json_string_value(json_array_get(arr, i)));
+                _cleanup_free_ char *canon = vgpu_device_name_canonical(json_string_value(json_array_get(arr, i)));
 
                 if (!canon)
                         return -ENOMEM;
@@ -108,7 +108,7 @@ int vgpu_config_set_cordoned(const struct vgpu_root *root, const char *name, boo
         if (!vgpu_mdevctl_name_valid(name))
                 return vgpu_error_set(err, EINVAL, "cordon", 0, 0, "'%.64s' is not an mdev parent or PCI address",
                                       name);
-        canon = vgpu_config_device_name(name);
+        canon = vgpu_device_name_canonical(name);
         if (!canon)
                 return -ENOMEM;
         dir_fd = cordon ? vgpu_root_open_dir_p(root, CONFIG_DIR)

@@ -53,20 +53,9 @@ int vgpu_config_new_default(struct vgpu_config **ret_config)
         return 0;
 }
 
-char *vgpu_config_device_name(const char *name)
-{
-        struct vgpu_pci_addr addr;
-        char buf[VGPU_PCI_ADDR_STRLEN];
-
-        if (vgpu_pci_addr_parse(name, &addr) < 0)
-                return strdup(name);
-        vgpu_pci_addr_format(&addr, buf);
-        return strdup(buf);
-}
-
 bool vgpu_config_is_cordoned(const struct vgpu_config *config, const char *name)
 {
-        _cleanup_free_ char *canon = vgpu_config_device_name(name);
+        _cleanup_free_ char *canon = vgpu_device_name_canonical(name);
 
         for (size_t i = 0; canon && i < config->n_cordoned; i++)
                 if (strcmp(config->cordoned[i], canon) == 0)
@@ -95,7 +84,7 @@ static int get_cordoned(const struct vgpu_json_node *node, struct vgpu_config *c
                         return vgpu_json_error(&elem, false, err, EINVAL, "expected an mdev parent or PCI address");
                 if (vgpu_config_is_cordoned(config, s))
                         return vgpu_json_error(&elem, false, err, EINVAL, "listed twice");
-                config->cordoned[i] = vgpu_config_device_name(s);
+                config->cordoned[i] = vgpu_device_name_canonical(s);
                 if (!config->cordoned[i])
                         return -ENOMEM;
                 config->n_cordoned++;
@@ -125,8 +114,9 @@ static int get_sriov_vfs(const struct vgpu_json_node *node, struct vgpu_config *
                 struct vgpu_json_node member = vgpu_json_member(node, key, value);
                 struct vgpu_sriov_vf_count *c = &config->sriov_vfs[config->n_sriov_vfs];
 
-                if (vgpu_pci_addr_parse(key, &c->pf) < 0)
-                        return vgpu_json_error(&member, true, err, EINVAL, "not a PCI address like \"0000:86:00.0\"");
+                if (vgpu_pci_addr_read(key, &c->pf) < 0)
+                        return vgpu_json_error(&member, true, err, EINVAL,
+                                               "not a PCI address like \"0000:86:00.0\" or \"86:00.0\"");
                 for (size_t i = 0; i < config->n_sriov_vfs; i++)
                         if (vgpu_pci_addr_cmp(&config->sriov_vfs[i].pf, &c->pf) == 0)
                                 return vgpu_json_error(&member, true, err, EINVAL, "the same PF as an earlier key");

@@ -113,6 +113,15 @@ const struct vgpu_mdev_parent *vgpu_host_find_parent(const struct vgpu_host *hos
         return NULL;
 }
 
+bool vgpu_host_has_device(const struct vgpu_host *host, const char *name)
+{
+        struct vgpu_pci_addr a;
+
+        if (vgpu_pci_addr_read(name, &a) == 0)
+                return vgpu_host_find_pci(host, &a) != NULL;
+        return vgpu_host_find_parent(host, name) != NULL;
+}
+
 const struct vgpu_mdev_type *vgpu_host_find_type(const struct vgpu_host *host, const char *parent, const char *type_id)
 {
         const struct vgpu_mdev_parent *p = parent ? vgpu_host_find_parent(host, parent) : NULL;

@@ -137,6 +137,8 @@ int vgpu_host_load_mdev(struct vgpu_root *root, struct vgpu_host **ret_host);
 const struct vgpu_pci_dev *vgpu_host_find_pci(const struct vgpu_host *host, const struct vgpu_pci_addr *addr);
 const struct vgpu_mdev_parent *vgpu_host_find_parent(const struct vgpu_host *host, const char *name);
 const struct vgpu_mdev *vgpu_host_find_mdev(const struct vgpu_host *host, const char *uuid);
+/* Does @name (a PCI address as a person writes it, or an mdev parent's name) name a device here? */
+bool vgpu_host_has_device(const struct vgpu_host *host, const char *name);
 /* Type @type_id of parent @parent (either may be NULL: then NULL). */
 const struct vgpu_mdev_type *vgpu_host_find_type(const struct vgpu_host *host, const char *parent, const char *type_id);
 /*
