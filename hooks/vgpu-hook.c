@@ -97,10 +97,13 @@ static int run_module(int argc, char *argv[], const char *xml, size_t len)
 {
         const char *path = secure_getenv("VGPU_HOOK_MODULE");
         vgpu_hook_run_fn run;
+        char built[4096];
         void *module;
 
         if (!path || !*path)
-                path = VGPU_HOOK_MODULE_PATH;
+                path = vgpu_build_tree_module(SBINDIR, "vgpu-hook-ops.so", built, sizeof(built)) > 0
+                               ? built
+                               : VGPU_HOOK_MODULE_PATH;
         module = dlopen(path, RTLD_NOW | RTLD_LOCAL);
         if (!module)
                 return module_failed(argv[2], dlerror());

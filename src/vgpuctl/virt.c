@@ -17,10 +17,13 @@ static const struct vgpuctl_libvirt_ops *load_module(void)
 {
         const char *path = secure_getenv("VGPUCTL_LIBVIRT_MODULE");
         const struct vgpuctl_libvirt_ops *ops;
+        char built[4096];
         void *module;
 
         if (!path || !*path)
-                path = VGPUCTL_LIBVIRT_MODULE_PATH;
+                path = vgpu_build_tree_module(BINDIR, "vgpuctl-libvirt.so", built, sizeof(built)) > 0
+                               ? built
+                               : VGPUCTL_LIBVIRT_MODULE_PATH;
         /* never dlclose()d: libvirt may leave threads behind */
         module = dlopen(path, RTLD_NOW | RTLD_LOCAL);
         if (!module) {

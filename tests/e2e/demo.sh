@@ -8,7 +8,8 @@ top_builddir=${top_builddir:-$PWD}
 ROOT=${1:-$top_builddir/demo-host}
 HOOK="$top_builddir/vgpu-hook"
 VGPUCTL="$top_builddir/vgpuctl"
-export VGPU_HOOK_ROOT="$ROOT" VGPU_HOOK_MODULE="$top_builddir/.libs/vgpu-hook-ops.so"
+# the programs find their modules in the build tree they run from
+export VGPU_HOOK_ROOT="$ROOT"
 # ASan's runtime must come first in LD_PRELOAD (configure --enable-sanitizers)
 ASAN_RUNTIME=$(ldd "$HOOK" 2>/dev/null | awk '$1 ~ /^libasan\.so/ { print $3 }')
 KSHIM="${ASAN_RUNTIME:+$ASAN_RUNTIME:}$top_builddir/tests/harness/.libs/libkshim.so"
@@ -90,4 +91,4 @@ for d in web1 cad2; do
 done
 "$VGPUCTL" leases
 "$VGPUCTL" inventory | sed -n '/^mdev instances/,$p'
-say "Done: the simulated host is in $ROOT (JSON: vgpuctl inventory --json --root $ROOT)"
+say "Done: the simulated host is in $ROOT (JSON: $VGPUCTL inventory --json --root $ROOT)"

@@ -92,6 +92,17 @@ bool vgpu_root_exists(const struct vgpu_root *root, const char *path);
 
 void vgpu_strv_free(char **strv);
 
+/* ---- the programs' modules in their build tree (base/build-tree.c) -------- */
+
+/*
+ * When this process's executable runs from a configured build tree (its
+ * directory holds config.status, and .libs/@name), and that directory is not
+ * @installed_dir, put the module's absolute path in @buf and return 1.  Else
+ * 0 (load the installed module), or -errno.  The tree, .libs and the module
+ * must belong to root or to us and be writable by nobody else.
+ */
+int vgpu_build_tree_module(const char *installed_dir, const char *name, char *buf, size_t size);
+
 /* ---- logging (base/log.c) ------------------------------------------------ */
 
 /*
