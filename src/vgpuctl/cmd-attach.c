@@ -29,6 +29,7 @@ struct edit {
 static const char attach_usage[] = "Usage: vgpuctl attach DOMAIN --profile P [--profile P]... (--config | --live)\n"
                                    "                      [--print-xml] [--root DIR] [-c URI]\n"
                                    "\n"
+                                   "DOMAIN is a name, UUID or ID, as virsh takes them.\n"
                                    "--config: add one device of each profile P to DOMAIN's persistent\n"
                                    "definition; the hook creates it when the domain next starts.\n"
                                    "--print-xml prints the definition libvirt stored.\n"
@@ -36,9 +37,11 @@ static const char attach_usage[] = "Usage: vgpuctl attach DOMAIN --profile P [--
                                    "running DOMAIN; if libvirt refuses, the vGPU is removed again.  It is\n"
                                    "freed when the domain stops or by 'detach --live'.\n";
 
-static const char detach_usage[] = "Usage: vgpuctl detach DOMAIN (--uuid U | --address A | --all) (--config | --live)\n"
+static const char detach_usage[] = "Usage: vgpuctl detach DOMAIN (--uuid U | --address A | --all) [--config] [--live]\n"
                                    "                      [--print-xml] [--timeout SECONDS] [--root DIR] [-c URI]\n"
                                    "\n"
+                                   "DOMAIN is a name, UUID or ID.  --live --config does both, the running\n"
+                                   "domain first.\n"
                                    "--config: remove mdev U, PCI device A, or every device our metadata\n"
                                    "names, from DOMAIN's persistent definition: the <hostdev> and its metadata.\n"
                                    "--live: unplug it (--all: every device leased to DOMAIN) from the running\n"
@@ -218,9 +221,9 @@ static int parse(struct opts *o, int argc, char *argv[], const char *usage)
         }
         if (argc - optind != 1)
                 return vgpuctl_usage_error("%s takes one DOMAIN (a name or UUID)", argv[0]);
-        if (o->live == o->config)
-                return vgpuctl_usage_error("%s needs one of --config (the persistent definition) and --live (the "
-                                           "running domain)",
+        if (!o->live && !o->config)
+                return vgpuctl_usage_error("%s needs --config (the persistent definition), --live (the running "
+                                           "domain), or both",
                                            argv[0]);
         if (o->live && o->print_xml)
                 return vgpuctl_usage_error("--print-xml is for --config");
@@ -297,6 +300,9 @@ static int run(const struct vgpuctl_ctx *gctx, int argc, char *argv[], bool atta
         r = parse(&o, argc, argv, attaching ? attach_usage : detach_usage);
         if (r != VGPUCTL_OK)
                 return r < 0 ? VGPUCTL_OK : r;
+        if (attaching && o.live && o.config)
+                return vgpuctl_usage_error("attach takes --config or --live, not both: a vGPU attached --live gets "
+                                           "its own UUID; attach --config as well to keep one in the definition");
         if (attaching && (!o.n_profiles || o.uuid || o.address || o.all))
                 return vgpuctl_usage_error("attach takes --profile P (one or more), and no --uuid, --address, --all");
         if (!attaching && (o.n_profiles || !!o.uuid + !!o.address + o.all != 1))
@@ -306,7 +312,8 @@ static int run(const struct vgpuctl_ctx *gctx, int argc, char *argv[], bool atta
         r = vgpuctl_virt_open(&o.ctx, &e.virt);
         if (r == VGPUCTL_OK && o.live)
                 r = live(&e, &o, attaching);
-        else if (r == VGPUCTL_OK)
+        /* detach --live --config, as virsh takes it: the running domain first, then the definition */
+        if (r == VGPUCTL_OK && o.config)
                 r = attaching ? attach(&e, o.profiles, o.n_profiles) : detach(&e, o.uuid, o.address);
         vgpuctl_virt_close(&e.virt);
         return r;

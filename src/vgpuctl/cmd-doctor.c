@@ -138,6 +138,9 @@ int vgpuctl_doctor(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
         }
         if (optind < argc)
                 return vgpuctl_usage_error("doctor takes no arguments ('%s')", argv[optind]);
+        if (d.license && !doctor_license_valid(d.license))
+                return vgpuctl_usage_error("--license-server takes HOST or HOST:PORT with PORT 1 to 65535, not '%s'",
+                                           d.license);
         if (vgpuctl_load_host(&ctx, &d.host) != VGPUCTL_OK)
                 return VGPUCTL_FAILED;
         load(&d);

@@ -178,6 +178,16 @@ static int absent_addresses(const struct listing *l, const struct vgpu_profile *
         return absent;
 }
 
+/* profile check: a type name that no device here offers, a few letters off one that some does. */
+static void type_hint(const struct listing *l, const struct vgpu_profile *p)
+{
+        const char *typed = p->kind == VGPU_PROFILE_MDEV ? p->mdev_type_name : p->nvidia_type;
+        const char *meant = typed ? vgpu_host_closest_type_name(l->st.host, typed) : NULL;
+
+        if (meant && !l->json)
+                printf("  no type here is named '%s'; did you mean '%s'?\n", typed, meant);
+}
+
 static int one(struct listing *l, const struct vgpu_profile *p)
 {
         struct fit f;
@@ -193,6 +203,8 @@ static int one(struct listing *l, const struct vgpu_profile *p)
                 r = json_array_append_new(l->out, profile_json(p, &f));
         else
                 print_profile(l, p, &f);
+        if (l->check && !f.n_serving)
+                type_hint(l, p);
         if (l->check)
                 l->bad += absent_addresses(l, p) > 0 && f.n_serving > 0;
         json_decref(f.devices);
@@ -239,7 +251,7 @@ static int list(struct listing *l)
         else
                 print_problems(l);
         if (r == VGPUCTL_OK && l->only && !named && !l->bad)
-                return vgpuctl_fail("profile '%s' does not exist (no %s/%s.json)", l->only, VGPU_PROFILES_DIR, l->only);
+                return vgpuctl_no_profile(l->st.root, l->only);
         if (r == VGPUCTL_OK && l->check && l->bad)
                 return vgpuctl_fail("%d profile%s bad or served by no device here", l->bad,
                                     l->bad == 1 ? " is" : "s are");
@@ -254,7 +266,7 @@ static int run(const struct vgpuctl_ctx *ctx, const char *only, bool json, bool 
         if (r == VGPUCTL_OK && vgpu_profiles_load(l.st.root, &l.all) < 0)
                 r = vgpuctl_fail("cannot list %s", VGPU_PROFILES_DIR);
         if (r == VGPUCTL_OK && only && !vgpu_profile_name_valid(only))
-                r = vgpuctl_usage_error("'%s' is not a profile name ([a-z0-9][a-z0-9._-]*)", only);
+                r = vgpuctl_no_profile(l.st.root, only);
         if (r == VGPUCTL_OK)
                 r = list(&l);
         json_decref(l.out);

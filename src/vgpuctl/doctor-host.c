@@ -137,7 +137,14 @@ static int split_server(const char *s, char *host, size_t hsize, char *port, siz
                 snprintf(host, hsize, "%.*s", colon ? (int)(colon - s) : (int)strlen(s), s);
         }
         snprintf(port, psize, "%s", colon ? colon + 1 : LICENSE_PORT);
-        return *host && *port ? 0 : -EINVAL;
+        return *host && vgpu_parse_int(port, 1, 65535, &(long long){0}) == 0 ? 0 : -EINVAL;
+}
+
+bool doctor_license_valid(const char *server)
+{
+        char host[256], port[32];
+
+        return split_server(server, host, sizeof(host), port, sizeof(port)) == 0;
 }
 
 /* Connect to @ai within the timeout: 0 or -errno. */

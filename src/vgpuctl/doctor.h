@@ -34,6 +34,9 @@ struct doctor_check {
         void (*fn)(const struct doctor *d, struct doctor_result *res);
 };
 
+/* --license-server: HOST, HOST:PORT, [V6] or [V6]:PORT, PORT 1 to 65535. */
+bool doctor_license_valid(const char *server);
+
 void doctor_set(struct doctor_result *res, enum doctor_status status, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 void doctor_fix(struct doctor_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -114,10 +114,29 @@ static int lv_list_xml(struct vgpuctl_libvirt_conn *c, int which, char ***ret, c
                         msg, size);
 }
 
+/* A running domain's ID as virsh takes it: decimal digits only, no sign, no leading zero. */
+static int domain_id(const char *s)
+{
+        long id = 0;
+
+        if (!*s || strlen(s) > 9 || (s[0] == '0' && s[1]))
+                return -1;
+        for (const char *p = s; *p; p++) {
+                if (*p < '0' || *p > '9')
+                        return -1;
+                id = id * 10 + (*p - '0');
+        }
+        return (int)id;
+}
+
+/* As virsh looks a domain up: by ID, then name, then UUID. */
 static virDomainPtr lookup(virConnectPtr conn, const char *name)
 {
-        virDomainPtr dom = virDomainLookupByName(conn, name);
+        int id = domain_id(name);
+        virDomainPtr dom = id >= 0 ? virDomainLookupByID(conn, id) : NULL;
 
+        if (!dom)
+                dom = virDomainLookupByName(conn, name);
         /* a name can look like a UUID; only then is it worth asking for one */
         return dom || strlen(name) != 36 ? dom : virDomainLookupByUUIDString(conn, name);
 }

@@ -41,6 +41,21 @@ void vgpuctl_state_clear(struct vgpuctl_state *st)
         memset(st, 0, sizeof(*st));
 }
 
+int vgpuctl_no_profile(const struct vgpu_root *root, const char *name)
+{
+        _cleanup_free_ char *meant = vgpu_profile_suggest(root, name);
+        char hint[128];
+
+        if (meant)
+                snprintf(hint, sizeof(hint), "did you mean '%s'?", meant);
+        else
+                snprintf(hint, sizeof(hint), "'vgpuctl profiles' lists them");
+        if (!vgpu_profile_name_valid(name))
+                return vgpuctl_usage_error("'%s' is not a profile name (lower-case letters, digits, '.', '_', '-'); %s",
+                                           name, hint);
+        return vgpuctl_fail("profile '%s' does not exist (no %s/%s.json); %s", name, VGPU_PROFILES_DIR, name, hint);
+}
+
 int vgpuctl_profile_load(const struct vgpuctl_state *st, const char *name, struct vgpu_profile **ret)
 {
         struct vgpu_error err = {0};
@@ -48,10 +63,10 @@ int vgpuctl_profile_load(const struct vgpuctl_state *st, const char *name, struc
         int r;
 
         if (!vgpu_profile_name_valid(name))
-                return vgpuctl_usage_error("'%s' is not a profile name ([a-z0-9][a-z0-9._-]*)", name);
+                return vgpuctl_no_profile(st->root, name);
         r = vgpu_profile_load(st->root, name, ret, &err);
         if (r == -ENOENT)
-                return vgpuctl_fail("profile '%s' does not exist (no %s/%s.json)", name, VGPU_PROFILES_DIR, name);
+                return vgpuctl_no_profile(st->root, name);
         if (r < 0)
                 return vgpuctl_fail("%s", vgpu_error_format(&err, where, sizeof(where)));
         return VGPUCTL_OK;

@@ -157,7 +157,53 @@ static void usage(FILE *f)
               f);
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
-        fputs("\nRun 'vgpuctl COMMAND --help' for a command's options.\n", f);
+        fputs("\nRun 'vgpuctl help COMMAND' (or 'vgpuctl COMMAND --help') for a command's options.\n", f);
+}
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct vgpuctl_cmd *find_command(const char *name)
+{
+        for (size_t i = 0; i < N_COMMANDS; i++)
+                if (strcmp(name, commands[i].name) == 0)
+                        return &commands[i];
+        return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+        const char *names[N_COMMANDS + 1];
+        const char *meant;
+
+        for (size_t i = 0; i < N_COMMANDS; i++)
+                names[i] = commands[i].name;
+        names[N_COMMANDS] = "help";
+        meant = vgpu_closest_name(name, names, N_COMMANDS + 1);
+        if (meant)
+                return vgpuctl_usage_error("unknown command '%s'; did you mean '%s'? see 'vgpuctl --help'", name,
+                                           meant);
+        return vgpuctl_usage_error("unknown command '%s'; see 'vgpuctl --help'", name);
+}
+
+/* vgpuctl help [COMMAND]: as virsh help, the command's own --help. */
+static int help(const struct vgpuctl_ctx *ctx, int argc, char *argv[])
+{
+        const struct vgpuctl_cmd *cmd;
+        char *args[3];
+
+        if (argc < 2) {
+                usage(stdout);
+                return VGPUCTL_OK;
+        }
+        if (argc > 2)
+                return vgpuctl_usage_error("help takes one COMMAND ('%s' is one too many)", argv[2]);
+        cmd = find_command(argv[1]);
+        if (!cmd)
+                return unknown_command(argv[1]);
+        args[0] = argv[1];
+        args[1] = (char *)"--help";
+        args[2] = NULL;
+        return cmd->fn(ctx, 2, args);
 }
 
 int main(int argc, char *argv[])
@@ -197,13 +243,13 @@ int main(int argc, char *argv[])
                 usage(stderr);
                 return VGPUCTL_USAGE;
         }
-        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-                if (strcmp(argv[optind], commands[i].name) == 0) {
-                        argv += optind;
-                        argc -= optind;
-                        optind = 0; /* let the subcommand's getopt start afresh */
-                        return commands[i].fn(&ctx, argc, argv);
-                }
-        }
-        return vgpuctl_usage_error("unknown command '%s'; see 'vgpuctl --help'", argv[optind]);
+        const struct vgpuctl_cmd *cmd = find_command(argv[optind]);
+        bool is_help = strcmp(argv[optind], "help") == 0;
+
+        if (!cmd && !is_help)
+                return unknown_command(argv[optind]);
+        argv += optind;
+        argc -= optind;
+        optind = 0; /* let the subcommand's getopt start afresh */
+        return is_help ? help(&ctx, argc, argv) : cmd->fn(&ctx, argc, argv);
 }

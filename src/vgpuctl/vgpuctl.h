@@ -39,6 +39,12 @@ struct vgpuctl_cmd {
         const char *help;
 };
 
+/*
+ * "profile 'X' does not exist …; did you mean 'Y'?" (VGPUCTL_FAILED), or for a
+ * name no profile may have, the same as a usage error (VGPUCTL_USAGE).
+ */
+int vgpuctl_no_profile(const struct vgpu_root *root, const char *name);
+
 /* Print "vgpuctl: <sentence>" to stderr; returns VGPUCTL_FAILED. */
 int vgpuctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same for usage errors; returns VGPUCTL_USAGE. */

@@ -136,7 +136,9 @@ broken "license server gone" "license server 127.0.0.1 port $PORT not reachable:
         --license-server "127.0.0.1:$PORT"
 broken "license server unknown" "license server vgpu-doctor-test.invalid port 443 not reachable" \
         --license-server vgpu-doctor-test.invalid
-broken "license server malformed" "license server '\[::1' is not HOST\[:PORT\]" --license-server '[::1'
+# a malformed server is the command line's fault: a usage error before any check (issue 21)
+expect 2 1 "$VGPUCTL" doctor --root "$ROOT" --license-server '[::1'
+check "license server malformed: a usage error that names it" grep -qF "HOST:PORT with PORT 1 to 65535, not '[::1'" "$work/err"
 
 # ---- usage ------------------------------------------------------------------------------
 expect 2 1 "$VGPUCTL" doctor extra

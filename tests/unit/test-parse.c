@@ -106,6 +106,24 @@ START_TEST(device_name_canonical)
 }
 END_TEST
 
+START_TEST(closest_names)
+{
+        static const char *const names[] = {"inventory", "leases", "GRID T4-4Q", "GRID T4-1Q", "t4-4q", "help"};
+        const size_t n = sizeof(names) / sizeof(names[0]);
+
+        ck_assert_str_eq(vgpu_closest_name("inventroy", names, n), "inventory"); /* a swap is one edit */
+        ck_assert_str_eq(vgpu_closest_name("hlep", names, n), "help");
+        ck_assert_str_eq(vgpu_closest_name("T4-4Q", names, n), "t4-4q");      /* case first: 0 edits */
+        ck_assert_str_eq(vgpu_closest_name("T4-1Q", names, n), "GRID T4-1Q"); /* the last words */
+        ck_assert_str_eq(vgpu_closest_name("lease", names, n), "leases");
+        ck_assert_ptr_null(vgpu_closest_name("leases", names, n)); /* nothing to suggest */
+        ck_assert_ptr_null(vgpu_closest_name("xyz", names, n));
+        ck_assert_ptr_null(vgpu_closest_name("", names, n));
+        ck_assert_ptr_null(vgpu_closest_name("4Q", names, n)); /* a word's tail is not a word */
+        ck_assert_ptr_null(vgpu_closest_name("inventory-of-everything-and-more", names, n));
+}
+END_TEST
+
 START_TEST(pci_addr_from_xml_parts)
 {
         struct vgpu_pci_addr a;
@@ -276,6 +294,7 @@ static Suite *parse_suite(void)
         tcase_add_test(tc, pci_addr_bad);
         tcase_add_test(tc, pci_addr_read_short);
         tcase_add_test(tc, device_name_canonical);
+        tcase_add_test(tc, closest_names);
         tcase_add_test(tc, pci_addr_from_xml_parts);
         tcase_add_test(tc, pci_addr_order);
         tcase_add_test(tc, uuid_forms);

@@ -103,6 +103,16 @@ void vgpu_strv_free(char **strv);
  */
 int vgpu_build_tree_module(const char *installed_dir, const char *name, char *buf, size_t size);
 
+/* ---- suggestions (base/closest.c) ---------------------------------------- */
+
+/*
+ * Of @n @names, the one a person most likely meant by @typed, for "did you
+ * mean …?": equal but for case, @typed being its last words ("T4-4Q" for
+ * "GRID T4-4Q"), or the fewest edits, at most a third of @typed's length
+ * (1 to 3).  NULL when none is that close, or when @typed is one of them.
+ */
+const char *vgpu_closest_name(const char *typed, const char *const *names, size_t n);
+
 /* ---- logging (base/log.c) ------------------------------------------------ */
 
 /*

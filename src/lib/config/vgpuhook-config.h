@@ -318,6 +318,13 @@ int vgpu_profile_parse(const char *name, const char *source, const char *text, s
  */
 int vgpu_profiles_load(const struct vgpu_root *root, struct vgpu_profiles **ret_profiles);
 
+/*
+ * The profile a person most likely meant by @typed, which names none (any
+ * case, a few letters off: vgpu_closest_name()), as a new string; NULL when
+ * none is close.
+ */
+char *vgpu_profile_suggest(const struct vgpu_root *root, const char *typed);
+
 /* The profile called @name, or NULL. */
 const struct vgpu_profile *vgpu_profiles_find(const struct vgpu_profiles *profiles, const char *name);
 

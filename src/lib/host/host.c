@@ -113,6 +113,27 @@ const struct vgpu_mdev_parent *vgpu_host_find_parent(const struct vgpu_host *hos
         return NULL;
 }
 
+const char *vgpu_host_closest_type_name(const struct vgpu_host *host, const char *typed)
+{
+        _cleanup_free_ const char **names = NULL;
+        size_t n = 0, max = 0;
+
+        for (size_t i = 0; i < host->n_parents; i++)
+                max += host->parents[i].n_types;
+        for (size_t i = 0; i < host->n_pci; i++)
+                max += host->pci[i].n_nvidia_types;
+        names = calloc(max + 1, sizeof(*names));
+        if (!names)
+                return NULL;
+        for (size_t i = 0; i < host->n_parents; i++)
+                for (size_t t = 0; t < host->parents[i].n_types; t++)
+                        names[n++] = host->parents[i].types[t].name;
+        for (size_t i = 0; i < host->n_pci; i++)
+                for (size_t t = 0; t < host->pci[i].n_nvidia_types; t++)
+                        names[n++] = host->pci[i].nvidia_types[t].name;
+        return vgpu_closest_name(typed, names, n);
+}
+
 bool vgpu_host_has_device(const struct vgpu_host *host, const char *name)
 {
         struct vgpu_pci_addr a;

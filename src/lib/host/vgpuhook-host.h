@@ -137,6 +137,12 @@ int vgpu_host_load_mdev(struct vgpu_root *root, struct vgpu_host **ret_host);
 const struct vgpu_pci_dev *vgpu_host_find_pci(const struct vgpu_host *host, const struct vgpu_pci_addr *addr);
 const struct vgpu_mdev_parent *vgpu_host_find_parent(const struct vgpu_host *host, const char *name);
 const struct vgpu_mdev *vgpu_host_find_mdev(const struct vgpu_host *host, const char *uuid);
+/*
+ * The mdev or vendor-VFIO type name here a person most likely meant by
+ * @typed, which names none ("T4-4Q" for "GRID T4-4Q"; vgpu_closest_name()),
+ * or NULL.  Points into @host.
+ */
+const char *vgpu_host_closest_type_name(const struct vgpu_host *host, const char *typed);
 /* Does @name (a PCI address as a person writes it, or an mdev parent's name) name a device here? */
 bool vgpu_host_has_device(const struct vgpu_host *host, const char *name);
 /* Type @type_id of parent @parent (either may be NULL: then NULL). */
