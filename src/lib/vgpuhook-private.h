@@ -199,6 +199,18 @@ int vgpu_ledger_parse_json(struct vgpu_ledger *ledger, const char *text, size_t 
 /* The ledger as text (free()), or NULL on ENOMEM. */
 char *vgpu_ledger_to_json(const struct vgpu_ledger *ledger);
 
+/* ---- ledger/ledger-access.c --------------------------------------------- */
+
+/*
+ * May we trust @fd (the ledger's directory when @dir, else one of its
+ * files): ours, the right kind, writable by no one else, and private (0700,
+ * 0600) when @to_write?  0, or -EPERM with the sentence that says what to do
+ * in @err (@path names it there).
+ */
+int vgpu_ledger_check_access(int fd, bool dir, bool to_write, const char *path, struct vgpu_error *err);
+/* -@errnum from opening @path, with its sentence in @err (ELOOP: a symlink; EACCES: run as root). */
+int vgpu_ledger_open_error(int errnum, const char *path, struct vgpu_error *err);
+
 /* ---- ledger/ledger.c, ledger/lease-state.c ----------------------------- */
 
 /* Free a lease's strings (not the lease). */

@@ -168,21 +168,23 @@ refused() { # WHAT PATTERN: prepare refuses, the other ops exit 0, nothing creat
 }
 t4
 chown 65534:65534 "$ROOT/run/vgpu-hook"
-refused "a state directory owned by someone else" "not a private directory owned by this user"
+refused "a state directory owned by someone else" \
+        "/run/vgpu-hook: is owned by nobody with mode 0700; it must be root's with mode 0700: as root, chown -R root /run/vgpu-hook"
 check "… and left as it was" [ "$(stat -c '%U %a' "$ROOT/run/vgpu-hook")" = "nobody 700" -a -z "$(ls -A "$ROOT/run/vgpu-hook")" ]
 t4
 chmod 0755 "$ROOT/run/vgpu-hook"
-refused "a state directory others can read" "not a private directory owned by this user"
+refused "a state directory others can read" \
+        "/run/vgpu-hook: is owned by root with mode 0755; it must be root's with mode 0700: as root, .* chmod -R go= /run/vgpu-hook"
 t4
 rmdir "$ROOT/run/vgpu-hook"
 mkdir -m 0700 "$ROOT/elsewhere"
 ln -s ../elsewhere "$ROOT/run/vgpu-hook"
-refused "a symlinked state directory" "not a private directory owned by this user"
+refused "a symlinked state directory" "/run/vgpu-hook: is a symlink or not a directory; remove it (as root) and retry"
 check "… nothing written where it points" [ -z "$(ls -A "$ROOT/elsewhere")" ]
 t4
 touch "$ROOT/etc/victim"
 ln -s ../../etc/victim "$ROOT/run/vgpu-hook/ledger.lock"
-refused "a symlinked lock file" "not a private directory owned by this user\|ledger.lock"
+refused "a symlinked lock file" "/run/vgpu-hook/ledger.lock: is a symlink or not a directory; remove it"
 check "… its target untouched" [ ! -s "$ROOT/etc/victim" ]
 t4
 echo original >"$ROOT/etc/victim"
@@ -208,7 +210,7 @@ for op in "prepare begin" "started begin" "release end" "reconnect begin"; do
         if [ "$op" = "prepare begin" ]; then
                 # the module's sentence: it was loaded, and the state directory refused
                 check "as nobody, prepare: exit 1 with a sentence ($(cat "$X/err"))" [ "$rc" = 1 ] &&
-                        grep -q "ledger is unusable (/run/vgpu-hook: Permission denied)" "$X/err"
+                        grep -q "ledger is unusable (/run/vgpu-hook: permission denied: only root may use the lease ledger (mode 0700); run this as root)" "$X/err"
         else
                 check "as nobody, $op: exit 0" [ "$rc" = 0 ]
         fi

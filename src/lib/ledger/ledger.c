@@ -16,34 +16,20 @@
 
 #define LOCK_POLL_NS (5 * 1000 * 1000)
 
-/* A state file or dir we may trust: ours, not reachable by others. */
-static int check_owned(int fd, bool dir)
-{
-        struct stat st;
-
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
-                return -EPERM;
-        if (st.st_uid != geteuid() || (st.st_mode & 077))
-                return -EPERM;
-        return 0;
-}
-
-/* Open /run/vgpu-hook, creating it when @create. */
-static int open_dir(const struct vgpu_root *root, bool create)
+/* Open /run/vgpu-hook, creating it when @create; who may use it: ledger-access.c. */
+static int open_dir(const struct vgpu_root *root, bool create, struct vgpu_error *err)
 {
         _cleanup_close_ int run = vgpu_root_open(root, "/run", O_PATH | O_DIRECTORY);
         int fd, r;
 
         if (run < 0)
-                return run;
+                return vgpu_ledger_open_error(-run, "/run", err);
         if (create && mkdirat(run, "vgpu-hook", 0700) < 0 && errno != EEXIST)
-                return -errno;
+                return vgpu_ledger_open_error(errno, VGPU_LEDGER_DIR, err);
         fd = openat(run, "vgpu-hook", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
-                return errno == ENOTDIR || errno == ELOOP ? -EPERM : -errno;
-        r = check_owned(fd, true);
+                return errno == ENOENT && !create ? -ENOENT : vgpu_ledger_open_error(errno, VGPU_LEDGER_DIR, err);
+        r = vgpu_ledger_check_access(fd, true, create, VGPU_LEDGER_DIR, err);
         if (r < 0) {
                 close(fd);
                 return r;
@@ -76,14 +62,14 @@ static int take_lock(int fd, int wait_ms)
         }
 }
 
-static int open_lock(int dir_fd)
+static int open_lock(int dir_fd, struct vgpu_error *err)
 {
         int fd = openat(dir_fd, "ledger.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
         int r;
 
         if (fd < 0)
-                return errno == ELOOP ? -EPERM : -errno;
-        r = check_owned(fd, false);
+                return vgpu_ledger_open_error(errno, VGPU_LEDGER_LOCK, err);
+        r = vgpu_ledger_check_access(fd, false, true, VGPU_LEDGER_LOCK, err);
         if (r < 0) {
                 close(fd);
                 return r;
@@ -117,10 +103,11 @@ static int load(struct vgpu_ledger *l, struct vgpu_error *err)
         if (fd < 0 && errno == ENOENT)
                 return 0;
         if (fd < 0)
-                return vgpu_error_set(err, errno == ELOOP ? EPERM : errno, VGPU_LEDGER_FILE, 0, 0, "cannot open: %s",
-                                      errno == ELOOP ? "it is a symlink" : strerror(errno));
-        if (check_owned(fd, false) < 0 || fstat(fd, &st) < 0)
-                return vgpu_error_set(err, EPERM, VGPU_LEDGER_FILE, 0, 0, "not a private regular file");
+                return vgpu_ledger_open_error(errno, VGPU_LEDGER_FILE, err);
+        if (vgpu_ledger_check_access(fd, false, l->lock_fd >= 0, VGPU_LEDGER_FILE, err) < 0)
+                return -EPERM;
+        if (fstat(fd, &st) < 0)
+                return vgpu_error_set(err, errno, VGPU_LEDGER_FILE, 0, 0, "%s", strerror(errno));
         if ((size_t)st.st_size > VGPU_LEDGER_MAX)
                 return vgpu_error_set(err, EFBIG, VGPU_LEDGER_FILE, 0, 0, "larger than %u bytes", VGPU_LEDGER_MAX);
         buf = malloc((size_t)st.st_size + 1);
@@ -139,12 +126,9 @@ int vgpu_ledger_lock(const struct vgpu_root *root, int wait_ms, struct vgpu_ledg
 
         if (!l)
                 return -ENOMEM;
-        r = l->dir_fd = open_dir(root, true);
+        r = l->dir_fd = open_dir(root, true, err);
         if (r >= 0)
-                r = l->lock_fd = open_lock(l->dir_fd);
-        if (r < 0)
-                vgpu_error_set(err, r, VGPU_LEDGER_DIR, 0, 0, "%s",
-                               r == -EPERM ? "not a private directory owned by this user" : strerror(-r));
+                r = l->lock_fd = open_lock(l->dir_fd, err);
         if (r >= 0) {
                 r = take_lock(l->lock_fd, wait_ms);
                 if (r < 0)
@@ -168,11 +152,9 @@ int vgpu_ledger_read(const struct vgpu_root *root, struct vgpu_ledger **ret_ledg
 
         if (!l)
                 return -ENOMEM;
-        l->dir_fd = open_dir(root, false);
+        l->dir_fd = open_dir(root, false, err);
         r = l->dir_fd == -ENOENT ? 0 : l->dir_fd;
-        if (r < 0)
-                vgpu_error_set(err, r, VGPU_LEDGER_DIR, 0, 0, "%s", strerror(-r));
-        else
+        if (r >= 0)
                 r = load(l, err);
         if (r < 0) {
                 vgpu_ledger_free(l);
