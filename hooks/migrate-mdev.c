@@ -211,13 +211,15 @@ static int rename_mdev(struct move *m, const char *uuid, const char *fresh, cons
 
 int move_mdev(struct move *m, const struct vgpu_spec *s)
 {
+        struct vgpu_error err = {0};
+        char where[512];
         struct want w = {0};
         char why[192], fresh[VGPU_UUID_STRLEN];
         const char *uuid = s->uuid;
         int r;
 
-        if (!vgpu_domain_find_mdev(m->h->dom, s->uuid))
-                return hook_fail(m->h, "the vgpu metadata names mdev %s, but no <hostdev> uses it", s->uuid);
+        if (vgpu_domain_check_spec(m->h->dom, s, &err) < 0)
+                return hook_fail(m->h, "%s", vgpu_error_format(&err, where, sizeof(where)));
         r = wanted(m, s, &w);
         if (r == 0 && taken(m, &w, s->uuid, why, sizeof(why))) {
                 r = fresh_uuid(m, fresh) < 0

@@ -28,31 +28,36 @@ static struct item *new_item(struct prep *p, const char *uuid)
         return it;
 }
 
-static int item_from_profile(struct prep *p, struct item *it)
+/* The profile (or type) of metadata entry @s: domain-check.c's rules, which vgpuctl render applies too. */
+int prep_spec_profile(struct prep *p, const struct vgpu_spec *s, struct vgpu_profile **ret)
 {
         struct vgpu_error err = {0};
-        char where[512];
-        int r = vgpu_profile_load(p->h->root, it->spec->profile, &it->profile, &err);
+        char where[512], what[96];
+        int r = vgpu_spec_profile(p->h->root, p->h->config, s, ret, &err);
 
-        if (r == -ENOENT)
-                return hook_fail(
-                        p->h, "profile '%s' (mdev %s) does not exist in " VGPU_PROFILES_DIR "; see 'vgpuctl profiles'",
-                        it->spec->profile, it->uuid);
-        if (r < 0) {
-                char what[96];
+        snprintf(what, sizeof(what), "cannot read profile '%s'", s->profile ? s->profile : "");
+        return r < 0 ? hook_fail(p->h, "%s", hook_why(&err, r, what, where, sizeof(where))) : 0;
+}
 
-                snprintf(what, sizeof(what), "cannot read profile '%s'", it->spec->profile);
-                return hook_fail(p->h, "%s", hook_why(&err, r, what, where, sizeof(where)));
-        }
-        if (it->profile->kind != VGPU_PROFILE_MDEV)
-                return hook_fail(p->h, "profile '%s' is a %s profile, but mdev %s needs an mdev_type profile",
-                                 it->profile->name, vgpu_profile_kind_name(it->profile->kind), it->uuid);
+static int item_from_profile(struct prep *p, struct item *it)
+{
         it->req.profile = it->profile;
         it->req.type_name = it->profile->mdev_type_name;
         it->req.type_id = it->profile->mdev_type_id;
         it->attrs = it->profile->attrs;
         it->n_attrs = it->profile->n_attrs;
         return 0;
+}
+
+/* A <hostdev> uses what metadata entry @s names (domain-check.c). */
+int prep_check_spec(struct prep *p, const struct vgpu_spec *s)
+{
+        struct vgpu_error err = {0};
+        char where[512];
+
+        return vgpu_domain_check_spec(p->h->dom, s, &err) < 0
+                       ? hook_fail(p->h, "%s", vgpu_error_format(&err, where, sizeof(where)))
+                       : 0;
 }
 
 static int item_from_spec(struct prep *p, const struct vgpu_spec *s)
@@ -63,23 +68,17 @@ static int item_from_spec(struct prep *p, const struct vgpu_spec *s)
                 it = new_item(p, "");
                 return it ? prep_collect_pci(p, s, it) : hook_fail(p->h, "out of memory");
         }
-        if (!vgpu_domain_find_mdev(p->h->dom, s->uuid))
-                return hook_fail(p->h,
-                                 "the vgpu metadata names mdev %s, but no <hostdev> uses it; add the hostdev "
-                                 "or remove the metadata entry",
-                                 s->uuid);
+        if (prep_check_spec(p, s))
+                return 1;
         it = new_item(p, s->uuid);
         if (!it)
                 return hook_fail(p->h, "out of memory");
         it->spec = s;
         it->req.parent = s->parent;
-        if (s->profile)
+        if (prep_spec_profile(p, s, &it->profile))
+                return 1;
+        if (it->profile)
                 return item_from_profile(p, it);
-        if (p->h->config->profiles_only)
-                return hook_fail(p->h,
-                                 "mdev %s names type '%s' without a profile, and this host accepts profiles "
-                                 "only; use profile=",
-                                 s->uuid, s->type);
         /* A type names its sysfs name ("GRID T4-4Q") or its id ("nvidia-224"): try the name first. */
         it->req.type_name = s->type;
         return 0;

@@ -20,32 +20,6 @@ const char *prep_pci_what(const struct item *it)
         return it->kind == VGPU_DEVICE_VF ? "VF" : "GPU";
 }
 
-static int load_profile(struct prep *p, struct item *it, const char *name)
-{
-        struct vgpu_error err = {0};
-        char where[512], what[96];
-        int r = vgpu_profile_load(p->h->root, name, &it->profile, &err);
-
-        if (r == -ENOENT)
-                return hook_fail(p->h,
-                                 "profile '%s' (%s %s) does not exist in " VGPU_PROFILES_DIR "; see 'vgpuctl profiles'",
-                                 name, prep_pci_what(it), it->device);
-        if (r < 0) {
-                snprintf(what, sizeof(what), "cannot read profile '%s'", name);
-                return hook_fail(p->h, "%s", hook_why(&err, r, what, where, sizeof(where)));
-        }
-        return 0;
-}
-
-static bool kind_fits(const struct item *it)
-{
-        enum vgpu_profile_kind k = it->profile->kind;
-
-        if (it->kind == VGPU_DEVICE_VF)
-                return k == VGPU_PROFILE_SRIOV_VF || k == VGPU_PROFILE_NVIDIA_VFIO;
-        return k == VGPU_PROFILE_PASSTHROUGH;
-}
-
 int prep_collect_pci(struct prep *p, const struct vgpu_spec *s, struct item *it)
 {
         it->spec = s;
@@ -53,20 +27,7 @@ int prep_collect_pci(struct prep *p, const struct vgpu_spec *s, struct item *it)
         it->addr = s->addr;
         vgpu_pci_addr_format(&s->addr, it->device);
         it->hostdev = vgpu_domain_find_pci(p->h->dom, &s->addr);
-        if (!it->hostdev)
-                return hook_fail(p->h,
-                                 "the vgpu metadata names %s %s, but no <hostdev type='pci'> uses it; add the "
-                                 "hostdev or remove the metadata entry",
-                                 prep_pci_what(it), it->device);
-        if (load_profile(p, it, s->profile))
-                return 1;
-        if (!kind_fits(it))
-                return hook_fail(p->h, "profile '%s' is a %s profile, but <vgpu:%s> %s needs %s", it->profile->name,
-                                 vgpu_profile_kind_name(it->profile->kind), s->kind == VGPU_SPEC_VF ? "vf" : "pci",
-                                 it->device,
-                                 it->kind == VGPU_DEVICE_VF ? "a sriov_vf or nvidia_vgpu_type profile"
-                                                            : "a passthrough profile");
-        return 0;
+        return prep_check_spec(p, s) || prep_spec_profile(p, s, &it->profile);
 }
 
 /* The device exists, is what the element says, and the profile gives it. */

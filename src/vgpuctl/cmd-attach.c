@@ -108,6 +108,8 @@ static int attach(struct edit *e, char **profiles, size_t n)
         if (rep)
                 fclose(rep);
         if (r == VGPUCTL_OK)
+                r = vgpuctl_check_domain(&st, doc);
+        if (r == VGPUCTL_OK)
                 r = define(e, doc, &after);
         /* every device we added must have survived libvirt's parser */
         if (r == VGPUCTL_OK && after->n_specs < before->n_specs + n)

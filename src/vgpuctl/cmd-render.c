@@ -70,7 +70,16 @@ static int render(const struct vgpuctl_ctx *ctx, const char *in, char **profiles
         if (vgpu_domain_doc_parse(xml, len, &doc, &err) < 0)
                 return vgpuctl_fail("%s", vgpu_error_format(&err, where, sizeof(where)));
         r = vgpu_domain_doc_ensure_uuid(doc, uuid) < 0 ? vgpuctl_fail("the domain's <uuid> is not a UUID") : VGPUCTL_OK;
-        if (r == VGPUCTL_OK && n_profiles)
+        /* after reading the domain, so that a bad file is told first, at its line */
+        if (r == VGPUCTL_OK && !n_profiles) {
+                r = vgpuctl_domain_of_doc(doc, &before);
+                vgpu_domain_doc_free(doc);
+                vgpu_domain_free(before);
+                return r != VGPUCTL_OK ? r
+                                       : vgpuctl_usage_error("render needs --profile P (one or more): it adds their "
+                                                             "devices");
+        }
+        if (r == VGPUCTL_OK)
                 r = vgpuctl_state_load(ctx, &st);
         if (r == VGPUCTL_OK && with_console)
                 r = vgpuctl_domain_of_doc(doc, &before);
@@ -78,6 +87,8 @@ static int render(const struct vgpuctl_ctx *ctx, const char *in, char **profiles
                 r = vgpuctl_add_profile(&a, doc, profiles[i], NULL);
         if (r == VGPUCTL_OK && with_console)
                 r = console(doc, before);
+        if (r == VGPUCTL_OK)
+                r = vgpuctl_check_domain(&st, doc);
         if (r == VGPUCTL_OK && vgpu_domain_doc_format(doc, &out) < 0)
                 r = vgpuctl_fail("out of memory");
         if (r == VGPUCTL_OK && (fputs(out, stdout) == EOF || fflush(stdout) == EOF))

@@ -72,6 +72,20 @@ int vgpuctl_profile_load(const struct vgpuctl_state *st, const char *name, struc
         return VGPUCTL_OK;
 }
 
+int vgpuctl_check_domain(const struct vgpuctl_state *st, const struct vgpu_domain_doc *doc)
+{
+        struct vgpu_domain *dom = NULL;
+        struct vgpu_error err = {0};
+        char where[512];
+        int r = vgpuctl_domain_of_doc(doc, &dom);
+
+        if (r == VGPUCTL_OK && vgpu_domain_check(st->root, st->config, dom, &err) < 0)
+                r = vgpuctl_fail("%s; the hook would refuse the domain at start",
+                                 vgpu_error_format(&err, where, sizeof(where)));
+        vgpu_domain_free(dom);
+        return r;
+}
+
 const char *vgpuctl_profile_what(const struct vgpu_profile *p, char *buf, size_t size)
 {
         char pf[VGPU_PCI_ADDR_STRLEN] = "";

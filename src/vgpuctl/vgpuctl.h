@@ -91,6 +91,9 @@ struct vgpuctl_state {
         struct vgpu_ledger *ledger; /* read without the lock: a snapshot */
 };
 
+/* What the hook's prepare checks before it looks at devices (vgpu_domain_check()), on the edited @doc. */
+int vgpuctl_check_domain(const struct vgpuctl_state *st, const struct vgpu_domain_doc *doc);
+
 /* Open ctx->root, read host, config and ledger; prints the reason and returns VGPUCTL_FAILED. */
 int vgpuctl_state_load(const struct vgpuctl_ctx *ctx, struct vgpuctl_state *st);
 void vgpuctl_state_clear(struct vgpuctl_state *st);

@@ -31,7 +31,8 @@ expect 0 0 V render --profile t4-4q "$work/new.xml"
 check "render prints the XML" grep -q "type=.mdev." "$work/out"
 fix="/run/vgpu-hook: is owned by root with mode 0755; it must be root's with mode 0700: as root, chown -R root /run/vgpu-hook && chmod -R go= /run/vgpu-hook"
 hook "$work/vm1.xml" vm2 prepare begin -
-check "prepare refuses to change it, saying the owner, the mode and the fix ($err)" [ "$rc" = 1 ] && grep -qF "$fix" <<<"$err"
+check "prepare refuses to change it ($err)" [ "$rc" = 1 ]
+check "...saying the owner, the mode and the fix" grep -qF "$fix" <<<"$err"
 expect 1 1 V reconcile
 check "reconcile says the same ($(cat "$work/err"))" said "$fix"
 chmod 0700 "$ROOT/run/vgpu-hook"
@@ -40,7 +41,8 @@ check "the lock file's mode too, with the one command that fixes them all ($(cat
         said "/run/vgpu-hook/ledger.lock: is owned by root with mode 0644; it must be root's with mode 0600: as root, chown -R root /run/vgpu-hook && chmod -R go= /run/vgpu-hook"
 chmod -R go= "$ROOT/run/vgpu-hook" # what the sentence says
 hook "$work/vm1.xml" vm1 release end -
-check "once put right, release goes on ($err)" [ "$rc" = 0 ] && not mdev_exists "$U"
+check "once put right, release goes on ($err)" [ "$rc" = 0 ]
+check "...and removes the mdev" not mdev_exists "$U"
 
 # ---- owned by another user ------------------------------------------------------------------
 chown 65534 "$ROOT/run/vgpu-hook"

@@ -125,8 +125,8 @@ check "one metadata element for our namespace" [ "$(grep -c "xmlns:vgpu" "$work/
 expect 0 0 V render --profile t4-4q - <"$work/r1.xml"
 check "a second render keeps the UUID and takes the next index" grep -q "uuid=\"$("$UUID5" "$D" 2)\"" "$work/out"
 check "...with the same <uuid>" grep -q "<uuid>$D</uuid>" "$work/out"
-expect 0 0 V render "$work/vm1.xml"
-check "no profile: only a <uuid> is added" [ "$(grep -c "hostdev\|metadata" "$work/out")" = 0 ]
+expect 2 1 V render "$work/vm1.xml"
+check "no profile: a usage error, not a silent no-op (issue 21)" grep -q "render needs --profile P" "$work/err"
 printf '<domain><name>x</name>' >"$work/bad.xml"
 expect 1 1 V render --profile t4-4q "$work/bad.xml"
 expect 1 1 V render --profile nope "$work/vm1.xml"

@@ -112,6 +112,26 @@ void vgpu_pci_placement_free(struct vgpu_pci_placement *placement);
 bool vgpu_profile_serves_pci(const struct vgpu_host *host, const struct vgpu_profile *prof,
                              const struct vgpu_pci_dev *dev);
 
+/* ---- what the hook refuses before it looks at devices (domain-check.c) ---- */
+
+/* Does a <hostdev> use the device the metadata entry @s names?  Else -EINVAL and the sentence in @err. */
+int vgpu_domain_check_spec(const struct vgpu_domain *domain, const struct vgpu_spec *s, struct vgpu_error *err);
+
+/*
+ * The profile @s names, loaded into *@ret, when it exists and is of the
+ * kind @s needs (NULL when @s names a type, which @config's profiles_only
+ * refuses); else -errno and the sentence in @err.
+ */
+int vgpu_spec_profile(const struct vgpu_root *root, const struct vgpu_config *config, const struct vgpu_spec *s,
+                      struct vgpu_profile **ret, struct vgpu_error *err);
+
+/*
+ * Both, for every metadata entry of @domain: what `vgpuctl render` and
+ * `attach` check before writing a definition the hook would refuse.
+ */
+int vgpu_domain_check(const struct vgpu_root *root, const struct vgpu_config *config, const struct vgpu_domain *domain,
+                      struct vgpu_error *err);
+
 /* A short phrase for @fit: "no instance available", … */
 const char *vgpu_fit_reason(enum vgpu_fit fit);
 
