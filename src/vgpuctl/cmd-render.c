@@ -53,6 +53,17 @@ static int console(struct vgpu_domain_doc *doc, const struct vgpu_domain *before
         return r == VGPUCTL_OK ? vgpuctl_fail("--console needs a vGPU of model vfio-pci to add") : r;
 }
 
+/* render without --profile: a usage error, after the domain is read, so that a bad file is told first, at its line. */
+static int no_profile(const struct vgpu_domain_doc *doc)
+{
+        struct vgpu_domain *dom = NULL;
+        int r = vgpuctl_domain_of_doc(doc, &dom);
+
+        vgpu_domain_free(dom);
+        return r != VGPUCTL_OK ? r
+                               : vgpuctl_usage_error("render needs --profile P (one or more): it adds their devices");
+}
+
 static int render(const struct vgpuctl_ctx *ctx, const char *in, char **profiles, size_t n_profiles, bool with_console)
 {
         struct vgpu_domain *before = NULL;
@@ -70,15 +81,8 @@ static int render(const struct vgpuctl_ctx *ctx, const char *in, char **profiles
         if (vgpu_domain_doc_parse(xml, len, &doc, &err) < 0)
                 return vgpuctl_fail("%s", vgpu_error_format(&err, where, sizeof(where)));
         r = vgpu_domain_doc_ensure_uuid(doc, uuid) < 0 ? vgpuctl_fail("the domain's <uuid> is not a UUID") : VGPUCTL_OK;
-        /* after reading the domain, so that a bad file is told first, at its line */
-        if (r == VGPUCTL_OK && !n_profiles) {
-                r = vgpuctl_domain_of_doc(doc, &before);
-                vgpu_domain_doc_free(doc);
-                vgpu_domain_free(before);
-                return r != VGPUCTL_OK ? r
-                                       : vgpuctl_usage_error("render needs --profile P (one or more): it adds their "
-                                                             "devices");
-        }
+        if (r == VGPUCTL_OK && !n_profiles)
+                r = no_profile(doc);
         if (r == VGPUCTL_OK)
                 r = vgpuctl_state_load(ctx, &st);
         if (r == VGPUCTL_OK && with_console)

@@ -206,6 +206,18 @@ static int help(const struct vgpuctl_ctx *ctx, int argc, char *argv[])
         return cmd->fn(ctx, 2, args);
 }
 
+/* argv[0] is the command's name. */
+static int dispatch(const struct vgpuctl_ctx *ctx, int argc, char *argv[])
+{
+        const struct vgpuctl_cmd *cmd = find_command(argv[0]);
+        bool is_help = strcmp(argv[0], "help") == 0;
+
+        if (!cmd && !is_help)
+                return unknown_command(argv[0]);
+        optind = 0; /* let the subcommand's getopt start afresh */
+        return is_help ? help(ctx, argc, argv) : cmd->fn(ctx, argc, argv);
+}
+
 int main(int argc, char *argv[])
 {
         static const struct option opts[] = {
@@ -243,13 +255,5 @@ int main(int argc, char *argv[])
                 usage(stderr);
                 return VGPUCTL_USAGE;
         }
-        const struct vgpuctl_cmd *cmd = find_command(argv[optind]);
-        bool is_help = strcmp(argv[optind], "help") == 0;
-
-        if (!cmd && !is_help)
-                return unknown_command(argv[optind]);
-        argv += optind;
-        argc -= optind;
-        optind = 0; /* let the subcommand's getopt start afresh */
-        return is_help ? help(&ctx, argc, argv) : cmd->fn(&ctx, argc, argv);
+        return dispatch(&ctx, argc - optind, argv + optind);
 }
