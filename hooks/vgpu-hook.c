@@ -95,15 +95,12 @@ static int module_failed(const char *op, const char *what)
 
 static int run_module(int argc, char *argv[], const char *xml, size_t len)
 {
-        const char *path = secure_getenv("VGPU_HOOK_MODULE");
-        vgpu_hook_run_fn run;
         char built[4096];
+        const char *path = vgpu_module_path("VGPU_HOOK_MODULE", SBINDIR, "vgpu-hook-ops.so", VGPU_HOOK_MODULE_PATH,
+                                            built, sizeof(built));
+        vgpu_hook_run_fn run;
         void *module;
 
-        if (!path || !*path)
-                path = vgpu_build_tree_module(SBINDIR, "vgpu-hook-ops.so", built, sizeof(built)) > 0
-                               ? built
-                               : VGPU_HOOK_MODULE_PATH;
         module = dlopen(path, RTLD_NOW | RTLD_LOCAL);
         if (!module)
                 return module_failed(argv[2], dlerror());

@@ -15,15 +15,12 @@
 
 static const struct vgpuctl_libvirt_ops *load_module(void)
 {
-        const char *path = secure_getenv("VGPUCTL_LIBVIRT_MODULE");
-        const struct vgpuctl_libvirt_ops *ops;
         char built[4096];
+        const char *path = vgpu_module_path("VGPUCTL_LIBVIRT_MODULE", BINDIR, "vgpuctl-libvirt.so",
+                                            VGPUCTL_LIBVIRT_MODULE_PATH, built, sizeof(built));
+        const struct vgpuctl_libvirt_ops *ops;
         void *module;
 
-        if (!path || !*path)
-                path = vgpu_build_tree_module(BINDIR, "vgpuctl-libvirt.so", built, sizeof(built)) > 0
-                               ? built
-                               : VGPUCTL_LIBVIRT_MODULE_PATH;
         /* never dlclose()d: libvirt may leave threads behind */
         module = dlopen(path, RTLD_NOW | RTLD_LOCAL);
         if (!module) {

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -66,4 +67,14 @@ int vgpu_build_tree_module(const char *installed_dir, const char *name, char *bu
         if ((size_t)snprintf(buf, size, "%s/.libs/%s", dir, name) >= size)
                 return -ENAMETOOLONG;
         return 1;
+}
+
+const char *vgpu_module_path(const char *env, const char *installed_dir, const char *name, const char *installed,
+                             char *buf, size_t size)
+{
+        const char *path = secure_getenv(env);
+
+        if (path && *path)
+                return path;
+        return vgpu_build_tree_module(installed_dir, name, buf, size) > 0 ? buf : installed;
 }

@@ -103,6 +103,14 @@ void vgpu_strv_free(char **strv);
  */
 int vgpu_build_tree_module(const char *installed_dir, const char *name, char *buf, size_t size);
 
+/*
+ * The module a program loads: $@env (read with secure_getenv) when set, else
+ * the one beside it in its build tree (vgpu_build_tree_module(), into @buf),
+ * else @installed, the absolute path compiled in.
+ */
+const char *vgpu_module_path(const char *env, const char *installed_dir, const char *name, const char *installed,
+                             char *buf, size_t size);
+
 /* ---- suggestions (base/closest.c) ---------------------------------------- */
 
 /*

@@ -119,6 +119,19 @@ static int load(struct vgpu_ledger *l, struct vgpu_error *err)
         return vgpu_ledger_parse_json(l, buf, (size_t)n, err);
 }
 
+/* The end of lock and read: load the file unless @r failed; the ledger in *@ret, or freed. */
+static int load_into(struct vgpu_ledger *l, int r, struct vgpu_ledger **ret, struct vgpu_error *err)
+{
+        if (r >= 0)
+                r = load(l, err);
+        if (r < 0) {
+                vgpu_ledger_free(l);
+                return r;
+        }
+        *ret = l;
+        return 0;
+}
+
 int vgpu_ledger_lock(const struct vgpu_root *root, int wait_ms, struct vgpu_ledger **ret_ledger, struct vgpu_error *err)
 {
         struct vgpu_ledger *l = ledger_new(root);
@@ -135,14 +148,7 @@ int vgpu_ledger_lock(const struct vgpu_root *root, int wait_ms, struct vgpu_ledg
                         vgpu_error_set(err, r, VGPU_LEDGER_LOCK, 0, 0, "%s",
                                        r == -ETIMEDOUT ? "still locked by another process" : strerror(-r));
         }
-        if (r >= 0)
-                r = load(l, err);
-        if (r < 0) {
-                vgpu_ledger_free(l);
-                return r;
-        }
-        *ret_ledger = l;
-        return 0;
+        return load_into(l, r, ret_ledger, err);
 }
 
 int vgpu_ledger_read(const struct vgpu_root *root, struct vgpu_ledger **ret_ledger, struct vgpu_error *err)
@@ -154,14 +160,7 @@ int vgpu_ledger_read(const struct vgpu_root *root, struct vgpu_ledger **ret_ledg
                 return -ENOMEM;
         l->dir_fd = open_dir(root, false, err);
         r = l->dir_fd == -ENOENT ? 0 : l->dir_fd;
-        if (r >= 0)
-                r = load(l, err);
-        if (r < 0) {
-                vgpu_ledger_free(l);
-                return r;
-        }
-        *ret_ledger = l;
-        return 0;
+        return load_into(l, r, ret_ledger, err);
 }
 
 int vgpu_ledger_commit(struct vgpu_ledger *l)
