@@ -10,12 +10,12 @@
 
 #include "vgpuctl.h"
 
-static void print_num(long v, int width)
+static const char *num(long v, char *buf, size_t size)
 {
         if (v < 0)
-                printf("%-*s", width, "-");
-        else
-                printf("%-*ld", width, v);
+                return "-";
+        snprintf(buf, size, "%ld", v);
+        return buf;
 }
 
 static const char *or_dash(const char *s)
@@ -23,99 +23,107 @@ static const char *or_dash(const char *s)
         return s && *s ? s : "-";
 }
 
-static void print_ids(const struct vgpu_pci_dev *d)
+static const char *ids_of(const struct vgpu_pci_dev *d, char *buf, size_t size)
 {
-        char ids[24];
-
         if (d->vendor < 0 || d->device < 0)
-                snprintf(ids, sizeof(ids), "?");
-        else
-                snprintf(ids, sizeof(ids), "%04x:%04x", d->vendor, d->device);
-        printf("%-11s", ids);
+                return "?";
+        snprintf(buf, size, "%04x:%04x", d->vendor, d->device);
+        return buf;
+}
+
+/* " (LABEL eth0, eth1)" appended at @o of @buf */
+static size_t add_netdevs(char *buf, size_t size, size_t o, const char *label, char **names)
+{
+        for (char **n = names; n && *n && o < size; n++)
+                o += (size_t)snprintf(buf + o, size - o, "%s%s", n == names ? label : ", ", *n);
+        if (names && *names && o < size)
+                o += (size_t)snprintf(buf + o, size - o, ")");
+        return o;
 }
 
 /* The SR-IOV / vendor-VFIO column of one PCI function. */
-/* " (LABEL eth0, eth1)" */
-static void print_netdevs(const char *label, char **names)
-{
-        for (char **n = names; n && *n; n++)
-                printf("%s%s", n == names ? label : ", ", *n);
-        if (names && *names)
-                putchar(')');
-}
-
-static void print_role(const struct vgpu_host *host, const struct vgpu_pci_dev *d)
+static const char *role_of(const struct vgpu_host *host, const struct vgpu_pci_dev *d, char *buf, size_t size)
 {
         const struct vgpu_pci_dev *physfn;
         char pf[VGPU_PCI_ADDR_STRLEN];
+        size_t o = 0;
 
-        if (d->sriov)
-                printf("PF: %d of %d VFs, autoprobe %s", d->sriov->num_vfs, d->sriov->total_vfs,
-                       d->sriov->autoprobe < 0 ? "?"
-                       : d->sriov->autoprobe   ? "on"
-                                               : "off");
-        if (d->sriov)
-                print_netdevs(" (netdev ", d->netdevs);
-        if (d->is_vf) {
-                vgpu_pci_addr_format(&d->physfn, pf);
-                printf("VF of %s", pf);
-                physfn = vgpu_host_find_pci(host, &d->physfn);
-                print_netdevs(" (PF netdev ", physfn ? physfn->netdevs : NULL);
+        buf[0] = '\0';
+        if (d->sriov) {
+                o += (size_t)snprintf(buf, size, "PF: %d of %d VFs, autoprobe %s", d->sriov->num_vfs,
+                                      d->sriov->total_vfs,
+                                      d->sriov->autoprobe < 0 ? "?"
+                                      : d->sriov->autoprobe   ? "on"
+                                                              : "off");
+                o = add_netdevs(buf, size, o, " (netdev ", d->netdevs);
         }
-        if (d->nvidia_vfio) {
+        if (d->is_vf && o < size) {
+                vgpu_pci_addr_format(&d->physfn, pf);
+                o += (size_t)snprintf(buf + o, size - o, "VF of %s", pf);
+                physfn = vgpu_host_find_pci(host, &d->physfn);
+                o = add_netdevs(buf, size, o, " (PF netdev ", physfn ? physfn->netdevs : NULL);
+        }
+        if (d->nvidia_vfio && o < size) {
                 const char *cur = NULL;
 
                 for (size_t i = 0; i < d->n_nvidia_types; i++)
                         if ((int)d->nvidia_types[i].id == d->nvidia_current_type)
                                 cur = d->nvidia_types[i].name;
                 if (d->nvidia_current_type > 0)
-                        printf(", vGPU type %d%s%s%s", d->nvidia_current_type, cur ? " (" : "", cur ? cur : "",
-                               cur ? ")" : "");
+                        snprintf(buf + o, size - o, ", vGPU type %d%s%s%s", d->nvidia_current_type, cur ? " (" : "",
+                                 cur ? cur : "", cur ? ")" : "");
                 else
-                        printf(", vGPU type none, %zu creatable", d->n_nvidia_types);
+                        snprintf(buf + o, size - o, ", vGPU type none, %zu creatable", d->n_nvidia_types);
         }
-        putchar('\n');
+        return buf;
 }
 
-static void print_pci(const struct vgpu_host *host)
+static int print_pci(const struct vgpu_host *host, bool wide)
 {
-        printf("PCI functions\n%-14s %-6s %-11s %-14s %-5s %-6s %s\n", "ADDRESS", "KIND", "ID", "DRIVER", "NUMA",
-               "GROUP", "SR-IOV / vGPU");
+        static const struct vgpuctl_col cols[] = {
+                {"ADDRESS", 13, 0}, {"KIND", 5, 0}, {"MODEL", 9, 0}, {"ID", 9, VGPUCTL_COL_WIDE},
+                {"DRIVER", 8, 0},   {"NUMA", 4, 0}, {"GROUP", 5, 0}, {"SR-IOV / vGPU", 0, 0},
+        };
+        _cleanup_table_ struct vgpuctl_table *t = vgpuctl_table_new(cols, ARRAY_SIZE(cols));
+
         for (size_t i = 0; i < host->n_pci; i++) {
                 const struct vgpu_pci_dev *d = &host->pci[i];
+                char model[128], ids[24], node[16], group[16], role[512];
 
                 if (!vgpu_host_pci_is_listed(host, d))
                         continue;
-                printf("%-14s %-6s ", d->name, vgpu_pci_dev_kind(d));
-                print_ids(d);
-                printf(" %-14s ", or_dash(d->driver));
-                print_num(d->numa_node, 5);
-                putchar(' ');
-                print_num(d->iommu_group, 6);
-                putchar(' ');
-                print_role(host, d);
+                vgpuctl_table_add(t, d->name, vgpu_pci_dev_kind(d), vgpu_pci_dev_model_short(d, model, sizeof(model)),
+                                  ids_of(d, ids, sizeof(ids)), or_dash(d->driver),
+                                  num(d->numa_node, node, sizeof(node)), num(d->iommu_group, group, sizeof(group)),
+                                  role_of(host, d, role, sizeof(role)));
         }
+        puts("PCI functions");
+        return t ? vgpuctl_table_print(t, "", wide) : vgpuctl_fail("out of memory");
 }
 
-static void print_parents(const struct vgpu_host *host)
+static int print_parents(const struct vgpu_host *host, bool wide)
 {
-        printf("\nmdev parents and types\n%-14s %-14s %-5s %-18s %-22s %-9s %-9s %s\n", "PARENT", "PHYSICAL", "NUMA",
-               "TYPE", "NAME", "API", "AVAILABLE", "IN USE");
+        static const struct vgpuctl_col cols[] = {
+                {"PARENT", 13, 0}, {"PHYSICAL", 13, 0}, {"NUMA", 4, 0},      {"TYPE", 0, 0},
+                {"NAME", 0, 0},    {"API", 0, 0},       {"AVAILABLE", 0, 0}, {"IN USE", 0, 0},
+        };
+        _cleanup_table_ struct vgpuctl_table *t = vgpuctl_table_new(cols, ARRAY_SIZE(cols));
+
         for (size_t i = 0; i < host->n_parents; i++) {
                 const struct vgpu_mdev_parent *p = &host->parents[i];
 
-                for (size_t t = 0; t < p->n_types; t++) {
-                        printf("%-14s %-14s ", t ? "" : p->name, t ? "" : p->physical);
-                        if (t)
-                                printf("%-5s", "");
-                        else
-                                print_num(p->numa_node, 5);
-                        printf(" %-18s %-22s %-9s ", p->types[t].id, or_dash(p->types[t].name),
-                               or_dash(p->types[t].device_api));
-                        print_num(p->types[t].available, 9);
-                        printf(" %zu\n", p->types[t].n_instances);
+                for (size_t k = 0; k < p->n_types; k++) {
+                        const struct vgpu_mdev_type *ty = &p->types[k];
+                        char node[16], avail[16], used[16];
+
+                        snprintf(used, sizeof(used), "%zu", ty->n_instances);
+                        vgpuctl_table_add(t, k ? " " : p->name, k ? " " : p->physical,
+                                          k ? " " : num(p->numa_node, node, sizeof(node)), ty->id, or_dash(ty->name),
+                                          or_dash(ty->device_api), num(ty->available, avail, sizeof(avail)), used);
                 }
         }
+        puts("\nmdev parents and types");
+        return t ? vgpuctl_table_print(t, "", wide) : vgpuctl_fail("out of memory");
 }
 
 static const char *owner_of(const struct vgpu_ledger *ledger, const char *uuid)
@@ -125,16 +133,22 @@ static const char *owner_of(const struct vgpu_ledger *ledger, const char *uuid)
         return !l ? NULL : l->domain_name ? l->domain_name : l->domain_uuid;
 }
 
-static void print_mdevs(const struct vgpu_host *host, const struct vgpu_ledger *ledger)
+static int print_mdevs(const struct vgpu_host *host, const struct vgpu_ledger *ledger, bool wide)
 {
-        printf("\nmdev instances\n%-36s  %-14s %-18s %-6s %s\n", "UUID", "PARENT", "TYPE", "GROUP", "OWNER");
+        static const struct vgpuctl_col cols[] = {
+                {"UUID", 36, 0}, {"PARENT", 13, 0}, {"TYPE", 0, 0}, {"GROUP", 0, 0}, {"OWNER", 0, 0},
+        };
+        _cleanup_table_ struct vgpuctl_table *t = vgpuctl_table_new(cols, ARRAY_SIZE(cols));
+
         for (size_t i = 0; i < host->n_mdevs; i++) {
                 const struct vgpu_mdev *m = &host->mdevs[i];
+                char group[16];
 
-                printf("%-36s  %-14s %-18s ", m->uuid, or_dash(m->parent), or_dash(m->type_id));
-                print_num(m->iommu_group, 6);
-                printf(" %s\n", or_dash(owner_of(ledger, m->uuid)));
+                vgpuctl_table_add(t, m->uuid, m->parent, m->type_id, num(m->iommu_group, group, sizeof(group)),
+                                  owner_of(ledger, m->uuid));
         }
+        puts("\nmdev instances");
+        return t ? vgpuctl_table_print(t, "", wide) : vgpuctl_fail("out of memory");
 }
 
 static void print_cordoned(const struct vgpu_config *config)
@@ -147,15 +161,19 @@ static void print_cordoned(const struct vgpu_config *config)
         putchar('\n');
 }
 
-static int print_table(const struct vgpu_host *host, const struct vgpu_config *config, const struct vgpu_ledger *ledger)
+static int print_table(const struct vgpu_host *host, const struct vgpu_config *config, const struct vgpu_ledger *ledger,
+                       bool wide)
 {
-        print_pci(host);
-        print_parents(host);
-        print_mdevs(host, ledger);
+        int r = print_pci(host, wide);
+
+        if (r == VGPUCTL_OK)
+                r = print_parents(host, wide);
+        if (r == VGPUCTL_OK)
+                r = print_mdevs(host, ledger, wide);
         print_cordoned(config);
         for (size_t i = 0; i < host->n_problems; i++)
                 fprintf(stderr, "vgpuctl: warning: %s\n", host->problems[i]);
-        return VGPUCTL_OK;
+        return r;
 }
 
 static int print_json(const struct vgpu_host *host, const struct vgpu_config *config, const struct vgpu_ledger *ledger,
@@ -178,12 +196,13 @@ static int print_json(const struct vgpu_host *host, const struct vgpu_config *co
 
 static void help(void)
 {
-        puts("Usage: vgpuctl inventory [--json] [--committed [-c URI]] [--root DIR]\n"
+        puts("Usage: vgpuctl inventory [--json] [--committed [-c URI]] [--wide] [--root DIR]\n"
              "\n"
              "List GPUs, SR-IOV PFs and VFs, mdev parents with their types (available,\n"
              "in use) and mdev instances with their parent and type.\n"
              "\n"
              "  --json      machine-readable output (documented fields, schema_version)\n"
+             "  --wide      every column (the PCI IDs too), lines not wrapped to 100 columns\n"
              "  --committed per profile, the devices that defined but stopped domains\n"
              "              would need against what this host can give now (libvirt)\n"
              "  --root DIR  read the host below DIR instead of /");
@@ -214,9 +233,13 @@ static void load_extras(const struct vgpu_host *host, struct vgpu_config **confi
 int vgpuctl_inventory(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
 {
         static const struct option opts[] = {
-                {"json", no_argument, NULL, 'j'},          {"committed", no_argument, NULL, 'C'},
-                {"connect", required_argument, NULL, 'c'}, {"root", required_argument, NULL, 'r'},
-                {"help", no_argument, NULL, 'h'},          {},
+                {"json", no_argument, NULL, 'j'},
+                {"committed", no_argument, NULL, 'C'},
+                {"connect", required_argument, NULL, 'c'},
+                {"root", required_argument, NULL, 'r'},
+                {"wide", no_argument, NULL, 'W'},
+                {"help", no_argument, NULL, 'h'},
+                {},
         };
         struct vgpuctl_ctx ctx = *gctx;
         struct vgpu_config *config = NULL;
@@ -241,6 +264,9 @@ int vgpuctl_inventory(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
                 case 'r':
                         ctx.root = optarg;
                         break;
+                case 'W':
+                        ctx.wide = true;
+                        break;
                 case 'h':
                         help();
                         return VGPUCTL_OK;
@@ -256,10 +282,11 @@ int vgpuctl_inventory(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
         if (r != VGPUCTL_OK)
                 return r;
         load_extras(host, &config, &ledger, why, &n_why);
+        vgpu_host_load_models(host);
         for (size_t i = 0; i < n_why; i++)
                 if (why[i] && !json)
                         fprintf(stderr, "vgpuctl: warning: %s\n", why[i]);
-        r = json ? print_json(host, config, ledger, why, n_why) : print_table(host, config, ledger);
+        r = json ? print_json(host, config, ledger, why, n_why) : print_table(host, config, ledger, ctx.wide);
         for (size_t i = 0; i < n_why; i++)
                 free(why[i]);
         vgpu_ledger_free(ledger);

@@ -30,18 +30,30 @@ static int print_json(const struct vgpu_ledger *l)
         return VGPUCTL_OK;
 }
 
-static void print_table(const struct vgpu_ledger *l)
+static int print_table(const struct vgpu_ledger *l, bool wide)
 {
-        printf("%-20s %-36s %-9s %-5s %-36s %-14s %s\n", "DOMAIN", "DOMAIN UUID", "STATE", "KIND", "DEVICE", "PARENT",
-               "TYPE");
+        static const struct vgpuctl_col cols[] = {
+                {"DOMAIN", 0, 0},         {"DOMAIN UUID", 0, VGPUCTL_COL_WIDE},
+                {"STATE", 0, 0},          {"KIND", 0, 0},
+                {"DEVICE", 0, 0},         {"PARENT", 0, 0},
+                {"TYPE (PROFILE)", 0, 0},
+        };
+        _cleanup_table_ struct vgpuctl_table *t = NULL;
+
+        if (!l->n_leases)
+                return puts("no leases") == EOF ? vgpuctl_fail("cannot write to standard output") : VGPUCTL_OK;
+        if (!(t = vgpuctl_table_new(cols, ARRAY_SIZE(cols))))
+                return vgpuctl_fail("out of memory");
         for (size_t i = 0; i < l->n_leases; i++) {
                 const struct vgpu_lease *x = &l->leases[i];
+                char type[256];
 
-                printf("%-20.20s %-36s %-9s %-5s %-36s %-14s %s%s%s%s\n", x->domain_name ? x->domain_name : "-",
-                       x->domain_uuid, vgpu_lease_state_name(x->state), vgpu_device_kind_name(x->kind), x->device,
-                       x->parent ? x->parent : "-", x->type ? x->type : "-", x->profile ? " (" : "",
-                       x->profile ? x->profile : "", x->profile ? ")" : "");
+                snprintf(type, sizeof(type), "%s%s%s%s", x->type ? x->type : "-", x->profile ? " (" : "",
+                         x->profile ? x->profile : "", x->profile ? ")" : "");
+                vgpuctl_table_add(t, x->domain_name, x->domain_uuid, vgpu_lease_state_name(x->state),
+                                  vgpu_device_kind_name(x->kind), x->device, x->parent, type);
         }
+        return vgpuctl_table_print(t, "", wide);
 }
 
 int vgpuctl_leases(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
@@ -49,6 +61,7 @@ int vgpuctl_leases(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
         static const struct option opts[] = {
                 {"json", no_argument, NULL, 'j'},
                 {"root", required_argument, NULL, 'r'},
+                {"wide", no_argument, NULL, 'W'},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
@@ -65,9 +78,11 @@ int vgpuctl_leases(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
                         json = true;
                 else if (c == 'r')
                         ctx.root = optarg;
+                else if (c == 'W')
+                        ctx.wide = true;
                 else if (c == 'h')
-                        return puts("Usage: vgpuctl leases [--json] [--root DIR]\n\nList the leases: which domain "
-                                    "holds which device, in which state."),
+                        return puts("Usage: vgpuctl leases [--json] [--wide] [--root DIR]\n\nList the leases: which "
+                                    "domain holds which device, in which state (--wide: with the domain's UUID)."),
                                VGPUCTL_OK;
                 else
                         return VGPUCTL_USAGE;
@@ -85,8 +100,8 @@ int vgpuctl_leases(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
         if (json)
                 r = print_json(l);
         else
-                print_table(l);
+                r = print_table(l, ctx.wide);
         vgpu_ledger_free(l);
         vgpu_root_unref(root);
-        return json ? r : VGPUCTL_OK;
+        return r;
 }

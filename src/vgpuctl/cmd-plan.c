@@ -31,7 +31,7 @@ struct plan {
         struct vgpuctl_state st;
         const struct vgpu_profile *prof;
         const struct vgpu_domain *dom;
-        bool json;
+        bool json, wide;
         json_t *devices;
         /* what the earlier devices of the count took */
         const char **taken_physical;
@@ -44,19 +44,26 @@ static const char *result(const struct row *r)
         return r->chosen ? "chosen" : vgpu_fit_reason(r->fit);
 }
 
-static void print_rows(const struct row *rows, size_t n, bool pci)
+static int print_rows(const struct row *rows, size_t n, bool pci, bool wide)
 {
-        printf("  %-15s %-15s %-5s %-5s %s\n", "CANDIDATE", pci ? "PF" : "GPU", "NODE", "FREE", "RESULT");
+        /* the widths of the earlier fixed layout, so that the columns stay put */
+        const struct vgpuctl_col cols[] = {
+                {"CANDIDATE", 15, 0}, {pci ? "PF" : "GPU", 15, 0}, {"NODE", 5, 0}, {"FREE", 5, 0}, {"RESULT", 0, 0},
+        };
+        _cleanup_table_ struct vgpuctl_table *t = vgpuctl_table_new(cols, ARRAY_SIZE(cols));
+
         for (size_t i = 0; i < n; i++) {
-                char node[16] = "-", free_[16] = "-";
+                char node[16] = "-", free_[16] = "-", res[512];
 
                 if (rows[i].node >= 0)
                         snprintf(node, sizeof(node), "%d", rows[i].node);
                 if (rows[i].free >= 0)
                         snprintf(free_, sizeof(free_), "%d", rows[i].free);
-                printf("  %-15s %-15s %-5s %-5s %s%s%s%s\n", rows[i].name, rows[i].physical, node, free_,
-                       result(&rows[i]), *rows[i].detail ? " (" : "", rows[i].detail, *rows[i].detail ? ")" : "");
+                snprintf(res, sizeof(res), "%s%s%s%s", result(&rows[i]), *rows[i].detail ? " (" : "", rows[i].detail,
+                         *rows[i].detail ? ")" : "");
+                vgpuctl_table_add(t, rows[i].name, rows[i].physical, node, free_, res);
         }
+        return t ? vgpuctl_table_print(t, "  ", wide) : vgpuctl_fail("out of memory");
 }
 
 static json_t *rows_json(const struct row *rows, size_t n)
@@ -95,8 +102,7 @@ static int report(struct plan *p, size_t index, size_t count, const struct row *
                 return VGPUCTL_OK;
         }
         printf("device %zu of %zu: %s\n", index + 1, count, chosen ? chosen : "nothing fits");
-        print_rows(rows, n, pci);
-        return VGPUCTL_OK;
+        return print_rows(rows, n, pci, p->wide);
 }
 
 /* Reserve the chosen parent, as the hook's pending lease would. */
@@ -251,19 +257,31 @@ static int run_plan(struct plan *p, size_t count)
         for (size_t i = 0; r == VGPUCTL_OK && i < count; i++) {
                 r = pci ? plan_pci(p, i, count) : plan_mdev(p, i, count);
                 placed += r == VGPUCTL_OK;
-                r = r < 0 ? VGPUCTL_OK : r; /* nothing fits: the later devices are listed all the same */
+                if (r < 0 && !p->json && i + 1 < count) {
+                        /* nothing was reserved: every later device meets the same candidates */
+                        if (i + 2 == count)
+                                printf("device %zu of %zu: nothing fits either, for the same reasons\n", count, count);
+                        else
+                                printf("devices %zu to %zu of %zu: nothing fits either, for the same reasons\n", i + 2,
+                                       count, count);
+                        break;
+                }
+                r = r < 0 ? VGPUCTL_OK : r; /* nothing fits: the JSON lists the later devices all the same */
         }
+        r = r < 0 ? VGPUCTL_OK : r;
         return r == VGPUCTL_OK ? finish(p, count, placed) : r;
 }
 
 static const char usage[] = "Usage: vgpuctl plan --profile P [--count N] [--domain-xml F] [--json]\n"
-                            "                    [--root DIR] [-c URI]\n"
+                            "                    [--wide] [--root DIR] [-c URI]\n"
                             "\n"
                             "Dry run: where N devices of profile P would go (N defaults to 1), each\n"
                             "placed with the earlier ones reserved, and why every other candidate was\n"
                             "not chosen.  --domain-xml F gives the VM's NUMA placement (<numatune>,\n"
                             "vCPU pinning).  VF and passthrough profiles read through libvirt which\n"
-                            "devices defined domains name.  Exit 1 when not all N fit.\n";
+                            "devices defined domains name.  Once one does not fit, the later ones are\n"
+                            "one line (--json lists each).  --wide: lines not wrapped to 100 columns.\n"
+                            "Exit 1 when not all N fit.\n";
 
 static int load_domain(const char *path, struct vgpu_domain **ret)
 {
@@ -283,7 +301,7 @@ static int load_domain(const char *path, struct vgpu_domain **ret)
 static int plan(const struct vgpuctl_ctx *ctx, const char *profile, unsigned long long count, const char *domain_xml,
                 bool json)
 {
-        struct plan p = {.json = json, .named = {.ctx = ctx}};
+        struct plan p = {.json = json, .wide = ctx->wide, .named = {.ctx = ctx}};
         struct vgpu_profile *prof = NULL;
         struct vgpu_domain *dom = NULL;
         int r = vgpuctl_state_load(ctx, &p.st);
@@ -315,6 +333,7 @@ int vgpuctl_plan(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
                 {"json", no_argument, NULL, 'j'},
                 {"root", required_argument, NULL, 'r'},
                 {"connect", required_argument, NULL, 'c'},
+                {"wide", no_argument, NULL, 'W'},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };

@@ -120,9 +120,10 @@ struct listing {
         struct vgpuctl_state st;
         struct vgpu_profiles *all;
         const char *only; /* profile check NAME */
-        bool json, check;
+        bool json, check, wide;
         json_t *out;
-        int bad; /* problems and profiles nothing here serves */
+        struct vgpuctl_table *table; /* profiles: the listing */
+        int bad;                     /* problems and profiles nothing here serves */
 };
 
 static void print_profile(const struct listing *l, const struct vgpu_profile *p, const struct fit *f)
@@ -130,9 +131,13 @@ static void print_profile(const struct listing *l, const struct vgpu_profile *p,
         char what[256];
 
         if (!l->check) {
-                printf("%-16s %-16s %-6s %4ld  %s%s%s\n", p->name, vgpu_profile_kind_name(p->kind),
-                       vgpu_policy_name(p->policy), f->fits, vgpuctl_profile_what(p, what, sizeof(what)),
-                       p->description ? " — " : "", p->description ? p->description : "");
+                char fits[32], line[1024];
+
+                snprintf(fits, sizeof(fits), "%ld", f->fits);
+                snprintf(line, sizeof(line), "%s%s%s", vgpuctl_profile_what(p, what, sizeof(what)),
+                         p->description ? " — " : "", p->description ? p->description : "");
+                vgpuctl_table_add(l->table, p->name, vgpu_profile_kind_name(p->kind), vgpu_policy_name(p->policy), fits,
+                                  line);
                 return;
         }
         printf("%s: %s; %zu device%s here serve%s it, %ld more fit%s now\n", p->name,
@@ -234,16 +239,23 @@ static int emit_json(struct listing *l)
         return VGPUCTL_OK;
 }
 
+static const struct vgpuctl_col listing_cols[] = {
+        {"PROFILE", 0, 0}, {"KIND", 0, 0}, {"POLICY", 0, 0}, {"FITS", 0, VGPUCTL_COL_RIGHT}, {"WHAT", 0, 0},
+};
+
 static int list(struct listing *l)
 {
         const struct vgpu_profile *named = l->only ? vgpu_profiles_find(l->all, l->only) : NULL;
         int r = VGPUCTL_OK;
 
-        if (!l->json && !l->check)
-                printf("%-16s %-16s %-6s %4s  %s\n", "PROFILE", "KIND", "POLICY", "FITS", "WHAT");
+        if (!l->json && !l->check && !(l->table = vgpuctl_table_new(listing_cols, ARRAY_SIZE(listing_cols))))
+                return vgpuctl_fail("out of memory");
         for (size_t i = 0; r == VGPUCTL_OK && i < l->all->n_profiles; i++)
                 if (!l->only || &l->all->profiles[i] == named)
                         r = one(l, &l->all->profiles[i]);
+        if (r == VGPUCTL_OK && l->table)
+                r = l->all->n_profiles ? vgpuctl_table_print(l->table, "", l->wide)
+                                       : (puts("no profiles (add one to " VGPU_PROFILES_DIR ")"), VGPUCTL_OK);
         if (r != VGPUCTL_OK)
                 return r;
         if (l->json)
@@ -260,7 +272,7 @@ static int list(struct listing *l)
 
 static int run(const struct vgpuctl_ctx *ctx, const char *only, bool json, bool check)
 {
-        struct listing l = {.only = only, .json = json, .check = check, .out = json_array()};
+        struct listing l = {.only = only, .json = json, .check = check, .wide = ctx->wide, .out = json_array()};
         int r = l.out ? vgpuctl_state_load(ctx, &l.st) : vgpuctl_fail("out of memory");
 
         if (r == VGPUCTL_OK && vgpu_profiles_load(l.st.root, &l.all) < 0)
@@ -270,6 +282,7 @@ static int run(const struct vgpuctl_ctx *ctx, const char *only, bool json, bool 
         if (r == VGPUCTL_OK)
                 r = list(&l);
         json_decref(l.out);
+        vgpuctl_table_free(l.table);
         vgpu_profiles_free(l.all);
         vgpuctl_state_clear(&l.st);
         return r;
@@ -280,6 +293,7 @@ static int parse(const struct vgpuctl_ctx *gctx, int argc, char *argv[], const c
         static const struct option opts[] = {
                 {"json", no_argument, NULL, 'j'},
                 {"root", required_argument, NULL, 'r'},
+                {"wide", no_argument, NULL, 'W'},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
@@ -301,10 +315,11 @@ static int parse(const struct vgpuctl_ctx *gctx, int argc, char *argv[], const c
 int vgpuctl_profiles(const struct vgpuctl_ctx *ctx, int argc, char *argv[])
 {
         return parse(ctx, argc, argv,
-                     "Usage: vgpuctl profiles [--json] [--root DIR]\n"
+                     "Usage: vgpuctl profiles [--json] [--wide] [--root DIR]\n"
                      "\n"
                      "List the profiles of " VGPU_PROFILES_DIR " with how many more devices of\n"
-                     "each fit now.  A bad profile file is a warning on standard error.\n",
+                     "each fit now.  A bad profile file is a warning on standard error.  --wide:\n"
+                     "lines not wrapped to 100 columns.\n",
                      false);
 }
 

@@ -38,6 +38,7 @@ static const struct vgpuctl_cmd commands[] = {
 /* The attribute lets clang see the format checked at the callers (-Wformat-nonliteral). */
 __attribute__((format(printf, 1, 0))) static void vprint(const char *fmt, va_list ap)
 {
+        fflush(stdout); /* what was printed before comes before the reason, in a pipe too */
         fputs("vgpuctl: ", stderr);
         vfprintf(stderr, fmt, ap);
         fputc('\n', stderr);
@@ -71,6 +72,9 @@ int vgpuctl_common_option(struct vgpuctl_ctx *ctx, int c, const char *usage)
                 return VGPUCTL_MORE;
         case 'c':
                 ctx->uri = optarg;
+                return VGPUCTL_MORE;
+        case 'W':
+                ctx->wide = true;
                 return VGPUCTL_MORE;
         case 'h':
                 fputs(usage, stdout);
@@ -150,6 +154,7 @@ static void usage(FILE *f)
               "  -c, --connect URI  libvirt connection URI\n"
               "      --root DIR     read the host below DIR (default: $VGPU_HOOK_ROOT or /)\n"
               "  -v, --verbose      explain each decision (placement, stores, leases) on stderr\n"
+              "      --wide         tables with every column, not wrapped to 100 columns\n"
               "  -h, --help         show this help\n"
               "  -V, --version      show the version\n"
               "\n"
@@ -221,9 +226,13 @@ static int dispatch(const struct vgpuctl_ctx *ctx, int argc, char *argv[])
 int main(int argc, char *argv[])
 {
         static const struct option opts[] = {
-                {"connect", required_argument, NULL, 'c'}, {"root", required_argument, NULL, 'r'},
-                {"verbose", no_argument, NULL, 'v'},       {"help", no_argument, NULL, 'h'},
-                {"version", no_argument, NULL, 'V'},       {},
+                {"connect", required_argument, NULL, 'c'},
+                {"root", required_argument, NULL, 'r'},
+                {"verbose", no_argument, NULL, 'v'},
+                {"help", no_argument, NULL, 'h'},
+                {"wide", no_argument, NULL, 'W'},
+                {"version", no_argument, NULL, 'V'},
+                {},
         };
         struct vgpuctl_ctx ctx = {0};
         int c;
@@ -239,6 +248,9 @@ int main(int argc, char *argv[])
                         break;
                 case 'v':
                         ctx.verbose = true;
+                        break;
+                case 'W':
+                        ctx.wide = true;
                         break;
                 case 'h':
                         usage(stdout);

@@ -31,6 +31,7 @@ struct vgpuctl_ctx {
         const char *root; /* --root DIR, or NULL: $VGPU_HOOK_ROOT or / */
         const char *uri;  /* -c URI, or NULL: libvirt's default */
         bool verbose;     /* -v: the library's debug lines on stderr */
+        bool wide;        /* --wide: tables with every column, lines unwrapped */
 };
 
 struct vgpuctl_cmd {
@@ -80,6 +81,40 @@ int vgpuctl_doctor(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_wait_devices(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_metrics(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_pacemaker(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
+
+/* ---- tables (table.c) ------------------------------------------------------ */
+
+/* What a table fits into unless --wide. */
+#define VGPUCTL_TABLE_COLUMNS 100
+
+enum {
+        VGPUCTL_COL_WIDE = 1u << 0,  /* only with --wide */
+        VGPUCTL_COL_RIGHT = 1u << 1, /* numbers: aligned right */
+};
+
+struct vgpuctl_col {
+        const char *header;
+        size_t min; /* columns at least */
+        unsigned flags;
+};
+
+struct vgpuctl_table;
+/* A table of @n_cols columns (@cols outlives it); NULL when out of memory. */
+struct vgpuctl_table *vgpuctl_table_new(const struct vgpuctl_col *cols, size_t n_cols);
+void vgpuctl_table_free(struct vgpuctl_table *t);
+/* One row: exactly n_cols strings (NULL or "" print as "-"); failures show at print. */
+void vgpuctl_table_add(struct vgpuctl_table *t, ...);
+/*
+ * Print the header and the rows, each line starting with @indent: columns as
+ * wide as their widest cell; unless @wide the wide-only columns are left out
+ * and the last column wraps to fit VGPUCTL_TABLE_COLUMNS.  Prints why not.
+ */
+int vgpuctl_table_print(const struct vgpuctl_table *t, const char *indent, bool wide);
+static inline void vgpuctl_table_freep(struct vgpuctl_table **t)
+{
+        vgpuctl_table_free(*t);
+}
+#define _cleanup_table_ _cleanup_(vgpuctl_table_freep)
 
 /* ---- what the host-side commands share (state.c) ------------------------- */
 

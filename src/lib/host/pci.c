@@ -121,6 +121,7 @@ void vgpu_pci_dev_clear(struct vgpu_pci_dev *dev)
         vgpu_sriov_free(dev->sriov);
         vgpu_nvidia_types_free(dev->nvidia_types, dev->n_nvidia_types);
         vgpu_strv_free(dev->netdevs);
+        free(dev->model);
 }
 
 int vgpu_pci_dev_cmp(const void *a, const void *b)

@@ -62,6 +62,8 @@ struct vgpu_pci_dev {
         int nvidia_current_type;               /* 0 none, -1 unknown */
         /* network interfaces its driver registered (net/NAME), sorted; NULL-terminated, NULL: none */
         char **netdevs;
+        /* its name in the PCI ID database ("TU104GL [Tesla T4]"); NULL: not looked up or unknown */
+        char *model;
 };
 
 struct vgpu_mdev_type {
@@ -125,6 +127,16 @@ struct vgpu_host {
  */
 int vgpu_host_load(struct vgpu_root *root, struct vgpu_host **ret_host);
 void vgpu_host_free(struct vgpu_host *host);
+
+/*
+ * Name the snapshot's PCI functions from the PCI ID database under the root
+ * (/usr/share/misc/pci.ids, else /usr/share/hwdata/pci.ids), as lspci does:
+ * sets each device's model.  Without a database the models stay NULL and
+ * this returns 0 all the same: names are a courtesy.
+ */
+int vgpu_host_load_models(struct vgpu_host *host);
+/* The short model name for a table: "Tesla T4" (the bracketed name), the whole name, or "10de:1eb8". */
+const char *vgpu_pci_dev_model_short(const struct vgpu_pci_dev *dev, char *buf, size_t size);
 
 /*
  * Like vgpu_host_load(), for placement only: the mdev parents, their types

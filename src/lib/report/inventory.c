@@ -116,6 +116,8 @@ static json_t *pci_json(const struct vgpu_inventory_state *st, const struct vgpu
 
         if (!o)
                 return NULL;
+        if (d->model)
+                json_object_set_new(o, "model", json_string(d->model));
         json_object_set_new(o, "physfn", d->is_vf ? addr_json(&d->physfn) : json_null());
         json_object_set_new(o, "sriov", d->sriov ? sriov_json(d->sriov) : json_null());
         json_object_set_new(o, "nvidia_vfio", d->nvidia_vfio ? nvidia_json(d) : json_null());
