@@ -92,6 +92,9 @@ D1=5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a01
 D2=5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a02
 fresh demo
 cp "$top_srcdir"/tests/data/etc/vgpu-hook/profiles.d/*.json "$ROOT/etc/vgpu-hook/profiles.d/"
+# the PCI ID database, for the inventory's model names
+mkdir -p "$ROOT/usr/share/misc"
+cp "$top_srcdir/tests/data/pci.ids" "$ROOT/usr/share/misc/pci.ids"
 # without its nvidia/vgpu_params attribute, which the simulated T4 lacks
 profile t4-4q '{"mdev_type": {"name": "GRID T4-4Q"}, "description": "NVIDIA T4, 4 GB framebuffer"}'
 cat >"$ROOT/etc/vgpu-hook/vgpu-hook.conf" <<'EOF'
@@ -113,6 +116,7 @@ valid inventory "$work/out"
 out inventory
 check "the inventory names the owner of an mdev" grep -q '"domain_name": "vm1"' "$X/inventory.json"
 check "and a cordoned parent" grep -q '"cordoned": true' "$X/inventory.json"
+check "and the models from pci.ids" grep -q '"model": "TU104GL \[Tesla T4\]"' "$X/inventory.json"
 expect 0 - V profiles --json
 valid profiles "$work/out"
 out profiles

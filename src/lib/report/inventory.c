@@ -106,18 +106,16 @@ static json_t *cordon_json(const struct vgpu_inventory_state *st, const char *na
 static json_t *pci_json(const struct vgpu_inventory_state *st, const struct vgpu_pci_dev *d)
 {
         char pf[VGPU_PCI_ADDR_STRLEN] = "";
-        json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "address", d->name, "kind",
-                              vgpu_pci_dev_kind(d), "vendor", hex_or_null(d->vendor, 4), "device",
-                              hex_or_null(d->device, 4), "subsystem_vendor", hex_or_null(d->subsystem_vendor, 4),
-                              "subsystem_device", hex_or_null(d->subsystem_device, 4), "class",
-                              hex_or_null(d->class_code, 6), "driver", str_or_null(d->driver), "driver_override",
-                              str_or_null(d->driver_override), "iommu_group", int_or_null(d->iommu_group), "numa_node",
-                              int_or_null(d->numa_node));
+        json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "address", d->name,
+                              "kind", vgpu_pci_dev_kind(d), "vendor", hex_or_null(d->vendor, 4), "device",
+                              hex_or_null(d->device, 4), "model", str_or_null(d->model), "subsystem_vendor",
+                              hex_or_null(d->subsystem_vendor, 4), "subsystem_device",
+                              hex_or_null(d->subsystem_device, 4), "class", hex_or_null(d->class_code, 6), "driver",
+                              str_or_null(d->driver), "driver_override", str_or_null(d->driver_override), "iommu_group",
+                              int_or_null(d->iommu_group), "numa_node", int_or_null(d->numa_node));
 
         if (!o)
                 return NULL;
-        if (d->model)
-                json_object_set_new(o, "model", json_string(d->model));
         json_object_set_new(o, "physfn", d->is_vf ? addr_json(&d->physfn) : json_null());
         json_object_set_new(o, "sriov", d->sriov ? sriov_json(d->sriov) : json_null());
         json_object_set_new(o, "nvidia_vfio", d->nvidia_vfio ? nvidia_json(d) : json_null());

@@ -30,4 +30,14 @@ for b in bad:
     print("FAILED:", b)
 sys.exit(1 if bad else 0)
 PY
-assert_golden inv.json golden/inventory-vm.json
+# The models come from the guest root's pci.ids, which a root may lack: lspci's name or null.
+python3 - inv.json inv-golden.json <<'PY'
+import json, sys
+inv = json.load(open(sys.argv[1]))
+for d in inv["pci_devices"]:
+    if d["model"] not in (None, "QEMU NVM Express Controller"):
+        sys.exit("FAILED: %s is named %r" % (d["address"], d["model"]))
+    d["model"] = None
+json.dump(inv, open(sys.argv[2], "w"), indent=2)
+PY
+assert_golden inv-golden.json golden/inventory-vm.json
