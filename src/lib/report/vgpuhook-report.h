@@ -10,7 +10,7 @@
 
 /* ---- inventory (report/inventory.c) -------------------------------------- */
 
-#define VGPU_INVENTORY_SCHEMA_VERSION 2
+#define VGPU_INVENTORY_SCHEMA_VERSION 3
 
 struct vgpu_config;
 struct vgpu_ledger;
