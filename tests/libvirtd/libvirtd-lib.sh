@@ -9,6 +9,29 @@ export VGPUCTL_LIBVIRT_MODULE="$top_builddir/.libs/vgpuctl-libvirt.so"
 unset VGPU_HOOK_ROOT VGPU_HOOK_MODULE
 . "$top_srcdir/tests/harness/checklib.sh"
 LV_PIDS="" LV_CREATED=""
+
+# lv_enter SCRIPT [TOOL...]: a test's way in.  Skipped (77) unless root, a build
+# without sanitizers, libvirtd, virtlogd, virsh, QEMU and the TOOLs; then SCRIPT
+# runs again in a private mount namespace (its mounts vanish with it), where
+# lv_enter returns.
+lv_enter() {
+        local script=$1 tool
+        shift
+        if [ "$(id -u)" != 0 ]; then
+                echo "SKIP: needs root (a mount namespace and a system libvirtd)"
+                exit 77
+        fi
+        # The shim reaches the hook only as LD_PRELOAD of libvirtd, and under ASan its
+        # runtime would have to go first there, into libvirtd and QEMU too.
+        if ldd "$top_builddir/vgpu-hook" | grep -q libasan; then
+                echo "SKIP: built with --enable-sanitizers (the normal build runs this test)"
+                exit 77
+        fi
+        for tool in libvirtd virtlogd virsh qemu-system-x86_64 unshare "$@"; do
+                command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (see .ci/packages)"; exit 77; }
+        done
+        [ -n "${VGPU_LIBVIRTD_NS:-}" ] || exec env VGPU_LIBVIRTD_NS=1 unshare -m --propagation private bash "$script"
+}
 # lv_run CMD...: run, keeping stderr in $W/err
 lv_run() { "$@" >"$W/out" 2>"$W/err"; }
 

@@ -10,25 +10,8 @@
 set -eu
 : "${top_srcdir:?run through make check}" "${top_builddir:?run through make check}"
 
-if [ "$(id -u)" != 0 ]; then
-        echo "SKIP: needs root (a mount namespace and a system libvirtd)"
-        exit 77
-fi
-# The shim reaches the hook only as LD_PRELOAD of libvirtd, and under ASan its
-# runtime would have to go first there, into libvirtd and QEMU too.
-if ldd "$top_builddir/vgpu-hook" | grep -q libasan; then
-        echo "SKIP: built with --enable-sanitizers (the normal build runs this test)"
-        exit 77
-fi
-for tool in libvirtd virtlogd virsh qemu-system-x86_64 unshare; do
-        command -v $tool >/dev/null || { echo "SKIP: $tool is not installed (see .ci/run)"; exit 77; }
-done
-# Everything below runs in a private mount namespace: mounts vanish with it.
-if [ -z "${VGPU_LIBVIRTD_NS:-}" ]; then
-        exec env VGPU_LIBVIRTD_NS=1 unshare -m --propagation private bash "$0" "$@"
-fi
-
 . "$top_srcdir/tests/libvirtd/libvirtd-lib.sh"
+lv_enter "$0"
 t0=$(date +%s%N)
 lv_setup
 lv_start

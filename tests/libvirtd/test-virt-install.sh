@@ -10,22 +10,8 @@
 set -eu
 : "${top_srcdir:?run through make check}" "${top_builddir:?run through make check}"
 
-if [ "$(id -u)" != 0 ]; then
-        echo "SKIP: needs root (a mount namespace and a system libvirtd)"
-        exit 77
-fi
-if ldd "$top_builddir/vgpu-hook" | grep -q libasan; then
-        echo "SKIP: built with --enable-sanitizers (the normal build runs this test)"
-        exit 77
-fi
-for tool in libvirtd virtlogd virsh virt-install virt-xml-validate qemu-system-x86_64 unshare; do
-        command -v $tool >/dev/null || { echo "SKIP: $tool is not installed (see .ci/packages)"; exit 77; }
-done
-if [ -z "${VGPU_LIBVIRTD_NS:-}" ]; then
-        exec env VGPU_LIBVIRTD_NS=1 unshare -m --propagation private bash "$0" "$@"
-fi
-
 . "$top_srcdir/tests/libvirtd/libvirtd-lib.sh"
+lv_enter "$0" virt-install virt-xml-validate
 lv_setup
 # After our hook (zz- sorts last): the leases as they are when libvirt goes on.
 cat >/etc/libvirt/hooks/qemu.d/zz-leases <<EOF
