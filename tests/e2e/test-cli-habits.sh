@@ -12,10 +12,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-test-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 . "$top_srcdir/tests/harness/checklib.sh"
 ROOT=$work/host
-"$top_builddir/tests/harness/vgpu-fakehost" "$top_srcdir/tests/presets/demo.host" "$ROOT" >/dev/null
-mkdir -p "$ROOT/etc/vgpu-hook"
-cp -r "$top_srcdir/tests/data/etc/vgpu-hook/profiles.d" "$ROOT/etc/vgpu-hook/"
-chmod -R u+w "$ROOT/etc"
+demo_root "$ROOT"
 V() { "$VGPUCTL" --root "$ROOT" "$@"; }
 said() { grep -qF -- "$1" "$work/err"; }
 

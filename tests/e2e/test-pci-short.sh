@@ -8,7 +8,6 @@
 set -eu
 : "${top_srcdir:?run through make check}" "${top_builddir:?run through make check}"
 VGPUCTL="$top_builddir/vgpuctl"
-FAKEHOST="$top_builddir/tests/harness/vgpu-fakehost"
 export VGPUCTL_LIBVIRT_MODULE="$top_builddir/.libs/vgpuctl-libvirt.so"
 unset VGPU_HOOK_ROOT
 work=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-test-XXXXXX")
@@ -16,10 +15,7 @@ trap 'rm -rf "$work"' EXIT
 . "$top_srcdir/tests/harness/checklib.sh"
 
 ROOT=$work/host
-"$FAKEHOST" "$top_srcdir/tests/presets/demo.host" "$ROOT" >/dev/null
-mkdir -p "$ROOT/etc/vgpu-hook"
-cp -r "$top_srcdir/tests/data/etc/vgpu-hook/profiles.d" "$ROOT/etc/vgpu-hook/"
-chmod -R u+w "$ROOT/etc"
+demo_root "$ROOT"
 CONF=$ROOT/etc/vgpu-hook/vgpu-hook.conf
 V() { "$VGPUCTL" --root "$ROOT" "$@"; }
 # reason ADDRESS: plan's reason for the T4 at ADDRESS (from $work/out, plan --json)

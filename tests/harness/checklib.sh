@@ -30,3 +30,12 @@ finish() {
         echo "$passed passed, $failures failed"
         [ "$failures" = 0 ]
 }
+
+# demo_root DIR: the demo host (tests/presets/demo.host) in DIR, with the
+# profiles of tests/data; for vgpuctl's end-to-end tests.
+demo_root() {
+        "$top_builddir/tests/harness/vgpu-fakehost" "$top_srcdir/tests/presets/demo.host" "$1" >/dev/null
+        mkdir -p "$1/etc/vgpu-hook"
+        cp -r "$top_srcdir/tests/data/etc/vgpu-hook/profiles.d" "$1/etc/vgpu-hook/"
+        chmod -R u+w "$1/etc"
+}
