@@ -223,6 +223,34 @@ static int dispatch(const struct vgpuctl_ctx *ctx, int argc, char *argv[])
         return is_help ? help(ctx, argc, argv) : cmd->fn(ctx, argc, argv);
 }
 
+/* One option before the command: VGPUCTL_MORE to go on, else the exit status. */
+static int global_option(struct vgpuctl_ctx *ctx, int c)
+{
+        switch (c) {
+        case 'c':
+                ctx->uri = optarg;
+                return VGPUCTL_MORE;
+        case 'r':
+                ctx->root = optarg;
+                return VGPUCTL_MORE;
+        case 'v':
+                ctx->verbose = true;
+                return VGPUCTL_MORE;
+        case 'W':
+                ctx->wide = true;
+                return VGPUCTL_MORE;
+        case 'h':
+                usage(stdout);
+                return VGPUCTL_OK;
+        case 'V':
+                puts(PACKAGE_STRING);
+                return VGPUCTL_OK;
+        default:
+                usage(stderr);
+                return VGPUCTL_USAGE;
+        }
+}
+
 int main(int argc, char *argv[])
 {
         static const struct option opts[] = {
@@ -235,34 +263,12 @@ int main(int argc, char *argv[])
                 {},
         };
         struct vgpuctl_ctx ctx = {0};
-        int c;
+        int c, r;
 
         /* "+": stop at the subcommand, whose options are its own. */
-        while ((c = getopt_long(argc, argv, "+c:hVv", opts, NULL)) != -1) {
-                switch (c) {
-                case 'c':
-                        ctx.uri = optarg;
-                        break;
-                case 'r':
-                        ctx.root = optarg;
-                        break;
-                case 'v':
-                        ctx.verbose = true;
-                        break;
-                case 'W':
-                        ctx.wide = true;
-                        break;
-                case 'h':
-                        usage(stdout);
-                        return VGPUCTL_OK;
-                case 'V':
-                        puts(PACKAGE_STRING);
-                        return VGPUCTL_OK;
-                default:
-                        usage(stderr);
-                        return VGPUCTL_USAGE;
-                }
-        }
+        while ((c = getopt_long(argc, argv, "+c:hVv", opts, NULL)) != -1)
+                if ((r = global_option(&ctx, c)) != VGPUCTL_MORE)
+                        return r;
         if (optind >= argc) {
                 usage(stderr);
                 return VGPUCTL_USAGE;
