@@ -61,10 +61,16 @@ static int place(const struct vgpuctl_state *st, const struct vgpu_profile *prof
         req.parent = canon; /* "3b:00.0" as lspci prints it names the parent "0000:3b:00.0" */
         if ((parent && !canon) || vgpu_place_mdev(st->host, st->config, st->ledger, NULL, &req, &pl) < 0)
                 return vgpuctl_fail("out of memory");
-        if (!pl->n_usable)
-                r = vgpuctl_fail("no parent has room for profile %s; see 'vgpuctl plan --profile %s'", prof->name,
-                                 prof->name);
-        else {
+        if (!pl->n_usable) {
+                char why[256];
+
+                vgpu_placement_why(pl, canon, why, sizeof(why));
+                if (strstr(why, "'vgpuctl "))
+                        r = vgpuctl_fail("profile %s cannot be defined: %s", prof->name, why);
+                else
+                        r = vgpuctl_fail("profile %s cannot be defined: %s; see 'vgpuctl plan --profile %s'",
+                                         prof->name, why, prof->name);
+        } else {
                 def->parent = (char *)pl->candidates[0].parent->name;
                 def->type = (char *)pl->candidates[0].type->id;
                 r = VGPUCTL_OK;

@@ -69,6 +69,13 @@ rm "$ROOT/etc/vgpu-hook/profiles.d/pinned.json"
 expect 0 0 V define --profile t4-4q --parent 3b:00.0
 check "define --parent 3b:00.0 defines on 0000:3b:00.0" [ -n "$(ls "$ROOT/etc/mdevctl.d/0000:3b:00.0/")" ]
 
+expect 1 1 V define --profile t4-4q --parent 3b:00.1
+check "a parent this host lacks is named as such, not as a lack of room ($(cat "$work/err"))" \
+        grep -q "0000:3b:00.1 is not an mdev parent on this host; 'vgpuctl inventory' lists them" "$work/err"
+expect 1 1 V define --profile mtty-2 --parent 3b:00.0
+check "a parent without the type says so ($(cat "$work/err"))" \
+        grep -q "0000:3b:00.0 does not offer the type; 'vgpuctl inventory' lists what it offers" "$work/err"
+
 # ---- detach --address, against libvirt's test driver ----------------------------
 cat >"$work/node.xml" <<'EOF'
 <node>

@@ -208,6 +208,33 @@ START_TEST(other_type_names_holder)
 }
 END_TEST
 
+/* vgpu_placement_why(): the candidate that decided, not "no room" for every cause. */
+START_TEST(why_refused)
+{
+        char *dir = testsuite_fake_root("t4");
+        struct vgpu_host *host = testsuite_load(dir);
+        struct vgpu_mdev_request req = {.type_name = "GRID T4-1Q"};
+        struct vgpu_placement *pl = NULL;
+        char why[256];
+
+        ck_assert_int_eq(vgpu_place_mdev(host, NULL, NULL, NULL, &req, &pl), 0);
+        vgpu_placement_why(pl, NULL, why, sizeof(why));
+        ck_assert_str_eq(why, "0000:3b:00.0: another type resident (0000:3b:00.0 holds GRID T4-4Q)");
+        vgpu_placement_why(pl, "0000:3b:00.1", why, sizeof(why));
+        ck_assert_str_eq(why, "0000:3b:00.1 is not an mdev parent on this host; 'vgpuctl inventory' lists them");
+        vgpu_placement_free(pl);
+        req.type_name = "Single port serial";
+        ck_assert_int_eq(vgpu_place_mdev(host, NULL, NULL, NULL, &req, &pl), 0);
+        vgpu_placement_why(pl, NULL, why, sizeof(why));
+        ck_assert_str_eq(why, "no mdev parent here offers the type; 'vgpuctl inventory' lists the types");
+        vgpu_placement_why(pl, "0000:3b:00.0", why, sizeof(why));
+        ck_assert_str_eq(why, "0000:3b:00.0 does not offer the type; 'vgpuctl inventory' lists what it offers");
+        vgpu_placement_free(pl);
+        vgpu_host_free(host);
+        testsuite_remove_root(dir);
+}
+END_TEST
+
 START_TEST(ampere_vfs)
 {
         char *dir = testsuite_fake_root("a10");
@@ -326,6 +353,7 @@ static Suite *placement_suite(void)
 
         tcase_add_loop_test(tc, golden, 0, (int)(sizeof(rows) / sizeof(rows[0])));
         tcase_add_test(tc, other_type_names_holder);
+        tcase_add_test(tc, why_refused);
         tcase_add_test(tc, ampere_vfs);
         tcase_add_test(tc, pci_devices);
         suite_add_tcase(s, tc);

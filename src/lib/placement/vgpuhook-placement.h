@@ -132,6 +132,14 @@ int vgpu_spec_profile(const struct vgpu_root *root, const struct vgpu_config *co
 int vgpu_domain_check(const struct vgpu_root *root, const struct vgpu_config *config, const struct vgpu_domain *domain,
                       struct vgpu_error *err);
 
+/*
+ * Why @placement found no usable parent, from the candidate that decided
+ * it: the pinned @parent (may be NULL) missing or refused for its own
+ * reason, else the first candidate refused for a reason of its own, else
+ * the filters or the type's absence.  One clause, no trailing period.
+ */
+void vgpu_placement_why(const struct vgpu_placement *placement, const char *parent, char *buf, size_t size);
+
 /* A short phrase for @fit: "no instance available", … */
 const char *vgpu_fit_reason(enum vgpu_fit fit);
 
