@@ -7,8 +7,13 @@
 set -eu
 . "$top_srcdir/tests/harness/hooklib.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-test-XXXXXX")
-trap 'rm -rf "$work" "${ROOT:-}"' EXIT
-AGENT="$top_builddir/dist/ocf/vgpu-capacity"
+# ocf-tester runs meta-data as user nobody: the agent must not sit in a build
+# tree nobody can reach (a fresh machine clones into /root, mode 0700)
+agent_dir=$(mktemp -d "$(nobody_tmpdir)/vgpu-ocf-XXXXXX")
+trap 'rm -rf "$work" "$agent_dir" "${ROOT:-}"' EXIT
+chmod 755 "$agent_dir"
+install -m 755 "$top_builddir/dist/ocf/vgpu-capacity" "$agent_dir/"
+AGENT="$agent_dir/vgpu-capacity"
 export OCF_ROOT=/usr/lib/ocf HA_RSCTMP="$work/rsctmp"
 export CIB_file="$work/cib.xml"
 
