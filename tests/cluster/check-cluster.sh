@@ -12,6 +12,7 @@ if [ -z "${VGPU_CLUSTER_UNSHARED:-}" ]; then
 fi
 . "$top_srcdir/tests/libvirtd/libvirtd-lib.sh" # lv_plain_xml, the checks, VGPUCTL, FAKEHOST
 W=$(mktemp -d /var/tmp/vgpu-cluster-XXXXXX)
+export CHECK_FAILED_LOG=$W/failed-checks # checklib's fail() lists each failed check there
 VMS="vm1 vm2 huge"
 T0=$SECONDS
 VFIO_MADE=
@@ -19,7 +20,8 @@ VFIO_MADE=
 say() { echo "[$((SECONDS - T0)) s] $*"; }
 node_pid() { cat "$W/n$1/pid"; }
 cleanup() {
-        local rc=$? p
+        local rc=$? p cmd=$BASH_COMMAND # in a trap: the command that ended the script
+        [ $rc = 0 ] || [ "$cmd" = finish ] || echo "stopped by a failing command (exit $rc): $cmd" >>"$W/failed-checks"
         [ -n "${WATCHER:-}" ] && kill "$WATCHER" 2>/dev/null
         # every node ever started, by its unshare: a node's first process ends its namespaces
         for u in $(cat "$W/unshares" 2>/dev/null); do
@@ -36,6 +38,9 @@ cleanup() {
                         done
                 done
                 cat "$W/fence.log" 2>/dev/null
+                # last, where a CI log's tail shows it: what failed
+                echo "=== check-cluster failed:"
+                cat "$W/failed-checks" 2>/dev/null
         fi
         [ -n "$VFIO_MADE" ] && rmdir /dev/vfio 2>/dev/null
         [ -n "${VGPU_CLUSTER_KEEP:-}" ] && echo "kept $W" || rm -rf "$W"
@@ -169,8 +174,13 @@ start_node() {
         child_of "$pid" >"$W/n$n/pid"
 }
 
-# link: a veth pair between the nodes (again, after one died), with their addresses
+# link: a veth pair between the nodes (again, after one died), with their addresses.
+# A killed node's network namespace is freed by the kernel later, in the
+# background, and its veth pair with it: the survivor's end may still be
+# there, so it is deleted first (deleting one end deletes the pair).
 link() {
+        local n
+        for n in 1 2; do nsenter -t "$(node_pid $n)" -n ip link del "vc$n" 2>/dev/null || true; done
         ip link add vc1 netns "$(node_pid 1)" type veth peer name vc2 netns "$(node_pid 2)"
         for n in 1 2; do
                 nsenter -t "$(node_pid $n)" -n sh -c "ip link set lo up && ip addr add 10.231.0.$n/24 dev vc$n && ip link set vc$n up"

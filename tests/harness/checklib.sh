@@ -4,7 +4,11 @@ passed=0 failures=0
 
 pass() { passed=$((passed + 1)); }
 not() { ! "$@"; }
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+fail() { # (and in $CHECK_FAILED_LOG if set, for a summary at the end)
+        echo "FAIL: $*" >&2
+        [ -z "${CHECK_FAILED_LOG:-}" ] || echo "FAIL: $*" >>"$CHECK_FAILED_LOG"
+        failures=$((failures + 1))
+}
 check() { # check DESCRIPTION CMD...
         local what=$1
         shift
