@@ -110,8 +110,8 @@ capture() {
 main() {
 	mounts
 	# shellcheck source=/dev/null
-	. "$OUT/vm.env" # STACK GUEST_DIR STAGE_DIR TREE_DIR SRCDIR BUILDDIR ONLY GOLDEN_UPDATE (run-vm.sh)
-	export STACK SRCDIR BUILDDIR OUT GOLDEN_UPDATE
+	. "$OUT/vm.env" # STACK GUEST_DIR STAGE_DIR TREE_DIR SRCDIR BUILDDIR ONLY GOLDEN_UPDATE BENCH_ROUNDS (run-vm.sh)
+	export STACK SRCDIR BUILDDIR OUT GOLDEN_UPDATE BENCH_ROUNDS
 	echo "guest up after $(cut -d' ' -f1 /proc/uptime)s"
 	echo "boot $(cut -d' ' -f1 /proc/uptime)" >"$OUT/boot"
 	echo "stack $STACK: kernel $(uname -r), $(libvirtd --version), $(qemu-system-x86_64 --version | head -1), $(mdevctl --version)"

@@ -17,7 +17,8 @@
 # them); VGPU_VM_OUT=DIR keeps the output there (default: a fresh directory
 # under BUILDDIR/tests/vm-out, kept; one subdirectory a stack);
 # VGPU_VM_TIMEOUT (seconds, default 1500); VGPU_GOLDEN_UPDATE=1 copies the
-# guest's inventories and captures over the golden files (review the diff).
+# guest's inventories and captures over the golden files (review the diff);
+# VGPU_VM_BENCH_ROUNDS: the rounds of scenario 18 (bench, default 3).
 set -euo pipefail
 export LC_ALL=C
 srcdir=$(cd "$1" && pwd) builddir=$(cd "$2" && pwd) stage=$(cd "$3" && pwd)
@@ -201,6 +202,7 @@ SRCDIR='$srcdir'
 BUILDDIR='$bdir'
 ONLY='${VGPU_VM_ONLY:-}'
 GOLDEN_UPDATE='${VGPU_GOLDEN_UPDATE:-}'
+BENCH_ROUNDS='${VGPU_VM_BENCH_ROUNDS:-}'
 EOF
 	touch "$out/results"
 	skipped

@@ -12,7 +12,7 @@
 # bench/bench.py reads into bench/RESULTS.md, and prints the same as a table.
 # The checks are the behaviour's: each mdev exists while it should, is gone
 # after, and no lease is left.
-BENCH_ROUNDS=${VGPU_VM_BENCH_ROUNDS:-3}
+BENCH_ROUNDS=${BENCH_ROUNDS:-3} # VGPU_VM_BENCH_ROUNDS on the host (run-vm.sh)
 HOOKS=/etc/libvirt/hooks/qemu.d
 HOOK_BIN=$(command -v vgpu-hook)
 DOM=6b2e3d4c-5a6b-4798-8b7e-8d7e6f5a4b18
