@@ -3,7 +3,8 @@
  * prepare for <vgpu:vf> and <vgpu:pci>: the definition names the device
  * (the hook cannot rewrite XML at start), so nothing is placed here — the
  * device is checked: it exists, the profile gives it, no other domain holds
- * it, its IOMMU group is viable (docs/design.md §2.5), and its <hostdev> is managed
+ * it, its IOMMU group is viable (docs/design.md §2.5), its <hostdev> names the
+ * VFIO driver the profile asks for and the kernel has it, and it is managed
  * as it must be.  An NVIDIA vendor-VFIO VF gets its vGPU type later, at
  * create time, outside the ledger lock.
  */
@@ -127,15 +128,61 @@ static int check_group(struct prep *p, const struct item *it, const struct vgpu_
         return 0;
 }
 
-/* A plain VF or GPU: libvirt binds it to vfio-pci when managed='yes'; with 'no' it must be there already. */
+/*
+ * A plain VF or GPU: libvirt binds it to its VFIO driver (the hostdev's
+ * <driver model=>, else vfio-pci or the variant modules.alias names) when
+ * managed='yes'; with 'no' it must be on it already.
+ */
 static int check_plain_managed(struct prep *p, const struct item *it, const struct vgpu_pci_dev *dev)
 {
-        if (it->hostdev->managed || (dev->driver && strcmp(dev->driver, "vfio-pci") == 0))
+        const char *want = it->hostdev->driver_model ? it->hostdev->driver_model : "vfio-pci";
+
+        if (it->hostdev->managed || vgpu_kmod_name_eq(dev->driver, want))
                 return 0;
         return hook_fail(p->h,
                          "%s %s is on %s, but its <hostdev> (line %d) is managed='no', so libvirt will not bind "
-                         "it to vfio-pci; set managed='yes', or bind it to vfio-pci first",
-                         prep_pci_what(it), it->device, dev->driver ? dev->driver : "no driver", it->hostdev->line);
+                         "it to %s; set managed='yes', or bind it to %s first",
+                         prep_pci_what(it), it->device, dev->driver ? dev->driver : "no driver", it->hostdev->line,
+                         want, want);
+}
+
+/* The kernel lacks driver @name (r 0), or its modules cannot be read (r < 0): the refusal. */
+static int refuse_missing_driver(struct prep *p, const struct item *it, const char *name, int r)
+{
+        char release[128];
+
+        if (vgpu_kernel_release(p->h->root, release, sizeof(release)) < 0)
+                snprintf(release, sizeof(release), "(unknown: no /proc/sys/kernel/osrelease)");
+        if (r == 0)
+                return hook_fail(p->h,
+                                 "%s %s's <hostdev> (line %d) asks for driver %s, but kernel %s has no such module "
+                                 "(not in /lib/modules/%s/modules.dep); install the driver, or name another in "
+                                 "profile '%s' and in the <hostdev>",
+                                 prep_pci_what(it), it->device, it->hostdev->line, name, release, release,
+                                 it->profile->name);
+        return hook_fail(p->h,
+                         "%s %s's <hostdev> (line %d) asks for driver %s, but the module list of kernel %s cannot be "
+                         "read (/lib/modules/%s/modules.dep: %s); install the kernel's modules, or drop the "
+                         "<driver model=> to let libvirt choose",
+                         prep_pci_what(it), it->device, it->hostdev->line, name, release, release, strerror(-r));
+}
+
+/* The profile's driver is the one the <hostdev> names, and the kernel has the one it names. */
+static int check_driver(struct prep *p, const struct item *it)
+{
+        const char *want = it->profile->driver, *named = it->hostdev->driver_model;
+        int r;
+
+        if (want && !vgpu_kmod_name_eq(want, named))
+                return hook_fail(p->h,
+                                 "profile '%s' gives %s %s the driver %s, but its <hostdev> (line %d) names %s; put "
+                                 "<driver model='%s'/> in that <hostdev> (vgpuctl attach --config writes it)",
+                                 it->profile->name, prep_pci_what(it), it->device, want, it->hostdev->line,
+                                 named ? named : "none", want);
+        if (!named)
+                return 0;
+        r = vgpu_kmod_available(p->h->root, named);
+        return r > 0 ? 0 : refuse_missing_driver(p, it, named, r);
 }
 
 /* Our own earlier lease that typed this VF (a failed release, a prepare retried). */
@@ -195,5 +242,5 @@ int prep_resolve_pci(struct prep *p, const struct vgpu_ledger *ledger, struct it
         if (it->profile->kind == VGPU_PROFILE_NVIDIA_VFIO)
                 return check_nvidia(p, ledger, it, dev);
         it->present = true; /* nothing to make: libvirt binds it */
-        return check_plain_managed(p, it, dev);
+        return check_driver(p, it) || check_plain_managed(p, it, dev);
 }

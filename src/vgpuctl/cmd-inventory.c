@@ -81,8 +81,11 @@ static const char *role_of(const struct vgpu_host *host, const struct vgpu_pci_d
 static int print_pci(const struct vgpu_host *host, bool wide)
 {
         static const struct vgpuctl_col cols[] = {
-                {"ADDRESS", 13, 0}, {"KIND", 5, 0}, {"MODEL", 9, 0}, {"ID", 9, VGPUCTL_COL_WIDE},
-                {"DRIVER", 8, 0},   {"NUMA", 4, 0}, {"GROUP", 5, 0}, {"SR-IOV / vGPU", 0, 0},
+                {"ADDRESS", 13, 0},      {"KIND", 5, 0},
+                {"MODEL", 9, 0},         {"ID", 9, VGPUCTL_COL_WIDE},
+                {"DRIVER", 8, 0},        {"VFIO", 8, VGPUCTL_COL_WIDE},
+                {"NUMA", 4, 0},          {"GROUP", 5, 0},
+                {"SR-IOV / vGPU", 0, 0},
         };
         _cleanup_table_ struct vgpuctl_table *t = vgpuctl_table_new(cols, ARRAY_SIZE(cols));
 
@@ -93,7 +96,7 @@ static int print_pci(const struct vgpu_host *host, bool wide)
                 if (!vgpu_host_pci_is_listed(host, d))
                         continue;
                 vgpuctl_table_add(t, d->name, vgpu_pci_dev_kind(d), vgpu_pci_dev_model_short(d, model, sizeof(model)),
-                                  ids_of(d, ids, sizeof(ids)), or_dash(d->driver),
+                                  ids_of(d, ids, sizeof(ids)), or_dash(d->driver), or_dash(d->vfio_variant),
                                   num(d->numa_node, node, sizeof(node)), num(d->iommu_group, group, sizeof(group)),
                                   role_of(host, d, role, sizeof(role)));
         }
@@ -202,7 +205,8 @@ static void help(void)
              "in use) and mdev instances with their parent and type.\n"
              "\n"
              "  --json      machine-readable output (documented fields, schema_version)\n"
-             "  --wide      every column (the PCI IDs too), lines not wrapped to 100 columns\n"
+             "  --wide      every column (the PCI IDs, the VFIO driver libvirt would bind),\n"
+             "              lines not wrapped to 100 columns\n"
              "  --committed per profile, the devices that defined but stopped domains\n"
              "              would need against what this host can give now (libvirt)\n"
              "  --root DIR  read the host below DIR instead of /");
@@ -286,7 +290,10 @@ int vgpuctl_inventory(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
         for (size_t i = 0; i < n_why; i++)
                 if (why[i] && !json)
                         fprintf(stderr, "vgpuctl: warning: %s\n", why[i]);
-        r = json ? print_json(host, config, ledger, why, n_why) : print_table(host, config, ledger, ctx.wide);
+        if (vgpu_host_load_vfio_variants(host) < 0)
+                r = vgpuctl_fail("out of memory");
+        else
+                r = json ? print_json(host, config, ledger, why, n_why) : print_table(host, config, ledger, ctx.wide);
         for (size_t i = 0; i < n_why; i++)
                 free(why[i]);
         vgpu_ledger_free(ledger);

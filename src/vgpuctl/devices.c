@@ -145,12 +145,14 @@ static int add_pci(struct vgpuctl_adder *a, struct vgpu_domain_doc *doc, const s
 
         if (r != VGPUCTL_OK)
                 return r;
-        if (vgpu_domain_doc_add_pci(doc, kind, &addr, prof->name, managed) < 0)
+        if (vgpu_domain_doc_add_pci(doc, kind, &addr, prof->name, managed) < 0 ||
+            (prof->driver && vgpu_domain_doc_set_pci_driver(doc, &addr, prof->driver) < 0))
                 return vgpuctl_fail("out of memory");
         vgpu_pci_addr_format(&addr, name);
         if (report)
-                fprintf(report, "added %s %s (profile %s, managed=%s)\n", kind == VGPU_SPEC_VF ? "vf" : "pci", name,
-                        prof->name, managed ? "yes" : "no");
+                fprintf(report, "added %s %s (profile %s, managed=%s%s%s)\n", kind == VGPU_SPEC_VF ? "vf" : "pci", name,
+                        prof->name, managed ? "yes" : "no", prof->driver ? ", driver " : "",
+                        prof->driver ? prof->driver : "");
         return VGPUCTL_OK;
 }
 

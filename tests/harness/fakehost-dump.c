@@ -120,6 +120,20 @@ static void dump_mdev_side(FILE *f, const struct fakehost *fh)
         }
 }
 
+static void dump_kernel(FILE *f, const struct fakehost *fh)
+{
+        if (!fh->kernel)
+                return;
+        fprintf(f, "kernel %s\n", fh->kernel);
+        for (size_t i = 0; i < fh->kmods.n; i++) {
+                const struct fh_kmod *k = fh->kmods.v[i];
+
+                fprintf(f, "kmod %s", k->name);
+                str(f, "alias", k->aliases);
+                fputs(k->builtin ? " builtin\n" : "\n", f);
+        }
+}
+
 int fakehost_dump(const struct fakehost *fh, FILE *f)
 {
         fputs("# A fakehost model, as fakehost_dump() writes it.\n", f);
@@ -128,6 +142,7 @@ int fakehost_dump(const struct fakehost *fh, FILE *f)
         for (size_t i = 0; i < fh->pcis.n; i++)
                 dump_pci(f, fh->pcis.v[i]);
         dump_mdev_side(f, fh);
+        dump_kernel(f, fh);
         return fflush(f) != 0 || ferror(f) ? -EIO : 0;
 }
 

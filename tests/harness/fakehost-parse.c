@@ -16,6 +16,11 @@
  *   mdev-parent NAME pool= [max=] [class=] [mdev-driver=]
  *   mdev-type PARENT ID name= api= [description=] cost=
  *   mdev UUID parent= type= group= [vfio=]
+ *   kernel RELEASE               uname -r: proc/sys/kernel/osrelease and
+ *                                lib/modules/RELEASE/modules.{alias,dep,builtin}
+ *   kmod NAME [alias="PATTERN,..."] [builtin]   a module of that kernel:
+ *                                "alias PATTERN NAME" lines in modules.alias,
+ *                                and its file in modules.dep (modules.builtin)
  *
  * Everything a line refers to (bridge, physfn, pool, parent, type) must be
  * declared on an earlier line, so each error points at the line that
@@ -662,6 +667,55 @@ static int d_mdev(struct pctx *c, struct line *l)
         return 0;
 }
 
+/* ---- kernel modules -------------------------------------------------------- */
+
+static int d_kernel(struct pctx *c, struct line *l)
+{
+        const char *release = l->tok[1].s;
+        int r = check_options(c, l);
+
+        if (r < 0 || (r = check_component(c, "kernel release", release)) < 0)
+                return r;
+        if (c->fh->kernel)
+                return strcmp(c->fh->kernel, release) == 0 ? 0 : perr(c, "kernel redefined as %s", release);
+        c->fh->kernel = strdup(release);
+        return c->fh->kernel ? 0 : -ENOMEM;
+}
+
+static bool kmod_exists(const struct fakehost *fh, const char *name)
+{
+        for (size_t i = 0; i < fh->kmods.n; i++)
+                if (strcmp(((const struct fh_kmod *)fh->kmods.v[i])->name, name) == 0)
+                        return true;
+        return false;
+}
+
+static int d_kmod(struct pctx *c, struct line *l)
+{
+        const char *name = l->tok[1].s;
+        struct fh_kmod *k;
+        int r;
+
+        if (!c->fh->kernel)
+                return perr(c, "kmod before any kernel line");
+        if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(name))
+                return perr(c, "bad module name '%s' (lower case, digits, '_')", name);
+        if (kmod_exists(c->fh, name))
+                return perr(c, "duplicate kmod %s", name);
+        if (!(k = calloc(1, sizeof(*k))) || !(k->name = strdup(name))) {
+                fh_kmod_free(k);
+                return -ENOMEM;
+        }
+        k->at = c->at;
+        k->builtin = flag(l, "builtin");
+        if ((r = opt_str(c, l, "alias", false, &k->aliases)) < 0 || (r = check_options(c, l)) < 0 ||
+            (r = fh_vec_push(&c->fh->kmods, k)) < 0) {
+                fh_kmod_free(k);
+                return r;
+        }
+        return 0;
+}
+
 /* ---- files --------------------------------------------------------------- */
 
 static int parse_file(struct fakehost *fh, const char *file, char *err, size_t errlen);
@@ -689,8 +743,9 @@ static const struct directive {
         int args;
         int (*fn)(struct pctx *c, struct line *l);
 } directives[] = {
-        {"include", 1, d_include},    {"node", 1, d_node},      {"pci", 1, d_pci},   {"mdev-pool", 1, d_pool},
-        {"mdev-parent", 1, d_parent}, {"mdev-type", 2, d_type}, {"mdev", 1, d_mdev},
+        {"include", 1, d_include}, {"node", 1, d_node},          {"pci", 1, d_pci},
+        {"mdev-pool", 1, d_pool},  {"mdev-parent", 1, d_parent}, {"mdev-type", 2, d_type},
+        {"mdev", 1, d_mdev},       {"kernel", 1, d_kernel},      {"kmod", 1, d_kmod},
 };
 
 static int parse_line(struct pctx *c, char *s)

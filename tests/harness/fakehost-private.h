@@ -112,6 +112,14 @@ struct fh_mdev {
         int group, vfio;
 };
 
+/* A kernel module of the running kernel (lib/modules/RELEASE). */
+struct fh_kmod {
+        struct fh_where at;
+        char *name;    /* as modules.alias names it: "amd_vfio_pci" */
+        char *aliases; /* "PATTERN,...": its modules.alias lines; NULL: none */
+        bool builtin;  /* in modules.builtin, not modules.dep */
+};
+
 /* One entry of a vgpu-types list; ID and NAME point into the list. */
 struct fh_vgpu {
         const char *id, *name;
@@ -123,6 +131,8 @@ struct fakehost {
         struct fh_vec files; /* display names of parsed presets (char *) */
         struct fh_vec real;  /* their realpath()s, to include each once */
         struct fh_vec nodes, pcis, pools, parents, types, mdevs;
+        char *kernel;        /* uname -r: proc/sys/kernel/osrelease; NULL: no kernel files */
+        struct fh_vec kmods; /* struct fh_kmod *, in preset order */
 };
 
 /* fakehost.c */
@@ -143,6 +153,7 @@ void fh_pci_free(struct fh_pci *p);
 void fh_parent_free(struct fh_parent *p);
 void fh_type_free(struct fh_type *t);
 void fh_pool_free(struct fh_pool *p);
+void fh_kmod_free(struct fh_kmod *k);
 void fh_pci_remove(struct fakehost *fh, struct fh_pci *p);
 const char *fh_default_home(const struct fh_pci *p);
 bool fh_is_stub_driver(const char *driver);

@@ -796,6 +796,60 @@ static void write_mdevs(struct wctx *w)
                 write_mdev(w, fh->mdevs.v[i]);
 }
 
+/* ---- the running kernel's module index ---------------------------------------- */
+
+/* "amd_vfio_pci" lives in .../amd-vfio-pci.ko.xz, as Debian ships modules. */
+static void kmod_file(const struct fh_kmod *k, const char *suffix, char *buf, size_t len)
+{
+        size_t n = (size_t)snprintf(buf, len, "kernel/drivers/vfio/pci/%s%s", k->name, suffix);
+
+        for (char *s = strrchr(buf, '/'); s && *s && n < len; s++)
+                if (*s == '_')
+                        *s = '-';
+}
+
+/* Appends @s to the growing @buf; errors land in @w. */
+static void grow(struct wctx *w, char **buf, const char *s)
+{
+        char *old = *buf;
+
+        if (asprintf(buf, "%s%s", old ? old : "", s) < 0) {
+                *buf = old;
+                w->err = w->err ? w->err : -ENOMEM;
+                return;
+        }
+        free(old);
+}
+
+static void write_kernel(struct wctx *w)
+{
+        _cleanup_free_ char *alias = strdup("# Aliases extracted from modules themselves.\n"), *dep = strdup(""),
+                            *builtin = strdup("");
+        char dir[PATH_MAX], line[PATH_MAX];
+
+        if (!w->fh->kernel)
+                return;
+        attr(w, "proc/sys/kernel", "osrelease", "%s\n", w->fh->kernel);
+        for (size_t i = 0; i < w->fh->kmods.n; i++) {
+                const struct fh_kmod *k = w->fh->kmods.v[i];
+                _cleanup_free_ char *list = k->aliases ? strdup(k->aliases) : NULL;
+
+                for (char *save = NULL, *a = list ? strtok_r(list, ",", &save) : NULL; a;
+                     a = strtok_r(NULL, ",", &save)) {
+                        snprintf(line, sizeof(line), "alias %s %s\n", a, k->name);
+                        grow(w, &alias, line);
+                }
+                kmod_file(k, k->builtin ? ".ko\n" : ".ko.xz:\n", line, sizeof(line));
+                grow(w, k->builtin ? &builtin : &dep, line);
+        }
+        pathf(w, dir, "lib/modules/%s", w->fh->kernel);
+        if (alias && dep && builtin) {
+                put(w, dir, "modules.alias", alias, 0644);
+                put(w, dir, "modules.dep", dep, 0644);
+                put(w, dir, "modules.builtin", builtin, 0644);
+        }
+}
+
 /* ---- the whole tree ---------------------------------------------------------- */
 
 static void setup(struct wctx *w)
@@ -838,6 +892,7 @@ int fh_write_tree(const struct fakehost *fh, const char *root_dir, bool dry, str
         for (size_t i = 0; i < fh->pcis.n; i++)
                 write_pci(&w, i);
         write_mdevs(&w);
+        write_kernel(&w);
         return w.err;
 }
 

@@ -570,6 +570,11 @@ static void pool_free(void *p)
         fh_pool_free(p);
 }
 
+static void kmod_free(void *k)
+{
+        fh_kmod_free(k);
+}
+
 static void parent_free(void *p)
 {
         fh_parent_free(p);
@@ -587,6 +592,15 @@ static void vec_free(struct fh_vec *vec, void (*item_free)(void *))
         free(vec->v);
 }
 
+void fh_kmod_free(struct fh_kmod *k)
+{
+        if (!k)
+                return;
+        free(k->name);
+        free(k->aliases);
+        free(k);
+}
+
 void fakehost_free(struct fakehost *fh)
 {
         if (!fh)
@@ -599,6 +613,8 @@ void fakehost_free(struct fakehost *fh)
         vec_free(&fh->parents, parent_free);
         vec_free(&fh->types, type_free);
         vec_free(&fh->mdevs, free);
+        vec_free(&fh->kmods, kmod_free);
+        free(fh->kernel);
         free(fh);
 }
 

@@ -20,7 +20,8 @@ static const char *const numa_modes[] = {"prefer", "strict", NULL};
 
 static const char *const profile_keys[] = {
         "description", "mdev_type", "nvidia_vgpu_type", "sriov_vf", "passthrough", "addresses",
-        "vendor",      "device",    "policy",           "numa",     "attrs",       NULL,
+        "vendor",      "device",    "policy",           "numa",     "attrs",       "driver",
+        NULL,
 };
 
 const char *vgpu_profile_kind_name(enum vgpu_profile_kind kind)
@@ -45,6 +46,7 @@ static void profile_clear(struct vgpu_profile *p)
         free(p->mdev_type_name);
         free(p->mdev_type_id);
         free(p->nvidia_type);
+        free(p->driver);
         free(p->devices);
         free(p->addresses);
         free(p->numa_nodes);
@@ -266,6 +268,28 @@ static int get_attrs(const struct vgpu_json_node *node, struct vgpu_profile *p, 
         return vgpu_json_get_attrs(node, &p->attrs, &p->n_attrs, err);
 }
 
+/* The driver a VF or whole GPU must get: a module name libvirt can bind (<driver model=>). */
+static int get_driver(const struct vgpu_json_node *node, struct vgpu_profile *p, struct vgpu_error *err)
+{
+        const char *s;
+        int r;
+
+        if (p->kind != VGPU_PROFILE_SRIOV_VF && p->kind != VGPU_PROFILE_PASSTHROUGH)
+                return vgpu_json_error(node, true, err, EINVAL,
+                                       "only 'sriov_vf' and 'passthrough' profiles take a driver: mdevs and NVIDIA "
+                                       "vendor-VFIO VFs keep their vendor's driver");
+        r = vgpu_json_get_string(node, &s, err);
+        if (r < 0)
+                return r;
+        if (!vgpu_kmod_name_valid(s))
+                return vgpu_json_error(node, false, err, EINVAL,
+                                       "not a kernel driver name (letters, digits, '_' and '-', at most %d), e.g. "
+                                       "\"vfio-pci\" or \"amd-vfio-pci\"",
+                                       VGPU_KMOD_NAME_MAX);
+        p->driver = strdup(s);
+        return p->driver ? 0 : -ENOMEM;
+}
+
 static int get_policy(const struct vgpu_json_node *node, struct vgpu_profile *p, struct vgpu_error *err)
 {
         int r = vgpu_json_get_enum(node, policy_names, err);
@@ -294,6 +318,8 @@ static int profile_member(const struct vgpu_json_node *member, struct vgpu_profi
                 return get_numa(member, p, err);
         if (strcmp(key, "attrs") == 0)
                 return get_attrs(member, p, err);
+        if (strcmp(key, "driver") == 0)
+                return get_driver(member, p, err);
         return 0;
 }
 

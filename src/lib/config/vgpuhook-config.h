@@ -236,6 +236,13 @@ const char *vgpu_log_level_name(enum vgpu_log_level level);
  *     nodes  these nodes whatever the VM says (mode default "prefer")
  *   "attrs": [{"vgpu_params": "…"}, …]  mdev profiles only: stored in order
  *                                     after create, as mdevctl's attrs
+ *   "driver": "amd-vfio-pci"          sriov_vf and passthrough profiles only:
+ *                                     the VFIO driver the device must get
+ *                                     ("vfio-pci" or a variant driver's
+ *                                     module name); vgpuctl writes it as
+ *                                     <driver model=> into the hostdev and
+ *                                     prepare checks the hostdev names it
+ *                                     and the kernel has it
  */
 #define VGPU_PROFILES_DIR     "/etc/vgpu-hook/profiles.d"
 #define VGPU_PROFILE_NAME_MAX 64
@@ -273,6 +280,7 @@ struct vgpu_profile {
         /* VGPU_PROFILE_SRIOV_VF: the PFs; VGPU_PROFILE_PASSTHROUGH: the GPUs (may be empty) */
         size_t n_devices;
         struct vgpu_pci_addr *devices;
+        char *driver; /* SRIOV_VF, PASSTHROUGH: the VFIO driver it must get; NULL: libvirt's choice */
         /* filters */
         size_t n_addresses;
         struct vgpu_pci_addr *addresses;

@@ -302,6 +302,40 @@ static bool pci_hostdev_is(const xmlNode *hd, const void *want)
                vgpu_pci_addr_cmp(&a, want) == 0;
 }
 
+/* <driver model=@model/> of PCI hostdev @hd, first among its children as libvirt writes it. */
+static int set_driver_model(xmlNode *hd, const char *model)
+{
+        xmlNode *drv = child(hd, "driver");
+
+        if (!drv) {
+                drv = xmlNewDocNode(hd->doc, NULL, BAD_CAST "driver", NULL);
+                if (!drv)
+                        return -ENOMEM;
+                if (!(hd->children ? xmlAddPrevSibling(hd->children, drv) : xmlAddChild(hd, drv))) {
+                        xmlFreeNode(drv);
+                        return -ENOMEM;
+                }
+        }
+        return xmlSetProp(drv, BAD_CAST "model", BAD_CAST model) ? 0 : -ENOMEM;
+}
+
+int vgpu_domain_doc_set_pci_driver(struct vgpu_domain_doc *d, const struct vgpu_pci_addr *addr, const char *model)
+{
+        xmlNode *devices = child(root_of(d), "devices");
+        int n = 0;
+
+        if (!vgpu_kmod_name_valid(model))
+                return -EINVAL;
+        for (xmlNode *c = devices ? devices->children : NULL; c; c = c->next) {
+                int r = is(c, "hostdev") && pci_hostdev_is(c, addr) ? set_driver_model(c, model) : -ENOENT;
+
+                if (r == -ENOMEM)
+                        return r;
+                n += r == 0;
+        }
+        return n ? n : -ENOENT;
+}
+
 static bool pci_spec_is(const xmlNode *n, const void *want)
 {
         _cleanup_xml_ xmlChar *v = NULL;

@@ -116,6 +116,7 @@ static int parse_pci_hostdev(struct walk *w, const xmlNode *hd, struct vgpu_host
 
         h->kind = VGPU_HOSTDEV_PCI;
         h->managed = managed && strcmp(managed, "yes") == 0;
+        h->driver_model = prop(w, child(hd, "driver"), "model");
         if (!addr)
                 return fail(w, hd, EINVAL, "a PCI <hostdev> has no <source><address/>");
         d = prop(w, addr, "domain");
@@ -464,8 +465,10 @@ void vgpu_domain_free(struct vgpu_domain *dom)
 {
         if (!dom)
                 return;
-        for (size_t i = 0; i < dom->n_hostdevs; i++)
+        for (size_t i = 0; i < dom->n_hostdevs; i++) {
                 free(dom->hostdevs[i].model);
+                free(dom->hostdevs[i].driver_model);
+        }
         for (size_t i = 0; i < dom->n_specs; i++) {
                 free(dom->specs[i].profile);
                 free(dom->specs[i].type);

@@ -27,6 +27,7 @@ struct vgpu_hostdev {
         char *model;                 /* mdev: "vfio-pci", "vfio-ccw", … */
         struct vgpu_pci_addr addr;   /* pci */
         bool managed;                /* pci: managed='yes' */
+        char *driver_model;          /* pci: <driver model=…> ("vfio-pci", "mlx5_vfio_pci"); NULL: libvirt's choice */
         int line;                    /* in the XML, for messages */
 };
 
@@ -167,6 +168,15 @@ int vgpu_domain_doc_add_mdev(struct vgpu_domain_doc *doc, const char *uuid, cons
  */
 int vgpu_domain_doc_add_pci(struct vgpu_domain_doc *doc, enum vgpu_spec_kind kind, const struct vgpu_pci_addr *addr,
                             const char *profile, bool managed);
+
+/*
+ * Make PCI device @addr's <hostdev> name its driver: <driver model=@model/>
+ * (libvirt >= 10.0 binds that VFIO driver instead of picking one from the
+ * kernel's modules.alias), replacing one it named.  Returns how many
+ * hostdevs got it, -ENOENT when none names @addr, -EINVAL for a @model that
+ * is no module name (vgpu_kmod_name_valid()), -ENOMEM.
+ */
+int vgpu_domain_doc_set_pci_driver(struct vgpu_domain_doc *doc, const struct vgpu_pci_addr *addr, const char *model);
 
 /*
  * Remove mdev @uuid: its hostdev and its <vgpu:mdev>; an emptied

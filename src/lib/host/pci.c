@@ -122,6 +122,7 @@ void vgpu_pci_dev_clear(struct vgpu_pci_dev *dev)
         vgpu_nvidia_types_free(dev->nvidia_types, dev->n_nvidia_types);
         vgpu_strv_free(dev->netdevs);
         free(dev->model);
+        free(dev->vfio_variant);
 }
 
 int vgpu_pci_dev_cmp(const void *a, const void *b)

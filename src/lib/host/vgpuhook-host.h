@@ -64,6 +64,8 @@ struct vgpu_pci_dev {
         char **netdevs;
         /* its name in the PCI ID database ("TU104GL [Tesla T4]"); NULL: not looked up or unknown */
         char *model;
+        /* the module of its most specific vfio_pci: alias ("amd_vfio_pci", "vfio_pci"); NULL: not looked up or none */
+        char *vfio_variant;
 };
 
 struct vgpu_mdev_type {
@@ -178,6 +180,37 @@ const char *vgpu_pci_dev_kind(const struct vgpu_pci_dev *dev);
  * bridges, disks and NICs that take no part.
  */
 bool vgpu_host_pci_is_listed(const struct vgpu_host *host, const struct vgpu_pci_dev *dev);
+
+/* ---- kernel modules: VFIO variant drivers (host/kmod.c) ----------------- */
+
+/* Longest module name the kernel takes (MODULE_NAME_LEN less its NUL). */
+#define VGPU_KMOD_NAME_MAX 55
+
+/* Is @name a kernel module or driver name: letters, digits, '_' and '-', 1 to 55 of them? */
+bool vgpu_kmod_name_valid(const char *name);
+
+/* Do @a and @b name the same module ('-' and '_' alike, as modprobe takes them: "vfio-pci" is vfio_pci)? */
+bool vgpu_kmod_name_eq(const char *a, const char *b);
+
+/* The running kernel's release (uname -r) from /proc/sys/kernel/osrelease under the root: 0, or -errno. */
+int vgpu_kernel_release(const struct vgpu_root *root, char *buf, size_t size);
+
+/*
+ * Is driver @name (a module name, '-' or '_' alike) installed for the running
+ * kernel: listed in /lib/modules/RELEASE/modules.dep or modules.builtin?
+ * Returns 1 or 0; -ENOENT when the release or modules.dep cannot be read,
+ * -EINVAL for a name that is no module name.
+ */
+int vgpu_kmod_available(const struct vgpu_root *root, const char *name);
+
+/*
+ * Set each PCI device's vfio_variant: the module of the most specific (fewest
+ * '*') "vfio_pci:" alias in /lib/modules/RELEASE/modules.alias matching its
+ * modalias, the driver libvirt >= 10.0 binds for <hostdev managed='yes'>
+ * without <driver model=>.  Without that file they stay NULL and this returns
+ * 0 all the same; -ENOMEM.
+ */
+int vgpu_host_load_vfio_variants(struct vgpu_host *host);
 
 /* ---- VFIO: the busy probe (host/vfio.c) ---------------------------------- */
 

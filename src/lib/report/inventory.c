@@ -2,7 +2,8 @@
 /*
  * The inventory JSON: what a cloud platform syncs from a node.  Field names
  * and meanings are documented in docs/vgpuctl.md; bump
- * VGPU_INVENTORY_SCHEMA_VERSION on any incompatible change.
+ * VGPU_INVENTORY_SCHEMA_VERSION whenever a field is added, changed or removed
+ * (docs/vgpuctl.md).
  */
 #include "config.h"
 
@@ -119,6 +120,7 @@ static json_t *pci_json(const struct vgpu_inventory_state *st, const struct vgpu
         json_object_set_new(o, "physfn", d->is_vf ? addr_json(&d->physfn) : json_null());
         json_object_set_new(o, "sriov", d->sriov ? sriov_json(d->sriov) : json_null());
         json_object_set_new(o, "nvidia_vfio", d->nvidia_vfio ? nvidia_json(d) : json_null());
+        json_object_set_new(o, "vfio_variant", str_or_null(d->vfio_variant));
         if (json_object_set_new(o, "netdevs", names_json(d->netdevs)) < 0 ||
             json_object_set_new(o, "pf_netdevs", pf_netdevs_json(st->host, d)) < 0) {
                 json_decref(o);

@@ -10,13 +10,13 @@
 
 /* ---- inventory (report/inventory.c) -------------------------------------- */
 
-#define VGPU_INVENTORY_SCHEMA_VERSION 3
+#define VGPU_INVENTORY_SCHEMA_VERSION 4
 
 struct vgpu_config;
 struct vgpu_ledger;
 
 /*
- * The host as the documented inventory JSON (schema_version 2, see docs/vgpuctl.md):
+ * The host as the documented inventory JSON (see docs/vgpuctl.md):
  * @config (may be NULL: cordon flags unknown, null) gives the cordons,
  * @ledger (may be NULL: no owners) who holds each device.  Returns a new
  * reference, or NULL on allocation failure.
