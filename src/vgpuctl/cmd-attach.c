@@ -88,12 +88,45 @@ static int define(struct edit *e, struct vgpu_domain_doc *doc, struct vgpu_domai
         return r;
 }
 
+/* A PCI hostdev of @sent whose <driver model=> @stored lost (libvirt < 10.0 does not know it), or NULL. */
+static const struct vgpu_hostdev *model_dropped(const struct vgpu_domain *sent, const struct vgpu_domain *stored)
+{
+        for (size_t i = 0; i < sent->n_hostdevs; i++) {
+                const struct vgpu_hostdev *h = &sent->hostdevs[i], *kept;
+
+                if (h->kind != VGPU_HOSTDEV_PCI || !h->driver_model)
+                        continue;
+                kept = vgpu_domain_find_pci(stored, &h->addr);
+                if (!kept || !kept->driver_model || strcmp(kept->driver_model, h->driver_model) != 0)
+                        return h;
+        }
+        return NULL;
+}
+
+/* Every device we added survived libvirt's parser, its driver too. */
+static int check_stored(const struct edit *e, const struct vgpu_domain *before, const struct vgpu_domain *sent,
+                        const struct vgpu_domain *after, size_t n)
+{
+        const struct vgpu_hostdev *h = model_dropped(sent, after);
+        char addr[VGPU_PCI_ADDR_STRLEN];
+
+        if (after->n_specs < before->n_specs + n)
+                return vgpuctl_fail("libvirt dropped our metadata from the definition of '%s'", e->domain);
+        if (!h)
+                return VGPUCTL_OK;
+        vgpu_pci_addr_format(&h->addr, addr);
+        return vgpuctl_fail("libvirt stored '%s' without the <driver model='%s'/> of %s (libvirt before 10.0 does "
+                            "not know it and binds vfio-pci), so the hook will refuse the domain at start; detach "
+                            "it and use a profile without \"driver\" on this host",
+                            e->domain, h->driver_model, addr);
+}
+
 static int attach(struct edit *e, char **profiles, size_t n)
 {
         struct vgpuctl_state st = {0};
         struct vgpuctl_adder a = {.ctx = e->ctx, .st = &st, .virt = &e->virt};
         struct vgpu_domain_doc *doc = NULL;
-        struct vgpu_domain *before = NULL, *after = NULL;
+        struct vgpu_domain *before = NULL, *sent = NULL, *after = NULL;
         _cleanup_free_ char *report = NULL;
         size_t report_len = 0;
         FILE *rep = open_memstream(&report, &report_len);
@@ -110,13 +143,15 @@ static int attach(struct edit *e, char **profiles, size_t n)
         if (r == VGPUCTL_OK)
                 r = vgpuctl_check_domain(&st, doc);
         if (r == VGPUCTL_OK)
+                r = vgpuctl_domain_of_doc(doc, &sent);
+        if (r == VGPUCTL_OK)
                 r = define(e, doc, &after);
-        /* every device we added must have survived libvirt's parser */
-        if (r == VGPUCTL_OK && after->n_specs < before->n_specs + n)
-                r = vgpuctl_fail("libvirt dropped our metadata from the definition of '%s'", e->domain);
+        if (r == VGPUCTL_OK)
+                r = check_stored(e, before, sent, after, n);
         if (r == VGPUCTL_OK && !e->print_xml)
                 printf("%s%s", report, e->active ? "the domain runs: the devices come at its next start\n" : "");
         vgpu_domain_free(before);
+        vgpu_domain_free(sent);
         vgpu_domain_free(after);
         vgpu_domain_doc_free(doc);
         vgpuctl_adder_clear(&a);
