@@ -96,7 +96,7 @@ wait_for() { # SECONDS CMD...: until CMD succeeds
 	done
 }
 
-vm_libvirtd_up() { virsh -q list >/dev/null 2>&1; }
+vm_libvirtd_up() { VSH_TIMEOUT=15 vsh list >/dev/null 2>&1; }
 
 # daemon_alive PIDFILE: the process it names runs (not a zombie: PID 1 may reap late)
 daemon_alive() {
@@ -258,7 +258,7 @@ vm_holds() {
 }
 
 # The mdev UUIDs that domain NAME's definition names.
-vm_uuids() { virsh -q dumpxml "$1" | sed -n "s/.*<address uuid='\([^']*\)'.*/\1/p"; }
+vm_uuids() { vsh dumpxml "$1" | sed -n "s/.*<address uuid='\([^']*\)'.*/\1/p"; }
 
 # A profile file: vm_profile NAME JSON
 vm_profile() {
@@ -272,8 +272,8 @@ vm_profile() {
 vm_reset() {
 	local d u
 	vm_libvirtd_up || vm_libvirtd_start
-	for d in $(virsh -q list --name); do virsh -q destroy "$d" >/dev/null 2>&1; done
-	for d in $(virsh -q list --all --name); do virsh -q undefine "$d" >/dev/null 2>&1; done
+	for d in $(vsh list --name); do vsh destroy "$d" >/dev/null 2>&1; done
+	for d in $(vsh list --all --name); do vsh undefine "$d" >/dev/null 2>&1; done
 	for u in $(mdevs); do echo 1 >"/sys/bus/mdev/devices/$u/remove"; done
 	# mdevctl's definitions (PARENT/UUID), not its scripts.d
 	find /etc/mdevctl.d -mindepth 1 -maxdepth 1 ! -name scripts.d -exec rm -rf {} +

@@ -39,7 +39,7 @@ dest_start
 note "live migration: the destination renames U (in use here) to F0 and creates it"
 : >$D/spy.log
 : >"$SPY_LOG"
-timeout -k 10 300 virsh -q migrate --live --verbose vm-a "$DEST" --migrateuri tcp://127.0.0.1 >live.out 2>&1 ||
+VSH_TIMEOUT=300 vsh migrate --live --verbose vm-a "$DEST" --migrateuri tcp://127.0.0.1 >live.out 2>&1 ||
 	fail "live migration failed: $(cat live.out)
 $(tail -n 20 $D/var/log/libvirt/qemu/vm-a.log 2>/dev/null)"
 cat live.out
@@ -58,7 +58,7 @@ filtered=$(sed -n '/Using hook-filtered domain XML/,/<\/domain>/p' $D/var/log/li
 assert_contains "$filtered" "<address uuid=\"$F0\"/>" "the filtered hostdev"
 [[ $filtered != *"$U"* ]] || fail "U is still in the filtered XML"
 note "the source's completed job:"
-timeout -k 5 60 virsh -q domjobinfo --completed vm-a | tee job.out
+VSH_TIMEOUT=60 vsh domjobinfo --completed vm-a | tee job.out
 grep -q "^Job type: *Completed" job.out || fail "the source reports no completed migration"
 vfio=$(grep -o '"vfio": *{"transferred": *[0-9]*' /var/log/libvirt/libvirtd.log | tail -n 1 | grep -o '[0-9]*$' || true)
 note "the device's state QEMU sent: ${vfio:-no} bytes"

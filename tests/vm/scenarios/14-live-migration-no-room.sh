@@ -30,7 +30,7 @@ dest_start
 note "live migration: the destination's filter finds U in use and no room for another"
 : >$D/spy.log
 : >"$SPY_LOG"
-if timeout -k 10 300 virsh -q migrate --live vm-a "$DEST" --migrateuri tcp://127.0.0.1 >live.out 2>&1; then
+if VSH_TIMEOUT=300 vsh migrate --live vm-a "$DEST" --migrateuri tcp://127.0.0.1 >live.out 2>&1; then
 	fail "the live migration succeeded with no room on the destination"
 fi
 cat live.out

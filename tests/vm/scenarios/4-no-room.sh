@@ -15,7 +15,7 @@ uuid=$(vm_uuids full)
 if vm_start full; then fail "full started with no instance left"; fi
 echo "virsh: $VM_ERR"
 assert_contains "$VM_ERR" "no parent has a free Dual port serial instance for mdev $uuid" "virsh's error"
-assert_eq "shut off" "$(virsh domstate full)" "state of full"
+assert_eq "shut off" "$(vsh domstate full)" "state of full"
 assert_eq "$before" "$(mdevs)" "mdevs after the refusal"
 assert_no_leases
 

@@ -59,7 +59,7 @@ sed -e 's|<name>vm1</name>|<name>vm2</name>|' -e '/<uuid>/d' vm1.xml >vm2.xml
 vm_define vm2 vm2.xml
 if vm_start vm2; then fail "vm2 started with vm1's VF $vf"; fi
 assert_contains "$VM_ERR" "VF $vf is held by domain vm1; run 'vgpuctl start vm2' to move vm2 to a free VF" "vm2's error"
-[ -z "$(virsh -q list --name | grep -x vm2)" ] || fail "vm2 runs"
+[ -z "$(vsh list --name | grep -x vm2)" ] || fail "vm2 runs"
 vm_holds_vf() { ls -l "/proc/$(vm_qemu_pid vm1)/fd" | grep -q " -> /dev/vfio/$group\$"; }
 vm_holds_vf || fail "vm1 lost its VF when vm2 was refused"
 

@@ -13,7 +13,7 @@ rm -rf "$LEDGER_DIR"
 vm_libvirtd_start
 wait_for 60 grep -q "^rc reconnect begin" "$SPY_LOG" || fail "no reconnect: $(cat "$SPY_LOG")"
 wait_for 60 grep -q "^after rc reconnect begin" "$SPY_LOG" || fail "reconnect did not finish"
-assert_eq running "$(virsh domstate rc)" "state of rc after the restart"
+assert_eq running "$(vsh domstate rc)" "state of rc after the restart"
 assert_eq "$pid" "$(vm_qemu_pid rc)" "QEMU pid after the restart"
 vm_holds rc "$uuid"
 vgpuctl leases >leases.txt

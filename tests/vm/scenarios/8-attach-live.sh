@@ -17,18 +17,18 @@ lease_state() { vgpuctl leases --json | python3 -c 'import json,sys; print(" ".j
 # an HMP command that prints nothing unless it failed
 hmp() {
 	local said
-	said=$(virsh -q qemu-monitor-command "$1" --hmp "$2")
+	said=$(vsh qemu-monitor-command "$1" --hmp "$2")
 	[ -z "$(echo "$said" | tr -d '[:space:]')" ] || fail "QEMU's monitor: $2: $said"
 }
 # the guest lets go of mdev $2 of domain $1: its ACPI eject, as the guest's OS would do it
 guest_ejects() {
 	local slot
-	slot=$(virsh -q dumpxml "$1" | sed -n "/<address uuid='$2'/,/<\/hostdev>/s/.*<address type='pci'.* slot='\(0x[0-9a-f]*\)'.*/\1/p")
+	slot=$(vsh dumpxml "$1" | sed -n "/<address uuid='$2'/,/<\/hostdev>/s/.*<address type='pci'.* slot='\(0x[0-9a-f]*\)'.*/\1/p")
 	[ -n "$slot" ] || fail "no guest PCI slot for mdev $2 in the live XML of $1"
 	hmp "$1" "o /w 0xae10 0" # bus select: 0 is the root bus
 	hmp "$1" "o /w 0xae08 $((1 << slot))"
 }
-in_live_xml() { virsh -q dumpxml "$1" | grep -q "<address uuid='$2'/>"; }
+in_live_xml() { vsh dumpxml "$1" | grep -q "<address uuid='$2'/>"; }
 
 note "attach --live that libvirt refuses (no ACPI: pci.0 takes no hot-plug) is undone"
 vm_xml live0 >live0.xml
@@ -60,7 +60,7 @@ assert_mdev "$U"
 assert_eq "Dual port serial" "$(cat "/sys/bus/mdev/devices/$U/mdev_type/name")" "the type of the new mdev"
 vm_holds live1 "$U"
 in_live_xml live1 "$U" || fail "the live XML does not name $U"
-if virsh -q dumpxml --inactive live1 | grep -q "$U"; then fail "the definition names the live device"; fi
+if vsh dumpxml --inactive live1 | grep -q "$U"; then fail "the definition names the live device"; fi
 assert_eq "active $pid" "$(lease_state)" "the lease after attach --live (state, QEMU pid)"
 
 note "detach --live: waits for the guest; when it lets go, the event frees the device"
@@ -76,7 +76,7 @@ assert_contains "$(cat detach.out)" "freed mdev $U (removed)" "detach --live's o
 assert_no_mdev "$U"
 assert_no_leases
 if in_live_xml live1 "$U"; then fail "the live XML still names $U"; fi
-assert_eq running "$(virsh -q domstate live1)" "live1 after the detach"
+assert_eq running "$(vsh domstate live1)" "live1 after the detach"
 
 note "detach --live of a device the guest keeps: the lease stays, a sentence says so"
 vgpuctl attach live1 --profile mtty2 --live >attach2.out 2>attach.err || fail "attach --live: $(cat attach.err)"

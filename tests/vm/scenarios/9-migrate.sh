@@ -46,7 +46,7 @@ assert_contains "$(cat check.out)" "its UUID is taken there (squatter)" "migrate
 
 note "offline migration: the destination's migrate begin filter rewrites U"
 : >$D/spy.log
-virsh -q migrate --offline --persistent vm-a "$DEST" || fail "offline migration failed"
+vsh migrate --offline --persistent vm-a "$DEST" || fail "offline migration failed"
 cat $D/spy.log
 assert_eq "vm-a migrate begin -" "$(cat $D/spy.log)" "the hook ops the offline migration ran on the destination"
 grep -q "Using hook-filtered domain XML" $D/var/log/libvirt/libvirtd.log ||
@@ -71,10 +71,10 @@ assert_no_mdev $F0
 
 note "the admin guide's recipe: the destination's filter, run by hand, as --persistent-xml"
 dvirsh undefine vm-a >/dev/null
-virsh -q dumpxml --inactive --security-info vm-a >vm-a.src.xml
+vsh dumpxml --inactive --security-info vm-a >vm-a.src.xml
 in_dest "$HOOK" vm-a migrate begin - <vm-a.src.xml >vm-a.dest.xml
 grep -q "<address uuid=\"$F0\"/>" vm-a.dest.xml || fail "the filter run by hand did not rename U: $(cat vm-a.dest.xml)"
-virsh -q migrate --offline --persistent --persistent-xml vm-a.dest.xml vm-a "$DEST" ||
+vsh migrate --offline --persistent --persistent-xml vm-a.dest.xml vm-a "$DEST" ||
 	fail "offline migration with --persistent-xml failed"
 dvirsh dumpxml --inactive vm-a | grep -q "<address uuid='$F0'/>" || fail "the destination's definition does not name $F0"
 dvirsh start vm-a >/dev/null || fail "vm-a did not start on the destination"
@@ -122,7 +122,7 @@ dvirsh start vf-squatter >/dev/null || fail "vf-squatter did not start on the de
 grep -q "\"device\": \"$vf1\"" $D/run/vgpu-hook/ledger.json || fail "no lease of $vf1 on the destination"
 vgpuctl migrate-check vm-b "$DEST" || fail "migrate-check refused vm-b"
 : >$D/spy.log
-virsh -q migrate --offline --persistent vm-b "$DEST" || fail "offline migration of vm-b failed"
+vsh migrate --offline --persistent vm-b "$DEST" || fail "offline migration of vm-b failed"
 assert_eq "vm-b migrate begin -" "$(cat $D/spy.log)" "the hook ops vm-b's offline migration ran on the destination"
 filtered=$(tac $D/var/log/libvirt/libvirtd.log | sed -n '/<\/domain>/,/Using hook-filtered domain XML/p' | tac)
 vf2=$(sed -n 's/.*<vgpu:vf address="\([^"]*\)".*/\1/p' <<<"$filtered")
