@@ -119,6 +119,39 @@ START_TEST(hostile_input)
 }
 END_TEST
 
+START_TEST(pci_driver_model)
+{
+        struct vgpu_domain_doc *d = doc_of("<domain type='kvm'>\n  <name>a</name>\n  <uuid>" DOM "</uuid>\n"
+                                           "  <devices>\n    <hostdev mode='subsystem' type='pci' managed='yes'>\n"
+                                           "      <source><address domain='0x0000' bus='0x86' slot='0x02' "
+                                           "function='0x1'/></source>\n      <alias name='hostdev0'/>\n"
+                                           "    </hostdev>\n  </devices>\n</domain>\n");
+        struct vgpu_pci_addr vf, other;
+        struct vgpu_domain *dom;
+        char *text;
+
+        ck_assert_int_eq(vgpu_pci_addr_parse("0000:86:02.1", &vf), 0);
+        ck_assert_int_eq(vgpu_pci_addr_parse("0000:86:02.2", &other), 0);
+        dom = reread(d, NULL);
+        ck_assert_ptr_null(dom->hostdevs[0].driver_model);
+        vgpu_domain_free(dom);
+        ck_assert_int_eq(vgpu_domain_doc_set_pci_driver(d, &vf, "vfio-pci"), 1);
+        /* a second call replaces the model, never adds a second <driver> */
+        ck_assert_int_eq(vgpu_domain_doc_set_pci_driver(d, &vf, "amd-vfio-pci"), 1);
+        ck_assert_int_eq(vgpu_domain_doc_set_pci_driver(d, &other, "vfio-pci"), -ENOENT);
+        ck_assert_int_eq(vgpu_domain_doc_set_pci_driver(d, &vf, "amd vfio"), -EINVAL);
+        ck_assert_int_eq(vgpu_domain_doc_set_pci_driver(d, &vf, "../x"), -EINVAL);
+        dom = reread(d, &text);
+        ck_assert_str_eq(dom->hostdevs[0].driver_model, "amd-vfio-pci");
+        /* first in the hostdev, as libvirt writes it */
+        ck_assert_ptr_nonnull(strstr(text, "managed=\"yes\">\n      <driver model=\"amd-vfio-pci\"/>\n      <source>"));
+        ck_assert_ptr_null(strstr(strstr(text, "<driver") + 1, "<driver"));
+        free(text);
+        vgpu_domain_free(dom);
+        vgpu_domain_doc_free(d);
+}
+END_TEST
+
 START_TEST(add_and_remove)
 {
         struct vgpu_domain_doc *d = doc_of("<domain type='kvm'>\n  <name>a</name>\n  <uuid>" DOM "</uuid>\n"
@@ -373,6 +406,7 @@ static Suite *edit_suite(void)
         tcase_add_test(tc, uuid_given_or_made);
         tcase_add_test(tc, hostile_input);
         tcase_add_test(tc, add_and_remove);
+        tcase_add_test(tc, pci_driver_model);
         tcase_add_test(tc, metadata_and_devices_made);
         tcase_add_test(tc, libvirt_sets);
         tcase_add_test(tc, domain_sets_normalised);

@@ -55,6 +55,32 @@ static const struct vgpu_mdev_type *type(const char *parent, const char *id)
         return NULL;
 }
 
+START_TEST(kmod_names)
+{
+        char longest[VGPU_KMOD_NAME_MAX + 2];
+
+        ck_assert(vgpu_kmod_name_valid("vfio-pci"));
+        ck_assert(vgpu_kmod_name_valid("mlx5_vfio_pci"));
+        ck_assert(!vgpu_kmod_name_valid(""));
+        ck_assert(!vgpu_kmod_name_valid(NULL));
+        ck_assert(!vgpu_kmod_name_valid("amd vfio"));
+        ck_assert(!vgpu_kmod_name_valid("../vfio-pci"));
+        ck_assert(!vgpu_kmod_name_valid("vfio.pci"));
+        memset(longest, 'a', sizeof(longest));
+        longest[VGPU_KMOD_NAME_MAX] = '\0';
+        ck_assert(vgpu_kmod_name_valid(longest));
+        longest[VGPU_KMOD_NAME_MAX] = 'a';
+        longest[VGPU_KMOD_NAME_MAX + 1] = '\0';
+        ck_assert(!vgpu_kmod_name_valid(longest));
+        /* '-' and '_' alike, as modprobe takes them; nothing else */
+        ck_assert(vgpu_kmod_name_eq("vfio-pci", "vfio_pci"));
+        ck_assert(vgpu_kmod_name_eq("amd-vfio-pci", "amd_vfio_pci"));
+        ck_assert(!vgpu_kmod_name_eq("vfio-pci", "vfio-pci-core"));
+        ck_assert(!vgpu_kmod_name_eq("vfio-pci", "VFIO-PCI"));
+        ck_assert(!vgpu_kmod_name_eq("vfio-pci", NULL));
+}
+END_TEST
+
 START_TEST(samples_parents_and_pools)
 {
         load_preset("samples");
@@ -422,6 +448,7 @@ static Suite *host_suite(void)
         tcase_add_test(odd, nvidia_vendor_vfio);
         tcase_add_test(odd, nvidia_vendor_vfio_garbage);
         tcase_add_test(odd, bare_roots);
+        tcase_add_test(odd, kmod_names);
         suite_add_tcase(s, odd);
         return s;
 }
