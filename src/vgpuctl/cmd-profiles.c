@@ -193,6 +193,23 @@ static void type_hint(const struct listing *l, const struct vgpu_profile *p)
                 printf("  no type here is named '%s'; did you mean '%s'?\n", typed, meant);
 }
 
+/* profile check: the profile's driver, which this host's kernel lacks (the hook refuses its VMs at start). */
+static int driver_missing(const struct listing *l, const struct vgpu_profile *p)
+{
+        char release[128];
+        int r = p->driver ? vgpu_kmod_available(l->st.host->root, p->driver) : 1;
+
+        if (r > 0)
+                return 0;
+        if (vgpu_kernel_release(l->st.host->root, release, sizeof(release)) < 0)
+                snprintf(release, sizeof(release), "?");
+        if (!l->json)
+                printf("  driver %s is not installed for kernel %s (%s /lib/modules/%s/modules.dep); the hook "
+                       "refuses its VMs at start\n",
+                       p->driver, release, r == 0 ? "not in" : "no", release);
+        return 1;
+}
+
 static int one(struct listing *l, const struct vgpu_profile *p)
 {
         struct fit f;
@@ -212,6 +229,8 @@ static int one(struct listing *l, const struct vgpu_profile *p)
                 type_hint(l, p);
         if (l->check)
                 l->bad += absent_addresses(l, p) > 0 && f.n_serving > 0;
+        if (l->check && f.n_serving)
+                l->bad += driver_missing(l, p);
         json_decref(f.devices);
         return r < 0 ? vgpuctl_fail("out of memory") : VGPUCTL_OK;
 }

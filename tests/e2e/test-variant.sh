@@ -128,6 +128,10 @@ refused "managed='no' on a VF not bound to the driver" "$work/unmanaged.xml" \
 # the driver's module gone from the kernel (a kernel update without GIM's package)
 modules=$ROOT/lib/modules/6.12.48+deb13-amd64
 grep -v amd-vfio-pci "$modules/modules.dep" >"$work/dep" && cat "$work/dep" >"$modules/modules.dep"
+expect 1 1 V profile check v710
+check "profile check names the missing driver ($(cat "$work/out"))" grep -qF \
+        "driver amd-vfio-pci is not installed for kernel 6.12.48+deb13-amd64 (not in /lib/modules/6.12.48+deb13-amd64/modules.dep); the hook refuses its VMs at start" \
+        "$work/out"
 refused "the profile's driver not installed" "$work/vm1.xml" "asks for driver amd-vfio-pci, but kernel 6.12.48+deb13-amd64 has no such module"
 # built into the kernel counts as there
 echo "kernel/drivers/vfio/pci/amd-vfio-pci.ko" >"$modules/modules.builtin"
