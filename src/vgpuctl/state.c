@@ -105,6 +105,8 @@ const char *vgpuctl_profile_what(const struct vgpu_profile *p, char *buf, size_t
         default:
                 snprintf(buf, size, "whole GPU%s%s%s", *pf ? " " : "", pf, p->n_devices > 1 ? " (and others)" : "");
         }
+        if (p->driver && strlen(buf) < size)
+                snprintf(buf + strlen(buf), size - strlen(buf), " on %s", p->driver);
         return buf;
 }
 

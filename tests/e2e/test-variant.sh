@@ -35,7 +35,12 @@ bad_profile "a driver path" '{"passthrough": {}, "vendor": "0x1002", "driver": "
 bad_profile "a driver on an mdev profile" '{"mdev_type": {"id": "x"}, "driver": "vfio-pci"}' \
         "only 'sriov_vf' and 'passthrough' profiles take a driver"
 expect 0 - V profile check v710
-check "a VF profile with driver amd-vfio-pci is good" grep -q v710 "$work/out"
+check "a VF profile with driver amd-vfio-pci is good, and says its driver ($(cat "$work/out"))" \
+        grep -q "^v710: VF of 0000:c3:00.0 on amd-vfio-pci; 4 devices here serve it" "$work/out"
+expect 0 0 V profiles --json
+check "profiles --json: what the profile gives, with its driver" python3 -c 'import json, sys
+p = {x["name"]: x for x in json.load(open(sys.argv[1]))["profiles"]}
+sys.exit(p["v710"]["what"] != "VF of 0000:c3:00.0 on amd-vfio-pci" or p["v710-any"]["what"] != "VF of 0000:c3:00.0")' "$work/out"
 
 # ---- render writes <driver model=> into the hostdev, before its <source> ----
 expect 0 0 V -c test:///default render --profile v710 "$work/plain.xml"
