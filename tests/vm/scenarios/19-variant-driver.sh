@@ -1,4 +1,4 @@
-# 17: VFIO variant drivers on libvirt 11.3 (issue 19): the inventory shows the
+# 19: VFIO variant drivers on libvirt 11.3 (issue 19): the inventory shows the
 # driver the kernel's modules.alias offers a VF; a profile's "driver" reaches
 # the definition as <driver model=>, libvirt keeps it and binds that driver;
 # the hook refuses at prepare a driver the running kernel lacks.
