@@ -169,19 +169,19 @@ int vgpu_pci_load_one(struct vgpu_host *host, const struct vgpu_pci_addr *addr);
 /* qsort/bsearch order of struct vgpu_pci_dev: by address. */
 int vgpu_pci_dev_cmp(const void *a, const void *b);
 /* The group number behind @dir/iommu_group, or -1 when there is none. */
-int vgpu_read_iommu_group(struct vgpu_host *host, const char *dir);
+int vgpu_read_iommu_group(struct vgpu_host *host, const struct vgpu_dir *dir);
 void vgpu_pci_dev_clear(struct vgpu_pci_dev *dev);
 
 /* ---- host/sriov.c -------------------------------------------------------- */
 
 /* Fill dev->sriov / dev->physfn from the device directory @dir. */
-int vgpu_sriov_load(struct vgpu_host *host, struct vgpu_pci_dev *dev, const char *dir);
+int vgpu_sriov_load(struct vgpu_host *host, struct vgpu_pci_dev *dev, const struct vgpu_dir *dir);
 void vgpu_sriov_free(struct vgpu_sriov *sriov);
 
 /* ---- host/nvidia.c ------------------------------------------------------- */
 
 /* Fill dev->nvidia_* when @dir/nvidia/creatable_vgpu_types exists. */
-int vgpu_nvidia_load(struct vgpu_host *host, struct vgpu_pci_dev *dev, const char *dir);
+int vgpu_nvidia_load(struct vgpu_host *host, struct vgpu_pci_dev *dev, const struct vgpu_dir *dir);
 
 /* ---- host/mdev.c --------------------------------------------------------- */
 

@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <limits.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -16,7 +15,6 @@
 
 #include "vgpuhook-private.h"
 
-#define ATTR_MAX        4096
 #define OPENAT2_RETRIES 128
 
 static bool is_process_root(int fd)
@@ -109,153 +107,6 @@ int vgpu_root_open(const struct vgpu_root *root, const char *path, int flags)
         if (fd < 0 && errno == ENOSYS && root->is_slash)
                 fd = openat(root->fd, path, flags | O_CLOEXEC);
         return fd < 0 ? -errno : (int)fd;
-}
-
-static int read_fd(int fd, size_t max, char **ret)
-{
-        _cleanup_free_ char *buf = malloc(max + 1);
-        size_t len = 0;
-
-        if (!buf)
-                return -ENOMEM;
-        /*
-         * Read one byte past the cap so that "exactly max" and "more"
-         * differ.  A short read of a regular file (sysfs attributes are
-         * regular files too) means the end: no second read(2) to see 0.
-         */
-        while (len <= max) {
-                size_t room = max + 1 - len;
-                ssize_t n = read(fd, buf + len, room);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                len += (size_t)n;
-                if ((size_t)n < room)
-                        break;
-        }
-        if (len > max)
-                return -EFBIG;
-        buf[len] = '\0';
-        *ret = TAKE_PTR(buf);
-        return (int)len;
-}
-
-int vgpu_root_read_file(const struct vgpu_root *root, const char *path, size_t max, char **ret)
-{
-        _cleanup_close_ int fd = vgpu_root_open(root, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
-        struct stat st;
-
-        if (fd < 0)
-                return fd;
-        /* A FIFO or device here would block or stream forever: refuse it. */
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-        if (max > INT32_MAX)
-                max = INT32_MAX;
-        return read_fd(fd, max, ret);
-}
-
-int vgpu_root_read_attr(const struct vgpu_root *root, const char *path, char **ret)
-{
-        char *s;
-        int r = vgpu_root_read_file(root, path, ATTR_MAX, &s);
-
-        if (r < 0)
-                return r;
-        if (r > 0 && s[r - 1] == '\n')
-                s[--r] = '\0';
-        *ret = s;
-        return r;
-}
-
-int vgpu_root_read_link(const struct vgpu_root *root, const char *path, char **ret)
-{
-        _cleanup_close_ int fd = vgpu_root_open(root, path, O_PATH | O_NOFOLLOW);
-        char buf[PATH_MAX];
-        ssize_t n;
-
-        if (fd < 0)
-                return fd;
-        n = readlinkat(fd, "", buf, sizeof(buf) - 1);
-        if (n < 0)
-                return errno == ENOENT ? -EINVAL : -errno; /* not a link */
-        buf[n] = '\0';
-        *ret = strdup(buf);
-        return *ret ? (int)n : -ENOMEM;
-}
-
-int vgpu_root_read_link_name(const struct vgpu_root *root, const char *path, char **ret)
-{
-        _cleanup_free_ char *target = NULL;
-        const char *base;
-        char *name;
-        int r = vgpu_root_read_link(root, path, &target);
-
-        if (r < 0)
-                return r;
-        base = strrchr(target, '/');
-        base = base ? base + 1 : target;
-        if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
-                return -EINVAL;
-        name = strdup(base);
-        if (!name)
-                return -ENOMEM;
-        *ret = name;
-        return (int)strlen(name);
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-        return strverscmp(*(char *const *)a, *(char *const *)b);
-}
-
-int vgpu_root_list_dir(const struct vgpu_root *root, const char *path, char ***ret)
-{
-        int fd = vgpu_root_open(root, path, O_RDONLY | O_DIRECTORY);
-        _cleanup_strv_ char **names = calloc(1, sizeof(char *));
-        size_t n = 0;
-        struct dirent *de;
-        DIR *d;
-
-        if (fd < 0)
-                return fd;
-        d = fdopendir(fd);
-        if (!d || !names) {
-                close(fd);
-                return -ENOMEM;
-        }
-        while ((de = readdir(d))) {
-                char **grown;
-
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                        continue;
-                grown = reallocarray(names, n + 2, sizeof(char *));
-                if (!grown)
-                        break;
-                names = grown;
-                names[n + 1] = NULL;
-                names[n] = strdup(de->d_name);
-                if (!names[n])
-                        break;
-                n++;
-        }
-        closedir(d);
-        if (de)
-                return -ENOMEM;
-        vgpu_qsort(names, n, sizeof(char *), cmp_names);
-        *ret = TAKE_PTR(names);
-        return (int)n;
-}
-
-bool vgpu_root_exists(const struct vgpu_root *root, const char *path)
-{
-        _cleanup_close_ int fd = vgpu_root_open(root, path, O_PATH);
-
-        return fd >= 0;
 }
 
 /* The printable start of a stored value, for one log line. */

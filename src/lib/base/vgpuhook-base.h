@@ -90,6 +90,41 @@ int vgpu_root_write_attr(const struct vgpu_root *root, const char *path, const v
 /* Does @path exist below the root (following links inside it)? */
 bool vgpu_root_exists(const struct vgpu_root *root, const char *path);
 
+/* ---- a directory read many times (base/dir.c) ----------------------------- */
+
+/*
+ * A device's or a type's sysfs directory, resolved once below the root (its
+ * /sys/bus and /sys/class links walked once) and held open: its attributes are
+ * then opened relative to it, one lookup each instead of a walk from the root.
+ * A name whose resolution would leave the directory (a link out of it) is
+ * resolved from the root instead, so the answers are those of the vgpu_root_*
+ * readers on "@path/@name".
+ */
+struct vgpu_dir {
+        const struct vgpu_root *root;
+        int fd;     /* O_PATH | O_DIRECTORY */
+        char *path; /* below the root, as opened: for messages and the fallback */
+};
+
+/*
+ * Open @path below @root into *ret (close with vgpu_dir_close()).  0 or
+ * -errno; on any error but -ENOMEM *ret is still usable (and to be closed):
+ * each name is then resolved from the root and fails as it would there.
+ */
+int vgpu_dir_open(const struct vgpu_root *root, const char *path, struct vgpu_dir *ret);
+/* Open the subdirectory @name of @dir into *ret, as vgpu_dir_open() does. */
+int vgpu_dir_open_sub(const struct vgpu_dir *dir, const char *name, struct vgpu_dir *ret);
+void vgpu_dir_close(struct vgpu_dir *dir);
+#define _cleanup_dir_ __attribute__((cleanup(vgpu_dir_close)))
+/* openat2() @name (relative, may hold '/') below @dir.  A file descriptor or -errno. */
+int vgpu_dir_open_at(const struct vgpu_dir *dir, const char *name, int flags);
+/* The vgpu_root_* readers, for @name in @dir (NULL for vgpu_dir_list: @dir itself). */
+int vgpu_dir_read_file(const struct vgpu_dir *dir, const char *name, size_t max, char **ret);
+int vgpu_dir_read_attr(const struct vgpu_dir *dir, const char *name, char **ret);
+int vgpu_dir_read_link(const struct vgpu_dir *dir, const char *name, char **ret);
+int vgpu_dir_read_link_name(const struct vgpu_dir *dir, const char *name, char **ret);
+int vgpu_dir_list(const struct vgpu_dir *dir, const char *name, char ***ret);
+
 void vgpu_strv_free(char **strv);
 
 /* ---- the programs' modules in their build tree (base/build-tree.c) -------- */

@@ -13,24 +13,23 @@
 #define MDEV_BUS     "/sys/class/mdev_bus"
 #define MDEV_DEVICES "/sys/bus/mdev/devices"
 
-static char *read_optional(struct vgpu_host *host, const char *dir, const char *attr)
+static char *read_optional(const struct vgpu_dir *dir, const char *attr)
 {
-        _cleanup_free_ char *path = vgpu_strdup_printf("%s/%s", dir, attr);
         char *s = NULL;
 
-        if (path && vgpu_root_read_attr(host->root, path, &s) < 0)
+        if (vgpu_dir_read_attr(dir, attr, &s) < 0)
                 s = NULL;
         return s;
 }
 
-static int load_type(struct vgpu_host *host, struct vgpu_mdev_type *t, const char *parent, const char *dir)
+static int load_type(struct vgpu_host *host, struct vgpu_mdev_type *t, const char *parent, const struct vgpu_dir *dir)
 {
-        _cleanup_free_ char *avail = read_optional(host, dir, "available_instances");
+        _cleanup_free_ char *avail = read_optional(dir, "available_instances");
         unsigned long long v;
 
-        t->name = read_optional(host, dir, "name");
-        t->description = read_optional(host, dir, "description");
-        t->device_api = read_optional(host, dir, "device_api");
+        t->name = read_optional(dir, "name");
+        t->description = read_optional(dir, "description");
+        t->device_api = read_optional(dir, "device_api");
         t->available = -1;
         if (avail && vgpu_parse_uint(avail, INT32_MAX, &v) == 0)
                 t->available = (int)v;
@@ -44,25 +43,28 @@ static int load_type(struct vgpu_host *host, struct vgpu_mdev_type *t, const cha
 
 static int load_types(struct vgpu_host *host, struct vgpu_mdev_parent *p)
 {
-        _cleanup_free_ char *dir = vgpu_strdup_printf(MDEV_BUS "/%s/mdev_supported_types", p->name);
+        _cleanup_free_ char *path = vgpu_strdup_printf(MDEV_BUS "/%s/mdev_supported_types", p->name);
+        _cleanup_dir_ struct vgpu_dir dir = {.fd = -1};
         _cleanup_strv_ char **ids = NULL;
         int n;
 
-        if (!dir)
+        if (!path || vgpu_dir_open(host->root, path, &dir) == -ENOMEM)
                 return -ENOMEM;
-        n = vgpu_root_list_dir(host->root, dir, &ids);
+        n = vgpu_dir_list(&dir, NULL, &ids);
         if (n < 0) {
                 vgpu_host_problem(host, "%s: mdev_supported_types is unreadable", p->name);
                 return n == -ENOMEM ? n : 0;
         }
         for (char **id = ids; *id; id++) {
-                _cleanup_free_ char *tdir = vgpu_strdup_printf("%s/%s", dir, *id);
+                _cleanup_dir_ struct vgpu_dir tdir = {.fd = -1};
                 struct vgpu_mdev_type *t;
 
-                t = tdir ? vgpu_array_push(&p->types, &p->n_types, sizeof(*t)) : NULL;
+                if (vgpu_dir_open_sub(&dir, *id, &tdir) == -ENOMEM)
+                        return -ENOMEM;
+                t = vgpu_array_push(&p->types, &p->n_types, sizeof(*t));
                 if (!t || !(t->id = strdup(*id)))
                         return -ENOMEM;
-                load_type(host, t, p->name, tdir);
+                load_type(host, t, p->name, &tdir);
         }
         return 0;
 }
@@ -147,8 +149,8 @@ static int instance_parent(struct vgpu_host *host, const char *uuid, char **ret)
 
 static int load_instance(struct vgpu_host *host, const char *name)
 {
-        _cleanup_free_ char *dir = vgpu_strdup_printf(MDEV_DEVICES "/%s", name);
-        _cleanup_free_ char *type_link = vgpu_strdup_printf(MDEV_DEVICES "/%s/mdev_type", name);
+        _cleanup_free_ char *path = vgpu_strdup_printf(MDEV_DEVICES "/%s", name);
+        _cleanup_dir_ struct vgpu_dir dir = {.fd = -1};
         struct vgpu_mdev *m;
         char uuid[VGPU_UUID_STRLEN];
         int r;
@@ -157,7 +159,9 @@ static int load_instance(struct vgpu_host *host, const char *name)
                 vgpu_host_problem(host, "%s: not a UUID in " MDEV_DEVICES, name);
                 return 0;
         }
-        m = dir && type_link ? vgpu_array_push(&host->mdevs, &host->n_mdevs, sizeof(*m)) : NULL;
+        if (!path || vgpu_dir_open(host->root, path, &dir) == -ENOMEM)
+                return -ENOMEM;
+        m = vgpu_array_push(&host->mdevs, &host->n_mdevs, sizeof(*m));
         if (!m)
                 return -ENOMEM;
         memcpy(m->uuid, uuid, sizeof(uuid));
@@ -166,12 +170,12 @@ static int load_instance(struct vgpu_host *host, const char *name)
                 return r;
         if (r < 0)
                 vgpu_host_problem(host, "mdev %s: cannot tell its parent", uuid);
-        r = vgpu_root_read_link_name(host->root, type_link, &m->type_id);
+        r = vgpu_dir_read_link_name(&dir, "mdev_type", &m->type_id);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
                 vgpu_host_problem(host, "mdev %s: mdev_type is not a link to a type", uuid);
-        m->iommu_group = vgpu_read_iommu_group(host, dir);
+        m->iommu_group = vgpu_read_iommu_group(host, &dir);
         return 0;
 }
 

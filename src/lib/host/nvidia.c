@@ -90,17 +90,13 @@ int vgpu_nvidia_types_parse(const char *text, const char *source, struct vgpu_nv
         return (int)n;
 }
 
-int vgpu_nvidia_load(struct vgpu_host *host, struct vgpu_pci_dev *dev, const char *dir)
+int vgpu_nvidia_load(struct vgpu_host *host, struct vgpu_pci_dev *dev, const struct vgpu_dir *dir)
 {
-        _cleanup_free_ char *path = vgpu_strdup_printf("%s/nvidia/creatable_vgpu_types", dir);
         _cleanup_free_ char *text = NULL, *cur = NULL;
         struct vgpu_error err = {0};
         long long v;
-        int r;
+        int r = vgpu_dir_read_file(dir, "nvidia/creatable_vgpu_types", 64 * 1024, &text);
 
-        if (!path)
-                return -ENOMEM;
-        r = vgpu_root_read_file(host->root, path, 64 * 1024, &text);
         if (r == -ENOENT)
                 return 0;
         dev->nvidia_vfio = true;
@@ -117,11 +113,7 @@ int vgpu_nvidia_load(struct vgpu_host *host, struct vgpu_pci_dev *dev, const cha
         else
                 dev->n_nvidia_types = (size_t)r;
 
-        free(path);
-        path = vgpu_strdup_printf("%s/nvidia/current_vgpu_type", dir);
-        if (!path)
-                return -ENOMEM;
-        r = vgpu_root_read_attr(host->root, path, &cur);
+        r = vgpu_dir_read_attr(dir, "nvidia/current_vgpu_type", &cur);
         if (r >= 0 && vgpu_parse_int(cur, 0, INT32_MAX, &v) == 0)
                 dev->nvidia_current_type = (int)v;
         else

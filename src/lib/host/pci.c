@@ -10,58 +10,56 @@
 #define PCI_DEVICES "/sys/bus/pci/devices"
 
 /* A hex attribute up to @max, or -1 (and a problem) when missing or junk. */
-static long read_hex_attr(struct vgpu_host *host, const char *dir, const char *attr, unsigned long long max)
+static long read_hex_attr(struct vgpu_host *host, const struct vgpu_dir *dir, const char *attr,
+                          unsigned long long max)
 {
-        _cleanup_free_ char *path = vgpu_strdup_printf("%s/%s", dir, attr), *s = NULL;
+        _cleanup_free_ char *s = NULL;
         unsigned long long v;
-        int r;
+        int r = vgpu_dir_read_attr(dir, attr, &s);
 
-        if (!path)
-                return -1;
-        r = vgpu_root_read_attr(host->root, path, &s);
         if (r >= 0 && vgpu_parse_hex(s, max, &v) == 0)
                 return (long)v;
-        vgpu_host_problem(host, "%s: %s is %s", dir + sizeof(PCI_DEVICES), attr,
+        vgpu_host_problem(host, "%s: %s is %s", dir->path + sizeof(PCI_DEVICES), attr,
                           r < 0 ? strerror(-r) : "not a hexadecimal number");
         return -1;
 }
 
-static int read_numa_node(struct vgpu_host *host, const char *dir)
+static int read_numa_node(struct vgpu_host *host, const struct vgpu_dir *dir)
 {
-        _cleanup_free_ char *path = vgpu_strdup_printf("%s/numa_node", dir), *s = NULL;
+        _cleanup_free_ char *s = NULL;
         long long v;
 
-        if (!path || vgpu_root_read_attr(host->root, path, &s) < 0)
+        if (vgpu_dir_read_attr(dir, "numa_node", &s) < 0)
                 return -1; /* kernels without NUMA have no numa_node */
         if (vgpu_parse_int(s, -1, 4095, &v) == 0)
                 return (int)v;
-        vgpu_host_problem(host, "%s: numa_node is not a number", dir + sizeof(PCI_DEVICES));
+        vgpu_host_problem(host, "%s: numa_node is not a number", dir->path + sizeof(PCI_DEVICES));
         return -1;
 }
 
 /* The IOMMU group number from the iommu_group link, or -1 without IOMMU. */
-int vgpu_read_iommu_group(struct vgpu_host *host, const char *dir)
+int vgpu_read_iommu_group(struct vgpu_host *host, const struct vgpu_dir *dir)
 {
-        int group, r = vgpu_device_iommu_group(host->root, dir, &group);
+        int group, r = vgpu_dir_iommu_group(dir, &group);
 
         if (r >= 0)
                 return group;
-        vgpu_host_problem(host, "%s: iommu_group is not a link to a group", dir);
+        vgpu_host_problem(host, "%s: iommu_group is not a link to a group", dir->path);
         return -1;
 }
 
-static char *read_driver_override(struct vgpu_host *host, const char *dir)
+static char *read_driver_override(const struct vgpu_dir *dir)
 {
-        _cleanup_free_ char *path = vgpu_strdup_printf("%s/driver_override", dir), *s = NULL;
+        _cleanup_free_ char *s = NULL;
 
-        if (!path || vgpu_root_read_attr(host->root, path, &s) < 0)
+        if (vgpu_dir_read_attr(dir, "driver_override", &s) < 0)
                 return NULL;
         if (!*s || strcmp(s, "(null)") == 0)
                 return NULL;
         return TAKE_PTR(s);
 }
 
-static void read_ids(struct vgpu_host *host, struct vgpu_pci_dev *dev, const char *dir)
+static void read_ids(struct vgpu_host *host, struct vgpu_pci_dev *dev, const struct vgpu_dir *dir)
 {
         dev->vendor = (int)read_hex_attr(host, dir, "vendor", 0xffff);
         dev->device = (int)read_hex_attr(host, dir, "device", 0xffff);
@@ -71,14 +69,10 @@ static void read_ids(struct vgpu_host *host, struct vgpu_pci_dev *dev, const cha
 }
 
 /* A NIC's interfaces (net/NAME): what inventory shows next to its VFs. */
-static int load_netdevs(struct vgpu_host *host, struct vgpu_pci_dev *dev, const char *dir)
+static int load_netdevs(struct vgpu_host *host, struct vgpu_pci_dev *dev, const struct vgpu_dir *dir)
 {
-        _cleanup_free_ char *net = vgpu_strdup_printf("%s/net", dir);
-        int n;
+        int n = vgpu_dir_list(dir, "net", &dev->netdevs);
 
-        if (!net)
-                return -ENOMEM;
-        n = vgpu_root_list_dir(host->root, net, &dev->netdevs);
         if (n == -ENOMEM)
                 return n;
         if (n < 0 && n != -ENOENT)
@@ -90,20 +84,17 @@ static int load_netdevs(struct vgpu_host *host, struct vgpu_pci_dev *dev, const 
         return 0;
 }
 
-static int load_dev(struct vgpu_host *host, struct vgpu_pci_dev *dev, const char *dir)
+static int load_dev(struct vgpu_host *host, struct vgpu_pci_dev *dev, const struct vgpu_dir *dir)
 {
-        _cleanup_free_ char *driver_link = vgpu_strdup_printf("%s/driver", dir);
         int r;
 
-        if (!driver_link)
-                return -ENOMEM;
         read_ids(host, dev, dir);
-        r = vgpu_root_read_link_name(host->root, driver_link, &dev->driver);
+        r = vgpu_dir_read_link_name(dir, "driver", &dev->driver);
         if (r == -ENOMEM)
                 return r;
         if (r < 0 && r != -ENOENT)
                 vgpu_host_problem(host, "%s: driver is not a link to a driver", dev->name);
-        dev->driver_override = read_driver_override(host, dir);
+        dev->driver_override = read_driver_override(dir);
         dev->iommu_group = vgpu_read_iommu_group(host, dir);
         dev->numa_node = read_numa_node(host, dir);
         r = vgpu_sriov_load(host, dev, dir);
@@ -134,17 +125,20 @@ int vgpu_pci_dev_cmp(const void *a, const void *b)
 static int add_dev(struct vgpu_host *host, const struct vgpu_pci_addr *addr)
 {
         struct vgpu_pci_dev *dev;
-        char name[VGPU_PCI_ADDR_STRLEN];
-        _cleanup_free_ char *dir = NULL;
+        char name[VGPU_PCI_ADDR_STRLEN], path[64];
+        _cleanup_dir_ struct vgpu_dir dir = {.fd = -1};
 
         vgpu_pci_addr_format(addr, name);
-        dir = vgpu_strdup_printf(PCI_DEVICES "/%s", name);
-        dev = dir ? vgpu_array_push(&host->pci, &host->n_pci, sizeof(*dev)) : NULL;
+        snprintf(path, sizeof(path), PCI_DEVICES "/%s", name);
+        /* Resolved once here; a directory that will not open is read name by name from the root. */
+        if (vgpu_dir_open(host->root, path, &dir) == -ENOMEM)
+                return -ENOMEM;
+        dev = vgpu_array_push(&host->pci, &host->n_pci, sizeof(*dev));
         if (!dev)
                 return -ENOMEM;
         dev->addr = *addr;
         memcpy(dev->name, name, sizeof(name));
-        return load_dev(host, dev, dir);
+        return load_dev(host, dev, &dir);
 }
 
 int vgpu_pci_load(struct vgpu_host *host)

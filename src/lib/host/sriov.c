@@ -15,15 +15,13 @@ void vgpu_sriov_free(struct vgpu_sriov *sriov)
 }
 
 /* An integer attribute, -1 when missing or junk (junk is a problem). */
-static int read_count(struct vgpu_host *host, const struct vgpu_pci_dev *dev, const char *dir, const char *attr)
+static int read_count(struct vgpu_host *host, const struct vgpu_pci_dev *dev, const struct vgpu_dir *dir,
+                      const char *attr)
 {
-        _cleanup_free_ char *path = vgpu_strdup_printf("%s/%s", dir, attr), *s = NULL;
+        _cleanup_free_ char *s = NULL;
         unsigned long long v;
-        int r;
+        int r = vgpu_dir_read_attr(dir, attr, &s);
 
-        if (!path)
-                return -1;
-        r = vgpu_root_read_attr(host->root, path, &s);
         if (r == -ENOENT)
                 return -1;
         if (r >= 0 && vgpu_parse_uint(s, 65535, &v) == 0)
@@ -33,14 +31,11 @@ static int read_count(struct vgpu_host *host, const struct vgpu_pci_dev *dev, co
 }
 
 /* The PCI address a link in @dir points to (basename), or -errno. */
-static int read_link_addr(struct vgpu_host *host, const char *dir, const char *link, struct vgpu_pci_addr *ret)
+static int read_link_addr(const struct vgpu_dir *dir, const char *link, struct vgpu_pci_addr *ret)
 {
-        _cleanup_free_ char *path = vgpu_strdup_printf("%s/%s", dir, link), *name = NULL;
-        int r;
+        _cleanup_free_ char *name = NULL;
+        int r = vgpu_dir_read_link_name(dir, link, &name);
 
-        if (!path)
-                return -ENOMEM;
-        r = vgpu_root_read_link_name(host->root, path, &name);
         if (r < 0)
                 return r;
         return vgpu_pci_addr_parse(name, ret);
@@ -53,10 +48,10 @@ static bool is_virtfn(const char *name)
         return strncmp(name, "virtfn", 6) == 0 && vgpu_parse_uint(name + 6, 65535, &v) == 0;
 }
 
-static int load_vfs(struct vgpu_host *host, struct vgpu_pci_dev *dev, const char *dir)
+static int load_vfs(struct vgpu_host *host, struct vgpu_pci_dev *dev, const struct vgpu_dir *dir)
 {
         _cleanup_strv_ char **names = NULL;
-        int n = vgpu_root_list_dir(host->root, dir, &names);
+        int n = vgpu_dir_list(dir, NULL, &names);
 
         if (n < 0)
                 return n == -ENOMEM ? n : 0;
@@ -66,7 +61,7 @@ static int load_vfs(struct vgpu_host *host, struct vgpu_pci_dev *dev, const char
 
                 if (!is_virtfn(*name))
                         continue;
-                if (read_link_addr(host, dir, *name, &addr) < 0) {
+                if (read_link_addr(dir, *name, &addr) < 0) {
                         vgpu_host_problem(host, "%s: %s is not a link to a VF", dev->name, *name);
                         continue;
                 }
@@ -78,12 +73,12 @@ static int load_vfs(struct vgpu_host *host, struct vgpu_pci_dev *dev, const char
         return 0;
 }
 
-int vgpu_sriov_load(struct vgpu_host *host, struct vgpu_pci_dev *dev, const char *dir)
+int vgpu_sriov_load(struct vgpu_host *host, struct vgpu_pci_dev *dev, const struct vgpu_dir *dir)
 {
         int total = read_count(host, dev, dir, "sriov_totalvfs");
         int r;
 
-        r = read_link_addr(host, dir, "physfn", &dev->physfn);
+        r = read_link_addr(dir, "physfn", &dev->physfn);
         if (r == -ENOMEM)
                 return r;
         dev->is_vf = r >= 0;

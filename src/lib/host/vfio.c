@@ -34,15 +34,11 @@ int vgpu_vfio_group_busy(const struct vgpu_root *root, int group)
         return fd == -ENOENT ? 0 : fd;
 }
 
-int vgpu_device_iommu_group(const struct vgpu_root *root, const char *dir, int *ret_group)
+/* The group number from the iommu_group link's target name (r: what reading it returned). */
+static int group_of(int r, const char *name, int *ret_group)
 {
-        _cleanup_free_ char *path = vgpu_strdup_printf("%s/iommu_group", dir), *name = NULL;
         unsigned long long v;
-        int r;
 
-        if (!path)
-                return -ENOMEM;
-        r = vgpu_root_read_link_name(root, path, &name);
         if (r == -ENOENT) {
                 *ret_group = -1;
                 return 0;
@@ -53,6 +49,22 @@ int vgpu_device_iommu_group(const struct vgpu_root *root, const char *dir, int *
                 return -EINVAL;
         *ret_group = (int)v;
         return 0;
+}
+
+int vgpu_device_iommu_group(const struct vgpu_root *root, const char *dir, int *ret_group)
+{
+        _cleanup_free_ char *path = vgpu_strdup_printf("%s/iommu_group", dir), *name = NULL;
+        int r = path ? vgpu_root_read_link_name(root, path, &name) : -ENOMEM;
+
+        return r == -ENOMEM ? r : group_of(r, name, ret_group);
+}
+
+int vgpu_dir_iommu_group(const struct vgpu_dir *dir, int *ret_group)
+{
+        _cleanup_free_ char *name = NULL;
+        int r = vgpu_dir_read_link_name(dir, "iommu_group", &name);
+
+        return group_of(r, name, ret_group);
 }
 
 int vgpu_device_busy(const struct vgpu_root *root, const char *dir)

@@ -225,6 +225,8 @@ int vgpu_vfio_group_busy(const struct vgpu_root *root, int group);
 
 /* The group of device directory @dir into *ret_group (-1: none). */
 int vgpu_device_iommu_group(const struct vgpu_root *root, const char *dir, int *ret_group);
+/* The same for a device directory already open. */
+int vgpu_dir_iommu_group(const struct vgpu_dir *dir, int *ret_group);
 
 /* vgpu_vfio_group_busy() of the group of device directory @dir. */
 int vgpu_device_busy(const struct vgpu_root *root, const char *dir);

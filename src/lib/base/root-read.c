@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Reading below the root: small files, sysfs attributes, links and
+ * directories, each named by a path from the root (vgpu_root_*) or by a name
+ * in a directory already open (vgpu_dir_*, base/dir.c).  Both share one body.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "vgpuhook-private.h"
+
+#define ATTR_MAX 4096
+
+/* Where a name is looked up: from the root, or in an open directory. */
+struct place {
+        const struct vgpu_root *root;
+        const struct vgpu_dir *dir;
+};
+
+static int open_in(struct place at, const char *name, int flags)
+{
+        return at.dir ? vgpu_dir_open_at(at.dir, name, flags) : vgpu_root_open(at.root, name, flags);
+}
+
+static int read_fd(int fd, size_t max, char **ret)
+{
+        _cleanup_free_ char *buf = malloc(max + 1);
+        size_t len = 0;
+
+        if (!buf)
+                return -ENOMEM;
+        /*
+         * Read one byte past the cap so that "exactly max" and "more"
+         * differ.  A short read of a regular file (sysfs attributes are
+         * regular files too) means the end: no second read(2) to see 0.
+         */
+        while (len <= max) {
+                size_t room = max + 1 - len;
+                ssize_t n = read(fd, buf + len, room);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                len += (size_t)n;
+                if ((size_t)n < room)
+                        break;
+        }
+        if (len > max)
+                return -EFBIG;
+        buf[len] = '\0';
+        *ret = TAKE_PTR(buf);
+        return (int)len;
+}
+
+static int read_file(struct place at, const char *name, size_t max, char **ret)
+{
+        _cleanup_close_ int fd = open_in(at, name, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+        struct stat st;
+
+        if (fd < 0)
+                return fd;
+        /* A FIFO or device here would block or stream forever: refuse it. */
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+        if (max > INT32_MAX)
+                max = INT32_MAX;
+        return read_fd(fd, max, ret);
+}
+
+static int read_attr(struct place at, const char *name, char **ret)
+{
+        char *s;
+        int r = read_file(at, name, ATTR_MAX, &s);
+
+        if (r < 0)
+                return r;
+        if (r > 0 && s[r - 1] == '\n')
+                s[--r] = '\0';
+        *ret = s;
+        return r;
+}
+
+static int link_target(struct place at, const char *name, char *buf, size_t size)
+{
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
+
+        /* A plain name in an open directory: readlinkat() it there, no open needed. */
+        if (at.dir && at.dir->fd >= 0 && !strchr(name, '/')) {
+                n = readlinkat(at.dir->fd, name, buf, size - 1);
+                if (n < 0)
+                        return -errno;
+        } else {
+                fd = open_in(at, name, O_PATH | O_NOFOLLOW);
+                if (fd < 0)
+                        return fd;
+                n = readlinkat(fd, "", buf, size - 1);
+                if (n < 0)
+                        return errno == ENOENT ? -EINVAL : -errno; /* not a link */
+        }
+        buf[n] = '\0';
+        return (int)n;
+}
+
+static int read_link(struct place at, const char *name, char **ret)
+{
+        char buf[PATH_MAX];
+        int n = link_target(at, name, buf, sizeof(buf));
+
+        if (n < 0)
+                return n;
+        *ret = strdup(buf);
+        return *ret ? n : -ENOMEM;
+}
+
+static int read_link_name(struct place at, const char *name, char **ret)
+{
+        _cleanup_free_ char *target = NULL;
+        const char *base;
+        char *s;
+        int r = read_link(at, name, &target);
+
+        if (r < 0)
+                return r;
+        base = strrchr(target, '/');
+        base = base ? base + 1 : target;
+        if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+                return -EINVAL;
+        s = strdup(base);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return (int)strlen(s);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+        return strverscmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int list_dir(struct place at, const char *name, char ***ret)
+{
+        int fd = open_in(at, name, O_RDONLY | O_DIRECTORY);
+        _cleanup_strv_ char **names = calloc(1, sizeof(char *));
+        size_t n = 0;
+        struct dirent *de;
+        DIR *d;
+
+        if (fd < 0)
+                return fd;
+        d = fdopendir(fd);
+        if (!d || !names) {
+                close(fd);
+                return -ENOMEM;
+        }
+        while ((de = readdir(d))) {
+                char **grown;
+
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                grown = reallocarray(names, n + 2, sizeof(char *));
+                if (!grown)
+                        break;
+                names = grown;
+                names[n + 1] = NULL;
+                names[n] = strdup(de->d_name);
+                if (!names[n])
+                        break;
+                n++;
+        }
+        closedir(d);
+        if (de)
+                return -ENOMEM;
+        vgpu_qsort(names, n, sizeof(char *), cmp_names);
+        *ret = TAKE_PTR(names);
+        return (int)n;
+}
+
+#define ROOT(r) ((struct place){.root = (r)})
+#define DIR_(d) ((struct place){.root = (d)->root, .dir = (d)})
+
+int vgpu_root_read_file(const struct vgpu_root *root, const char *path, size_t max, char **ret)
+{
+        return read_file(ROOT(root), path, max, ret);
+}
+
+int vgpu_root_read_attr(const struct vgpu_root *root, const char *path, char **ret)
+{
+        return read_attr(ROOT(root), path, ret);
+}
+
+int vgpu_root_read_link(const struct vgpu_root *root, const char *path, char **ret)
+{
+        return read_link(ROOT(root), path, ret);
+}
+
+int vgpu_root_read_link_name(const struct vgpu_root *root, const char *path, char **ret)
+{
+        return read_link_name(ROOT(root), path, ret);
+}
+
+int vgpu_root_list_dir(const struct vgpu_root *root, const char *path, char ***ret)
+{
+        return list_dir(ROOT(root), path, ret);
+}
+
+bool vgpu_root_exists(const struct vgpu_root *root, const char *path)
+{
+        _cleanup_close_ int fd = vgpu_root_open(root, path, O_PATH);
+
+        return fd >= 0;
+}
+
+int vgpu_dir_read_file(const struct vgpu_dir *dir, const char *name, size_t max, char **ret)
+{
+        return read_file(DIR_(dir), name, max, ret);
+}
+
+int vgpu_dir_read_attr(const struct vgpu_dir *dir, const char *name, char **ret)
+{
+        return read_attr(DIR_(dir), name, ret);
+}
+
+int vgpu_dir_read_link(const struct vgpu_dir *dir, const char *name, char **ret)
+{
+        return read_link(DIR_(dir), name, ret);
+}
+
+int vgpu_dir_read_link_name(const struct vgpu_dir *dir, const char *name, char **ret)
+{
+        return read_link_name(DIR_(dir), name, ret);
+}
+
+int vgpu_dir_list(const struct vgpu_dir *dir, const char *name, char ***ret)
+{
+        return list_dir(DIR_(dir), name ? name : ".", ret);
+}
