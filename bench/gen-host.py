@@ -15,7 +15,7 @@ def main():
     out = ["node 0 cpus=0-15", "node 1 cpus=16-31"]
     group = 100
     for p in range(parents):
-        addr = f"0000:{0x20 + p:02x}:00.0"
+        addr = f"{p // 64:04x}:{0x20 + p % 64:02x}:00.0"  # 64 per PCI domain, below the SR-IOV buses
         out.append(f"pci {addr} vendor=0x10de device=0x1eb8 class=0x030200 driver=nvidia group={group} numa={p % 2}")
         group += 1
         out.append(f"mdev-pool pool{p} size=16 exclusive")
