@@ -10,8 +10,7 @@
 #define PCI_DEVICES "/sys/bus/pci/devices"
 
 /* A hex attribute up to @max, or -1 (and a problem) when missing or junk. */
-static long read_hex_attr(struct vgpu_host *host, const struct vgpu_dir *dir, const char *attr,
-                          unsigned long long max)
+static long read_hex_attr(struct vgpu_host *host, const struct vgpu_dir *dir, const char *attr, unsigned long long max)
 {
         _cleanup_free_ char *s = NULL;
         unsigned long long v;
