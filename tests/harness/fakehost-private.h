@@ -178,6 +178,10 @@ void fh_cpuset_mask(const struct fh_cpuset *set, int nbits, char *buf, size_t le
  * With DRY nothing is written; RECORD (may be NULL) collects every path
  * the tree holds, directories included, for fh_prune(). */
 int fh_write_tree(const struct fakehost *fh, const char *root_dir, bool dry, struct fh_vec *record);
+/* The tree of FH over the one BEFORE recorded (and sorts BEFORE): only the
+ * files, links and directories it does not hold as they are now are written,
+ * so a store costs what it changes.  RECORD as for fh_write_tree(). */
+int fh_write_changes(const struct fakehost *fh, const char *root_dir, struct fh_vec *before, struct fh_vec *record);
 
 /* fakehost-dump.c: ROOT/.fakehost/model.host (and the marker dirs). */
 int fh_write_model(const struct fakehost *fh, const char *root_dir);

@@ -18,8 +18,12 @@ struct wctx {
         int root;
         bool dry;              /* record paths only */
         struct fh_vec *record; /* NULL: no recording */
-        int err;               /* the first error; every later write is skipped */
-        int nbits;             /* nr_cpu_ids: the width of the kernel's CPU masks */
+        /* The tree as it stands (recorded from the model before the store),
+         * sorted: what it already holds is not touched again. */
+        const struct fh_vec *before;
+        char last_dir[PATH_MAX]; /* recorded with its ancestors just before */
+        int err;                 /* the first error; every later write is skipped */
+        int nbits;               /* nr_cpu_ids: the width of the kernel's CPU masks */
         struct fh_cpuset online;
         const struct fh_pci *boot_vga;
 };
@@ -40,23 +44,85 @@ static int mkdir_p(int root, char *path)
         }
 }
 
-/* Records PATH and its ancestors (a shim prunes what a change removed). */
+/*
+ * A recorded entry: "PATH\0" then what it holds: "" for a directory, "f" and
+ * the mode and bytes of a file, "l" and the target of a link.  Compared as
+ * strings, entries sort by path.
+ */
+static void push_entry(struct wctx *w, const char *path, size_t len, const char *what)
+{
+        size_t wlen = strlen(what);
+        char *e = malloc(len + wlen + 2);
+
+        if (e) {
+                memcpy(e, path, len);
+                e[len] = '\0';
+                memcpy(e + len + 1, what, wlen + 1);
+        }
+        if (!e || fh_vec_push(w->record, e) < 0) {
+                free(e);
+                w->err = -ENOMEM;
+        }
+}
+
+/* Records directory PATH and its ancestors (a shim prunes what a change removed). */
 static void record(struct wctx *w, const char *path)
 {
+        size_t done = strlen(w->last_dir);
+        const char *s = path;
+
         if (!w->record || w->err)
                 return;
-        for (const char *s = path;; s++) {
+        /* Files come directory by directory: what the last one recorded is not recorded again. */
+        if (done > 0 && strncmp(path, w->last_dir, done) == 0 && (path[done] == '/' || !path[done]))
+                s = path + done;
+        if (strlen(path) < sizeof(w->last_dir))
+                strcpy(w->last_dir, path);
+        for (; !w->err; s++) {
                 if (*s != '/' && *s != '\0')
                         continue;
-                char *copy = strndup(path, (size_t)(s - path));
-                if (!copy || fh_vec_push(w->record, copy) < 0) {
-                        free(copy);
-                        w->err = -ENOMEM;
-                        return;
-                }
+                push_entry(w, path, (size_t)(s - path), "");
                 if (!*s)
                         return;
         }
+}
+
+/* Records file or link PATH (its directory was recorded when made) with WHAT it holds. */
+static void record_leaf(struct wctx *w, const char *path, const char *what)
+{
+        if (w->record && !w->err)
+                push_entry(w, path, strlen(path), what);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Did the tree before the store hold PATH as WHAT (see push_entry), and
+ * nothing else by that name?  Then writing it again would change nothing.
+ */
+static bool unchanged(const struct wctx *w, const char *path, const char *what)
+{
+        const struct fh_vec *b = w->before;
+        size_t lo = 0, hi = b ? b->n : 0, hits = 0;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (strcmp(b->v[mid], path) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        for (; lo < (b ? b->n : 0) && strcmp(b->v[lo], path) == 0; lo++, hits++) {
+                const char *e = b->v[lo];
+
+                if (strcmp(e + strlen(e) + 1, what) != 0)
+                        return false;
+        }
+        return hits > 0;
 }
 
 static void make_dir(struct wctx *w, const char *dir, const char *name)
@@ -68,7 +134,7 @@ static void make_dir(struct wctx *w, const char *dir, const char *name)
         if (snprintf(path, sizeof(path), "%s%s%s", dir, name ? "/" : "", name ? name : "") >= (int)sizeof(path))
                 w->err = -ENAMETOOLONG;
         record(w, path);
-        if (!w->err && !w->dry)
+        if (!w->err && !w->dry && !unchanged(w, path, ""))
                 w->err = mkdir_p(w->root, path);
 }
 
@@ -121,11 +187,16 @@ static int tmp_name(char *tmp, size_t len, const char *path)
 static void put(struct wctx *w, const char *dir, const char *name, const char *data, mode_t mode)
 {
         char path[PATH_MAX], tmp[PATH_MAX + 16];
+        _cleanup_free_ char *what = NULL;
 
         if (prepare(w, dir, name, path, sizeof(path)) < 0)
                 return;
-        record(w, path);
-        if (w->dry || same_bytes(w->root, path, data))
+        if ((w->record || w->before) && asprintf(&what, "f%04o%s", (unsigned)mode, data) < 0) {
+                w->err = -ENOMEM;
+                return;
+        }
+        record_leaf(w, path, what);
+        if (w->dry || (w->before && unchanged(w, path, what)) || same_bytes(w->root, path, data))
                 return;
         if ((w->err = tmp_name(tmp, sizeof(tmp), path)) < 0)
                 return;
@@ -224,8 +295,12 @@ static void lnk(struct wctx *w, const char *dir, const char *name, const char *t
 
         if (prepare(w, dir, name, path, sizeof(path)) < 0)
                 return;
-        record(w, path);
-        if (w->dry || (w->err = relpath(dir, target, rel, sizeof(rel))) < 0)
+        if ((w->err = relpath(dir, target, rel, sizeof(rel))) < 0)
+                return;
+        old[0] = 'l';
+        snprintf(old + 1, sizeof(old) - 1, "%s", rel);
+        record_leaf(w, path, old);
+        if (w->dry || (w->before && unchanged(w, path, old)))
                 return;
         ssize_t n = readlinkat(w->root, path, old, sizeof(old) - 1);
         if (n >= 0 && (size_t)n == strlen(rel) && memcmp(old, rel, (size_t)n) == 0)
@@ -871,10 +946,11 @@ static void setup(struct wctx *w)
         w->nbits = fh_cpuset_nbits(&all);
 }
 
-int fh_write_tree(const struct fakehost *fh, const char *root_dir, bool dry, struct fh_vec *rec)
+static int write_tree(struct wctx w, const char *root_dir)
 {
         static const char *const base[] = {"sys", "etc", "run", "proc", "dev/vfio"};
-        struct wctx w = {.fh = fh, .dry = dry, .record = rec, .root = -1};
+        const struct fakehost *fh = w.fh;
+        bool dry = w.dry;
         _cleanup_close_ int root = dry ? -1 : open(root_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
         if (!dry && root < 0)
@@ -894,6 +970,17 @@ int fh_write_tree(const struct fakehost *fh, const char *root_dir, bool dry, str
         write_mdevs(&w);
         write_kernel(&w);
         return w.err;
+}
+
+int fh_write_tree(const struct fakehost *fh, const char *root_dir, bool dry, struct fh_vec *rec)
+{
+        return write_tree((struct wctx){.fh = fh, .dry = dry, .record = rec}, root_dir);
+}
+
+int fh_write_changes(const struct fakehost *fh, const char *root_dir, struct fh_vec *before, struct fh_vec *rec)
+{
+        qsort(before->v, before->n, sizeof(void *), cmp_entry);
+        return write_tree((struct wctx){.fh = fh, .record = rec, .before = before}, root_dir);
 }
 
 int fakehost_write(const struct fakehost *fh, const char *root_dir)

@@ -4,8 +4,10 @@
  * call; the fd's path from /proc/self/fd) of a host built by fakehost (one
  * with ROOT/.fakehost/model.host) is a sysfs store: under flock() of
  * ROOT/.fakehost/lock the shim parses the model, answers the store as the
- * kernel does (kshim-mdev.c, kshim-pci.c), writes the changed tree (pruning
- * what went away) and the model back, and only then returns: with the byte
+ * kernel does (kshim-mdev.c, kshim-pci.c), writes what changed in the tree
+ * (the model's tree before and after the store compared in memory: unchanged
+ * files are not touched), prunes what went away, writes the model back, and
+ * only then returns: with the byte
  * count, or -1 and the kernel's errno.  close() is never involved.  A store
  * to any other attribute goes to the file and is logged.  Without a model
  * file, or outside ROOT/sys, write() is the real one.
@@ -199,7 +201,7 @@ static int dispatch(struct kshim *k)
 static int commit(struct kshim *k, struct fh_vec *old)
 {
         struct fh_vec now = {0};
-        int r = fh_write_tree(k->fh, k->root, false, &now);
+        int r = fh_write_changes(k->fh, k->root, old, &now);
 
         if (r == 0)
                 r = fh_prune(k->root, old, &now);
