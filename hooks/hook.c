@@ -193,14 +193,13 @@ static void log_release(const struct hook *h)
 /* What an op does. */
 typedef int hook_op_fn(struct hook *h);
 
-/* The ops that do work; start, stopped and unknown ones do none. */
+/* The ops that do work (hook.h); start, stopped and unknown ones do none. */
+#define OP_ENTRY(o, s, fn) {o, s, fn},
 static const struct {
         const char *op, *subop;
         hook_op_fn *fn;
-} ops[] = {
-        {"prepare", "begin", hook_prepare},     {"started", "begin", hook_started}, {"release", "end", hook_release},
-        {"reconnect", "begin", hook_reconnect}, {"migrate", "begin", hook_migrate}, {"restore", "begin", hook_migrate},
-};
+} ops[] = {VGPU_HOOK_OPS(OP_ENTRY)};
+#undef OP_ENTRY
 
 static hook_op_fn *op_handler(const char *op, const char *subop)
 {

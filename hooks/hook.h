@@ -6,12 +6,38 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "base/cleanup.h"
 #include "vgpuhook.h"
 
 #define VGPU_HOOK_RUN_SYMBOL "vgpu_hook_run"
 typedef int (*vgpu_hook_run_fn)(int argc, char *argv[], const char *xml, size_t len);
+
+/*
+ * The ops that do work, with their functions (hook.c's table).  Every other
+ * op (start begin, stopped end, release begin, ones libvirt adds later) does
+ * nothing: the front exits 0 for it without loading the module.
+ */
+/* clang-format off */
+#define VGPU_HOOK_OPS(X)                          \
+        X("prepare", "begin", hook_prepare)       \
+        X("started", "begin", hook_started)       \
+        X("release", "end", hook_release)         \
+        X("reconnect", "begin", hook_reconnect)   \
+        X("migrate", "begin", hook_migrate)       \
+        X("restore", "begin", hook_migrate)
+/* clang-format on */
+
+static inline bool vgpu_hook_op_does_work(const char *op, const char *subop)
+{
+#define VGPU_HOOK_OP_IS(o, s, fn)                        \
+        if (strcmp(op, o) == 0 && strcmp(subop, s) == 0) \
+                return true;
+        VGPU_HOOK_OPS(VGPU_HOOK_OP_IS)
+#undef VGPU_HOOK_OP_IS
+        return false;
+}
 
 /* Everything one hook run knows. */
 struct hook {

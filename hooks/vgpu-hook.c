@@ -127,6 +127,11 @@ int main(int argc, char *argv[])
                 fputs("vgpu-hook: out of memory reading the domain XML\n", stderr);
                 return 1;
         }
+        /* start begin and stopped end have nothing to do, for any VM: no module to load. */
+        if (!vgpu_hook_op_does_work(argv[2], argv[3])) {
+                free(in.buf);
+                return 0;
+        }
         r = in.ours || vgpu_domain_xml_maybe_ours(in.buf, in.len) ? run_module(argc, argv, in.buf, in.len) : 0;
         free(in.buf);
         return r;

@@ -67,4 +67,18 @@ check "5 MB of stdin at prepare: exit 1 ($err)" [ "$rc" = 1 ]
 check "5 MB of stdin at prepare: exit 1 ($err) (2)" grep -q "larger than" <<<"$err"
 hook "$X/huge.xml" huge started begin -
 check "5 MB of stdin at started: exit 0" [ "$rc" = 0 ]
+# A VM of ours at the ops that have nothing to do: the module is not loaded
+# for them either (issue 24: each such load cost a VM start ~0.1 s).
+domain vgpu 11111111-2222-4333-8444-666666666666 "<vgpu:mdev uuid='3b0e1c2d-0000-4000-8000-0000000000f1' profile='t4-4q'/>" \
+        3b0e1c2d-0000-4000-8000-0000000000f1 >"$X/plain.xml"
+for op in "start begin" "stopped end" "release begin" "bogus op"; do
+        run_traced root $op
+        check "vGPU VM, $op: exit 0 ($(cat "$X/err"))" [ "$rc" = 0 ]
+        check "vGPU VM, $op: module not loaded" not grep -q vgpu-hook-ops "$X/trace"
+        check "vGPU VM, $op: nothing under the root prefix" not grep -q "$ROOT" "$X/trace"
+done
+run_traced root prepare begin
+check "vGPU VM, prepare begin: the module is loaded" grep -q vgpu-hook-ops "$X/trace"
+run_traced root release end
+check "vGPU VM, release end: the module is loaded" grep -q vgpu-hook-ops "$X/trace"
 finish
