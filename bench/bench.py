@@ -317,11 +317,47 @@ def report(r):
                  f"twice | {2 * loaded / noop:.2f}x faster; {noop / (2 * floor):.2f}x the floor | "
                  f"<= 1.5x the floor | {verdict(noop <= 3 * floor)} |")
     lines += scaling_lines(r["scaling"])
+    lines += vm_lines()
     lines += ["", "mdevctl 1.2 knows no root prefix: every measure runs in a private mount namespace with the simulated",
               "/sys and /etc/mdevctl.d bound over the real ones; mdevctl's stores are emulated the same way",
               "(VGPU_KSHIM_SYS_BOUND).  \"hook alone\" still carries the emulation's interposition of every open(2).",
               "The real-kernel figures (issue 24) come from check-vm, not from this run."]
     return "\n".join(lines) + "\n"
+
+
+# check-vm scenario 18's ratios (tests/vm/scenarios/18-bench.sh), their goals and what they compare.
+VM_GOALS = (
+    ("start_destroy_profile_vs_premade", 1.10,
+     "`virsh start` + `destroy`, profile mdev the hook makes / premade mdev, no hook"),
+    ("start_destroy_plain_hook_vs_none", 1.02, "`virsh start` + `destroy` of a plain VM, hook installed / no hook"),
+    ("prepare_release_vs_mdevctl", None, "the hook's prepare + release / `mdevctl start` + `stop` (mtty)"),
+    ("above_floor_hook_vs_mdevctl", 0.5, "above the bare sysfs create + remove: the hook's time / mdevctl's"),
+)
+
+
+def vm_lines():
+    """The real-kernel figures: from the last check-vm run's bench.json of each stack."""
+    import glob
+    import json
+    lines = ["", "## On the real kernel (check-vm scenario 18, not measured by this run)", ""]
+    runs = sorted(glob.glob(f"{BUILD}/tests/vm-out/*/1[23]/bench.json"))
+    latest = {}
+    for path in runs:  # named by date: the last of each stack wins
+        latest[os.path.basename(os.path.dirname(path))] = path
+    if not latest:
+        return lines + ["No check-vm run has left a bench.json in tests/vm-out: `make check-vm` measures these."]
+    lines += ["| stack | run | measure | ratio | goal | verdict |", "|---|---|---|---|---|---|"]
+    for stack, path in sorted(latest.items()):
+        with open(path) as f:
+            b = json.load(f)
+        run_name = f"{os.path.basename(os.path.dirname(os.path.dirname(path)))}, {b.get('rounds')} round(s)"
+        for key, goal, what in VM_GOALS:
+            v = b["ratios"].get(key)
+            if v is None:
+                continue
+            g, ok = ("report", "") if goal is None else (f"<= {goal:g}", verdict(v <= goal))
+            lines.append(f"| {stack} | {run_name} | {what} | {v:.3f} | {g} | {ok} |")
+    return lines
 
 
 def scaling_lines(rows):
