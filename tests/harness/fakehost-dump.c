@@ -184,54 +184,36 @@ int fh_write_model(const struct fakehost *fh, const char *root_dir)
 
 /* ---- pruning what a change removed --------------------------------------- */
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void sort_unique(struct fh_vec *v)
-{
-        size_t n = 0;
-
-        qsort(v->v, v->n, sizeof(void *), cmp_str);
-        for (size_t i = 0; i < v->n; i++) {
-                if (n > 0 && strcmp(v->v[n - 1], v->v[i]) == 0)
-                        free(v->v[i]);
-                else
-                        v->v[n++] = v->v[i];
-        }
-        v->n = n;
-}
-
 static bool prunable(const char *path)
 {
         return strncmp(path, "sys/", 4) == 0 || strncmp(path, "dev/vfio/", 9) == 0;
 }
 
-int fh_prune(const char *root_dir, struct fh_vec *old, struct fh_vec *now)
+/* Deletes root-relative PATH, a file, a link or a tree; gone already is fine. */
+static int remove_path(const char *root_dir, const char *path)
 {
         char full[PATH_MAX];
         struct stat st;
+        int r;
 
-        sort_unique(old);
-        sort_unique(now);
-        for (size_t i = 0; i < old->n; i++) {
-                const char *p = old->v[i];
+        if (snprintf(full, sizeof(full), "%s/%s", root_dir, path) >= (int)sizeof(full))
+                return -ENAMETOOLONG;
+        if (lstat(full, &st) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        r = S_ISDIR(st.st_mode) ? fakehost_rm_rf(full) : (unlink(full) < 0 ? -errno : 0);
+        return r == -ENOENT ? 0 : r;
+}
 
-                if (!prunable(p) || bsearch(&p, now->v, now->n, sizeof(void *), cmp_str))
-                        continue;
-                if (snprintf(full, sizeof(full), "%s/%s", root_dir, p) >= (int)sizeof(full))
-                        return -ENAMETOOLONG;
-                if (lstat(full, &st) < 0) {
-                        if (errno == ENOENT)
-                                continue;
-                        return -errno;
-                }
-                int r = S_ISDIR(st.st_mode) ? fakehost_rm_rf(full) : (unlink(full) < 0 ? -errno : 0);
-                if (r < 0 && r != -ENOENT)
-                        return r;
-        }
-        return 0;
+int fh_prune(const char *root_dir, struct fh_vec *old, struct fh_vec *now)
+{
+        struct fh_index ix;
+        int r = fh_index_build(&ix, now);
+
+        for (size_t i = 0; r == 0 && i < old->n; i++)
+                if (prunable(old->v[i]) && !fh_index_find(&ix, old->v[i], NULL))
+                        r = remove_path(root_dir, old->v[i]);
+        fh_index_free(&ix);
+        return r;
 }
 
 void fh_paths_free(struct fh_vec *paths)

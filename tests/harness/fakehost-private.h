@@ -183,6 +183,19 @@ int fh_write_tree(const struct fakehost *fh, const char *root_dir, bool dry, str
  * so a store costs what it changes.  RECORD as for fh_write_tree(). */
 int fh_write_changes(const struct fakehost *fh, const char *root_dir, struct fh_vec *before, struct fh_vec *record);
 
+/* fakehost-index.c: recorded entries ("PATH\0WHAT", see fakehost-write.c) by path. */
+struct fh_index {
+        const char **slot; /* the first entry of each path */
+        bool *mixed;       /* the path was recorded with different contents */
+        size_t mask;
+};
+int fh_index_build(struct fh_index *ix, const struct fh_vec *entries);
+/* The entry recorded for PATH, or NULL; *MIXED (may be NULL) as above. */
+const char *fh_index_find(const struct fh_index *ix, const char *path, bool *mixed);
+/* Was PATH recorded, always as WHAT? */
+bool fh_index_holds(const struct fh_index *ix, const char *path, const char *what);
+void fh_index_free(struct fh_index *ix);
+
 /* fakehost-dump.c: ROOT/.fakehost/model.host (and the marker dirs). */
 int fh_write_model(const struct fakehost *fh, const char *root_dir);
 /* Deletes what OLD recorded and NOW does not (sys/ and dev/vfio/ only). */

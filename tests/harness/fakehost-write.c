@@ -20,7 +20,7 @@ struct wctx {
         struct fh_vec *record; /* NULL: no recording */
         /* The tree as it stands (recorded from the model before the store),
          * sorted: what it already holds is not touched again. */
-        const struct fh_vec *before;
+        const struct fh_index *before;
         char last_dir[PATH_MAX]; /* recorded with its ancestors just before */
         int err;                 /* the first error; every later write is skipped */
         int nbits;               /* nr_cpu_ids: the width of the kernel's CPU masks */
@@ -94,35 +94,10 @@ static void record_leaf(struct wctx *w, const char *path, const char *what)
                 push_entry(w, path, strlen(path), what);
 }
 
-static int cmp_entry(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/*
- * Did the tree before the store hold PATH as WHAT (see push_entry), and
- * nothing else by that name?  Then writing it again would change nothing.
- */
+/* Did the tree before the store hold PATH as WHAT (see push_entry)?  Then writing it again would change nothing. */
 static bool unchanged(const struct wctx *w, const char *path, const char *what)
 {
-        const struct fh_vec *b = w->before;
-        size_t lo = 0, hi = b ? b->n : 0, hits = 0;
-
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-
-                if (strcmp(b->v[mid], path) < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        for (; lo < (b ? b->n : 0) && strcmp(b->v[lo], path) == 0; lo++, hits++) {
-                const char *e = b->v[lo];
-
-                if (strcmp(e + strlen(e) + 1, what) != 0)
-                        return false;
-        }
-        return hits > 0;
+        return w->before && fh_index_holds(w->before, path, what);
 }
 
 static void make_dir(struct wctx *w, const char *dir, const char *name)
@@ -979,8 +954,13 @@ int fh_write_tree(const struct fakehost *fh, const char *root_dir, bool dry, str
 
 int fh_write_changes(const struct fakehost *fh, const char *root_dir, struct fh_vec *before, struct fh_vec *rec)
 {
-        qsort(before->v, before->n, sizeof(void *), cmp_entry);
-        return write_tree((struct wctx){.fh = fh, .record = rec, .before = before}, root_dir);
+        struct fh_index ix;
+        int r = fh_index_build(&ix, before);
+
+        if (r == 0)
+                r = write_tree((struct wctx){.fh = fh, .record = rec, .before = &ix}, root_dir);
+        fh_index_free(&ix);
+        return r;
 }
 
 int fakehost_write(const struct fakehost *fh, const char *root_dir)
