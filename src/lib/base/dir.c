@@ -36,12 +36,6 @@ int vgpu_dir_open(const struct vgpu_root *root, const char *path, struct vgpu_di
         return adopt(root, vgpu_root_open(root, path, O_PATH | O_DIRECTORY), strdup(path), ret);
 }
 
-int vgpu_dir_open_sub(const struct vgpu_dir *dir, const char *name, struct vgpu_dir *ret)
-{
-        return adopt(dir->root, vgpu_dir_open_at(dir, name, O_PATH | O_DIRECTORY),
-                     vgpu_strdup_printf("%s/%s", dir->path, name), ret);
-}
-
 void vgpu_dir_close(struct vgpu_dir *dir)
 {
         if (dir->fd >= 0)

@@ -112,8 +112,6 @@ struct vgpu_dir {
  * each name is then resolved from the root and fails as it would there.
  */
 int vgpu_dir_open(const struct vgpu_root *root, const char *path, struct vgpu_dir *ret);
-/* Open the subdirectory @name of @dir into *ret, as vgpu_dir_open() does. */
-int vgpu_dir_open_sub(const struct vgpu_dir *dir, const char *name, struct vgpu_dir *ret);
 void vgpu_dir_close(struct vgpu_dir *dir);
 #define _cleanup_dir_ __attribute__((cleanup(vgpu_dir_close)))
 /* openat2() @name (relative, may hold '/') below @dir.  A file descriptor or -errno. */

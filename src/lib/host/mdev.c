@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "vgpuhook-private.h"
@@ -13,23 +15,25 @@
 #define MDEV_BUS     "/sys/class/mdev_bus"
 #define MDEV_DEVICES "/sys/bus/mdev/devices"
 
-static char *read_optional(const struct vgpu_dir *dir, const char *attr)
+/* TYPE/ATTR in the parent's mdev_supported_types (@types): no directory to open per type. */
+static char *read_optional(const struct vgpu_dir *types, const char *type, const char *attr)
 {
-        char *s = NULL;
+        char name[NAME_MAX + 64], *s = NULL;
 
-        if (vgpu_dir_read_attr(dir, attr, &s) < 0)
+        if ((size_t)snprintf(name, sizeof(name), "%s/%s", type, attr) >= sizeof(name) ||
+            vgpu_dir_read_attr(types, name, &s) < 0)
                 s = NULL;
         return s;
 }
 
-static int load_type(struct vgpu_host *host, struct vgpu_mdev_type *t, const char *parent, const struct vgpu_dir *dir)
+static int load_type(struct vgpu_host *host, struct vgpu_mdev_type *t, const char *parent, const struct vgpu_dir *types)
 {
-        _cleanup_free_ char *avail = read_optional(dir, "available_instances");
+        _cleanup_free_ char *avail = read_optional(types, t->id, "available_instances");
         unsigned long long v;
 
-        t->name = read_optional(dir, "name");
-        t->description = read_optional(dir, "description");
-        t->device_api = read_optional(dir, "device_api");
+        t->name = read_optional(types, t->id, "name");
+        t->description = read_optional(types, t->id, "description");
+        t->device_api = read_optional(types, t->id, "device_api");
         t->available = -1;
         if (avail && vgpu_parse_uint(avail, INT32_MAX, &v) == 0)
                 t->available = (int)v;
@@ -56,15 +60,11 @@ static int load_types(struct vgpu_host *host, struct vgpu_mdev_parent *p)
                 return n == -ENOMEM ? n : 0;
         }
         for (char **id = ids; *id; id++) {
-                _cleanup_dir_ struct vgpu_dir tdir = {.fd = -1};
-                struct vgpu_mdev_type *t;
+                struct vgpu_mdev_type *t = vgpu_array_push(&p->types, &p->n_types, sizeof(*t));
 
-                if (vgpu_dir_open_sub(&dir, *id, &tdir) == -ENOMEM)
-                        return -ENOMEM;
-                t = vgpu_array_push(&p->types, &p->n_types, sizeof(*t));
                 if (!t || !(t->id = strdup(*id)))
                         return -ENOMEM;
-                load_type(host, t, p->name, &tdir);
+                load_type(host, t, p->name, &dir);
         }
         return 0;
 }
