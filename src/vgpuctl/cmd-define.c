@@ -64,12 +64,8 @@ static int place(const struct vgpuctl_state *st, const struct vgpu_profile *prof
         if (!pl->n_usable) {
                 char why[256];
 
-                vgpu_placement_why(pl, canon, why, sizeof(why));
-                if (strstr(why, "'vgpuctl "))
-                        r = vgpuctl_fail("profile %s cannot be defined: %s", prof->name, why);
-                else
-                        r = vgpuctl_fail("profile %s cannot be defined: %s; see 'vgpuctl plan --profile %s'",
-                                         prof->name, why, prof->name);
+                vgpu_placement_why(pl, &req, why, sizeof(why));
+                r = vgpuctl_fail("profile %s cannot be defined: %s", prof->name, why);
         } else {
                 def->parent = (char *)pl->candidates[0].parent->name;
                 def->type = (char *)pl->candidates[0].type->id;

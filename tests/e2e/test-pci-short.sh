@@ -74,7 +74,7 @@ check "a parent this host lacks is named as such, not as a lack of room ($(cat "
         grep -q "0000:3b:00.1 is not an mdev parent on this host; 'vgpuctl inventory' lists them" "$work/err"
 expect 1 1 V define --profile mtty-2 --parent 3b:00.0
 check "a parent without the type says so ($(cat "$work/err"))" \
-        grep -q "0000:3b:00.0 does not offer the type; 'vgpuctl inventory' lists what it offers" "$work/err"
+        grep -q "0000:3b:00.0 does not offer Dual port serial; 'vgpuctl inventory' lists what it offers" "$work/err"
 
 # ---- detach --address, against libvirt's test driver ----------------------------
 cat >"$work/node.xml" <<'EOF'

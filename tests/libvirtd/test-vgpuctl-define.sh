@@ -294,7 +294,7 @@ expect 0 0 V define --profile t4-4q --parent 0000:3b:00.0
 expect 0 0 V define --profile t4-4q --parent 0000:3b:00.0
 expect 1 1 V define --profile t4-4q --parent 0000:3b:00.0
 check "a full parent is refused, with its reason ($(cat "$work/err"))" \
-        grep -q "profile t4-4q cannot be defined: 0000:3b:00.0: no instance available.*; see 'vgpuctl plan --profile t4-4q'" "$work/err"
+        grep -q "profile t4-4q cannot be defined: 0000:3b:00.0 is full; stop a VM that uses it or pin another parent" "$work/err"
 
 # ---- cordon / uncordon -------------------------------------------------------
 printf '{\n  "log_level": "debug",\n  "lock_wait_ms": 300\n}\n' >"$ROOT/etc/vgpu-hook/vgpu-hook.conf"

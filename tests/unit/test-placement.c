@@ -218,17 +218,22 @@ START_TEST(why_refused)
         char why[256];
 
         ck_assert_int_eq(vgpu_place_mdev(host, NULL, NULL, NULL, &req, &pl), 0);
-        vgpu_placement_why(pl, NULL, why, sizeof(why));
-        ck_assert_str_eq(why, "0000:3b:00.0: another type resident (0000:3b:00.0 holds GRID T4-4Q)");
-        vgpu_placement_why(pl, "0000:3b:00.1", why, sizeof(why));
+        ck_assert_int_eq(vgpu_placement_why(pl, &req, why, sizeof(why)), VGPU_FIT_OTHER_TYPE);
+        ck_assert_str_eq(why, "0000:3b:00.0 holds GRID T4-4Q, and an NVIDIA GPU runs one vGPU type at a time; "
+                              "stop the VMs on it or ask for that type");
+        req.parent = "0000:3b:00.1";
+        ck_assert_int_eq(vgpu_placement_why(pl, &req, why, sizeof(why)), VGPU_FIT_PINNED_ELSEWHERE);
         ck_assert_str_eq(why, "0000:3b:00.1 is not an mdev parent on this host; 'vgpuctl inventory' lists them");
         vgpu_placement_free(pl);
+        req.parent = NULL;
         req.type_name = "Single port serial";
         ck_assert_int_eq(vgpu_place_mdev(host, NULL, NULL, NULL, &req, &pl), 0);
-        vgpu_placement_why(pl, NULL, why, sizeof(why));
-        ck_assert_str_eq(why, "no mdev parent here offers the type; 'vgpuctl inventory' lists the types");
-        vgpu_placement_why(pl, "0000:3b:00.0", why, sizeof(why));
-        ck_assert_str_eq(why, "0000:3b:00.0 does not offer the type; 'vgpuctl inventory' lists what it offers");
+        ck_assert_int_eq(vgpu_placement_why(pl, &req, why, sizeof(why)), VGPU_FIT_TYPE_ABSENT);
+        ck_assert_str_eq(why, "no mdev parent here offers Single port serial; 'vgpuctl inventory' lists the types");
+        req.parent = "0000:3b:00.0";
+        ck_assert_int_eq(vgpu_placement_why(pl, &req, why, sizeof(why)), VGPU_FIT_TYPE_ABSENT);
+        ck_assert_str_eq(why,
+                         "0000:3b:00.0 does not offer Single port serial; 'vgpuctl inventory' lists what it offers");
         vgpu_placement_free(pl);
         vgpu_host_free(host);
         testsuite_remove_root(dir);

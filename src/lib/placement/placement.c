@@ -289,6 +289,14 @@ static void log_placement(const struct vgpu_host *host, const struct vgpu_mdev_r
                 vgpu_dbg(host->root, "placement of mdev type %s: no usable parent among %zu", what, pl->n);
 }
 
+bool vgpu_placement_offered(const struct vgpu_placement *pl)
+{
+        for (size_t i = 0; i < pl->n; i++)
+                if (pl->candidates[i].type)
+                        return true;
+        return false;
+}
+
 int vgpu_place_mdev(const struct vgpu_host *host, const struct vgpu_config *config, const struct vgpu_ledger *ledger,
                     const struct vgpu_domain *domain, const struct vgpu_mdev_request *req, struct vgpu_placement **ret)
 {

@@ -64,6 +64,8 @@ struct vgpu_placement {
 int vgpu_place_mdev(const struct vgpu_host *host, const struct vgpu_config *config, const struct vgpu_ledger *ledger,
                     const struct vgpu_domain *domain, const struct vgpu_mdev_request *req, struct vgpu_placement **ret);
 void vgpu_placement_free(struct vgpu_placement *placement);
+/* Does any parent offer the requested type, with room or not?  (A type= that names none may be a type id.) */
+bool vgpu_placement_offered(const struct vgpu_placement *placement);
 
 /* A PCI device that could serve a VF or passthrough profile. */
 struct vgpu_pci_candidate {
@@ -133,12 +135,17 @@ int vgpu_domain_check(const struct vgpu_root *root, const struct vgpu_config *co
                       struct vgpu_error *err);
 
 /*
- * Why @placement found no usable parent, from the candidate that decided
- * it: the pinned @parent (may be NULL) missing or refused for its own
- * reason, else the first candidate refused for a reason of its own, else
- * the filters or the type's absence.  One clause, no trailing period.
+ * Why @placement (made for @req) found no usable parent, and what to do, as
+ * one clause with no trailing period: room that a restriction hides (a
+ * parent with free instances the profile's addresses or PCI ids leave out,
+ * or that is cordoned) first; else the pinned @req->parent, missing or
+ * refused for its own reason; else another NVIDIA type; else a lack of
+ * room.  Returns the fit that decided: VGPU_FIT_FULL when capacity really
+ * is exhausted, VGPU_FIT_TYPE_ABSENT when no parent offers the type,
+ * VGPU_FIT_PINNED_ELSEWHERE when the pinned parent is not one here.
  */
-void vgpu_placement_why(const struct vgpu_placement *placement, const char *parent, char *buf, size_t size);
+enum vgpu_fit vgpu_placement_why(const struct vgpu_placement *placement, const struct vgpu_mdev_request *req, char *buf,
+                                 size_t size);
 
 /* A short phrase for @fit: "no instance available", … */
 const char *vgpu_fit_reason(enum vgpu_fit fit);
