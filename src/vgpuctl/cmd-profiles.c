@@ -168,11 +168,10 @@ static int absent_addresses(const struct listing *l, const struct vgpu_profile *
         int absent = 0;
 
         for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++)
-                for (size_t i = 0; i < lists[k].n; i++) {
+                for (size_t i = vgpu_host_absent_pci(l->st.host, lists[k].a, lists[k].n, 0); i < lists[k].n;
+                     i = vgpu_host_absent_pci(l->st.host, lists[k].a, lists[k].n, i + 1)) {
                         char name[VGPU_PCI_ADDR_STRLEN];
 
-                        if (vgpu_host_find_pci(l->st.host, &lists[k].a[i]))
-                                continue;
                         vgpu_pci_addr_format(&lists[k].a[i], name);
                         if (!l->json)
                                 printf("  %-15s is in \"%s\" but not on this host; correct it ('lspci -D' lists the "

@@ -54,14 +54,17 @@ void doctor_vf_counts(const struct doctor *d, struct doctor_result *res)
         doctor_fix(res, "vgpuctl sriov apply (the boot unit runs it before libvirt starts)");
 }
 
-static bool addrs_on_host(const struct vgpu_host *host, const struct vgpu_pci_addr *a, size_t n, char *missing)
+/* The first address of @p's lists that names nothing here, formatted into @missing; false if none. */
+static bool profile_absent(const struct vgpu_host *host, const struct vgpu_profile *p, char *missing)
 {
-        for (size_t i = 0; i < n; i++)
-                if (!vgpu_host_find_pci(host, &a[i])) {
-                        vgpu_pci_addr_format(&a[i], missing);
-                        return false;
-                }
-        return true;
+        size_t i = vgpu_host_absent_pci(host, p->addresses, p->n_addresses, 0);
+        size_t j = vgpu_host_absent_pci(host, p->devices, p->n_devices, 0);
+
+        if (i < p->n_addresses)
+                vgpu_pci_addr_format(&p->addresses[i], missing);
+        else if (j < p->n_devices)
+                vgpu_pci_addr_format(&p->devices[j], missing);
+        return i < p->n_addresses || j < p->n_devices;
 }
 
 /* A cordon or a profile's device list that names nothing here protects or pins nothing: say which. */
@@ -80,8 +83,7 @@ static bool names_absent(const struct doctor *d, struct doctor_result *res)
         for (size_t i = 0; i < d->profiles->n_profiles; i++) {
                 const struct vgpu_profile *p = &d->profiles->profiles[i];
 
-                if (addrs_on_host(d->host, p->addresses, p->n_addresses, missing) &&
-                    addrs_on_host(d->host, p->devices, p->n_devices, missing))
+                if (!profile_absent(d->host, p, missing))
                         continue;
                 doctor_set(res, DOCTOR_FAIL, "profile %s names %s, which is not on this host", p->name, missing);
                 doctor_fix(res, "correct the address in the profile ('lspci -D' lists them; vgpuctl profile check %s)",

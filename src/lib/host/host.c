@@ -143,6 +143,13 @@ bool vgpu_host_has_device(const struct vgpu_host *host, const char *name)
         return vgpu_host_find_parent(host, name) != NULL;
 }
 
+size_t vgpu_host_absent_pci(const struct vgpu_host *host, const struct vgpu_pci_addr *addrs, size_t n, size_t from)
+{
+        while (from < n && vgpu_host_find_pci(host, &addrs[from]))
+                from++;
+        return from;
+}
+
 const struct vgpu_mdev_type *vgpu_host_find_type(const struct vgpu_host *host, const char *parent, const char *type_id)
 {
         const struct vgpu_mdev_parent *p = parent ? vgpu_host_find_parent(host, parent) : NULL;

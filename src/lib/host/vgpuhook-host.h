@@ -159,6 +159,11 @@ const struct vgpu_mdev *vgpu_host_find_mdev(const struct vgpu_host *host, const 
 const char *vgpu_host_closest_type_name(const struct vgpu_host *host, const char *typed);
 /* Does @name (a PCI address as a person writes it, or an mdev parent's name) name a device here? */
 bool vgpu_host_has_device(const struct vgpu_host *host, const char *name);
+/*
+ * The index, @from or after, of the first of the @n addresses @addrs that
+ * names no PCI function here (a profile's or the config's typo), or @n.
+ */
+size_t vgpu_host_absent_pci(const struct vgpu_host *host, const struct vgpu_pci_addr *addrs, size_t n, size_t from);
 /* Type @type_id of parent @parent (either may be NULL: then NULL). */
 const struct vgpu_mdev_type *vgpu_host_find_type(const struct vgpu_host *host, const char *parent, const char *type_id);
 /*
