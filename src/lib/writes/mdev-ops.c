@@ -94,6 +94,8 @@ int vgpu_mdev_create(const struct vgpu_root *root, const char *parent, const cha
         if (!type_dir || !dev_dir || !create)
                 return -ENOMEM;
         r = vgpu_root_write_attr(root, create, id, 36);
+        if ((r == -ENOSPC || r == -EUSERS) && ret_available)
+                *ret_available = read_available(root, type_dir); /* was the room taken, or never there? */
         if (r < 0)
                 return r;
         if (!vgpu_root_exists(root, dev_dir)) {

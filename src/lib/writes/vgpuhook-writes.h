@@ -66,10 +66,10 @@ bool vgpu_mdev_attr_name_valid(const char *name);
  * newline) to the type's create, check /sys/bus/mdev/devices/@uuid appeared,
  * then store @attrs in order.  Returns 0 and, if @ret_available is not
  * NULL, the type's available_instances read afresh (pools are shared; -1 if
- * unreadable).  Errors are the kernel's: -EEXIST (the UUID exists under any
- * parent), -EINVAL, -ENOSPC or -EUSERS (no room); -ENODEV when the kernel
- * said yes but no device appeared; an attr's failure removes the new device
- * again and returns that attr's error.
+ * unreadable), also after -ENOSPC or -EUSERS.  Errors are the kernel's:
+ * -EEXIST (the UUID exists under any parent), -EINVAL, -ENOSPC or -EUSERS
+ * (no room); -ENODEV when the kernel said yes but no device appeared; an
+ * attr's failure removes the new device again and returns that attr's error.
  */
 int vgpu_mdev_create(const struct vgpu_root *root, const char *parent, const char *type_id, const char *uuid,
                      const struct vgpu_mdev_attr *attrs, size_t n_attrs, int *ret_available);
