@@ -65,6 +65,28 @@ const char *hook_why(const struct vgpu_error *err, int r, const char *what, char
         return vgpu_error_format(err, buf, size);
 }
 
+int hook_check_spec(const struct hook *h, const struct vgpu_spec *s)
+{
+        struct vgpu_error err = {0};
+        char where[512];
+
+        return vgpu_domain_check_spec(h->dom, s, &err) < 0
+                       ? hook_fail(h, "%s", vgpu_error_format(&err, where, sizeof(where)))
+                       : 0;
+}
+
+int hook_spec_profile(const struct hook *h, const struct vgpu_spec *s, struct vgpu_profile **ret)
+{
+        struct vgpu_error err = {0};
+        char where[512], what[96];
+        int r = vgpu_spec_profile(h->root, h->config, s, ret, &err);
+
+        if (r == 0)
+                return 0;
+        snprintf(what, sizeof(what), "cannot read profile '%s'", s->profile ? s->profile : "");
+        return hook_fail(h, "%s", hook_why(&err, r, what, where, sizeof(where)));
+}
+
 int hook_lock(const struct hook *h, struct vgpu_ledger **ret)
 {
         struct vgpu_error err = {0};

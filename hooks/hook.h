@@ -69,6 +69,16 @@ int hook_fail(const struct hook *h, const char *fmt, ...) __attribute__((format(
 /* @err as "file:line:col: text", or "@what: strerror(-@r)" when nothing filled it, into @buf. */
 const char *hook_why(const struct vgpu_error *err, int r, const char *what, char *buf, size_t size);
 
+/* Does a <hostdev> use the device metadata entry @s names (domain-check.c)?  0, or 1 after a sentence. */
+int hook_check_spec(const struct hook *h, const struct vgpu_spec *s);
+
+/*
+ * The profile metadata entry @s names, of the kind it needs (domain-check.c's
+ * rules, which vgpuctl render applies too; NULL for type=): 0, or 1 after a
+ * sentence.
+ */
+int hook_spec_profile(const struct hook *h, const struct vgpu_spec *s, struct vgpu_profile **ret);
+
 /* Lock the ledger with the configured wait; logs/fails with a sentence. */
 int hook_lock(const struct hook *h, struct vgpu_ledger **ret);
 

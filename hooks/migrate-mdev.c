@@ -25,31 +25,13 @@ struct want {
 
 static int wanted(struct move *m, const struct vgpu_spec *s, struct want *w)
 {
-        struct vgpu_error err = {0};
-        char where[512];
-        int r;
-
         w->req.parent = s->parent;
-        if (!s->profile) {
-                if (m->h->config->profiles_only)
-                        return hook_fail(m->h,
-                                         "mdev %s names type '%s' without a profile, and this host accepts "
-                                         "profiles only",
-                                         s->uuid, s->type);
+        if (hook_spec_profile(m->h, s, &w->profile))
+                return 1;
+        if (!w->profile) {
                 w->req.type_name = w->what = s->type;
                 return 0;
         }
-        r = vgpu_profile_load(m->h->root, s->profile, &w->profile, &err);
-        if (r == -ENOENT)
-                return hook_fail(m->h,
-                                 "profile '%s' (mdev %s) is unknown on this host; add it to " VGPU_PROFILES_DIR
-                                 " here first",
-                                 s->profile, s->uuid);
-        if (r < 0)
-                return hook_fail(m->h, "%s", hook_why(&err, r, "profile", where, sizeof(where)));
-        if (w->profile->kind != VGPU_PROFILE_MDEV)
-                return hook_fail(m->h, "profile '%s' is a %s profile on this host, but mdev %s needs an mdev_type one",
-                                 s->profile, vgpu_profile_kind_name(w->profile->kind), s->uuid);
         w->req.profile = w->profile;
         w->req.type_name = w->profile->mdev_type_name;
         w->req.type_id = w->profile->mdev_type_id;
@@ -153,6 +135,18 @@ static const char **physical_taken(const struct move *m)
         return p;
 }
 
+/* The reason that decided (the library's); no room, or none left after this domain's other devices, keeps its words. */
+static void no_room(struct move *m, const struct want *w, const struct vgpu_placement *pl, const char *uuid)
+{
+        char why[256];
+
+        if (pl->n_usable || (vgpu_placement_why(pl, &w->req, why, sizeof(why)) == VGPU_FIT_FULL && !w->req.parent))
+                hook_fail(m->h, "no parent here has room for a %s instance (mdev %s); free one or choose another host",
+                          w->what, uuid);
+        else
+                hook_fail(m->h, "cannot create mdev %s here: %s", uuid, why);
+}
+
 /* A parent that will have room for one more, after this domain's other devices. */
 static int find_room(struct move *m, struct want *w, const char *uuid)
 {
@@ -165,7 +159,7 @@ static int find_room(struct move *m, struct want *w, const char *uuid)
         w->req.n_taken = m->n_uses;
         if (r == 0)
                 r = vgpu_place_mdev(m->host, m->h->config, m->ledger, m->h->dom, &w->req, &pl);
-        if (r == 0 && pl->n_usable == 0 && !w->profile && w->req.type_name) {
+        if (r == 0 && !vgpu_placement_offered(pl) && !w->profile && w->req.type_name) {
                 vgpu_placement_free(pl); /* type= may also be a type id */
                 w->req.type_id = w->req.type_name;
                 w->req.type_name = NULL;
@@ -187,10 +181,9 @@ static int find_room(struct move *m, struct want *w, const char *uuid)
                 m->uses[m->n_uses++] = (struct move_use){c->parent, c->type};
                 r = 0;
         }
-        vgpu_placement_free(pl);
         if (r)
-                hook_fail(m->h, "no parent here has room for a %s instance (mdev %s); free one or choose another host",
-                          w->what, uuid);
+                no_room(m, w, pl, uuid);
+        vgpu_placement_free(pl);
         return r;
 }
 
@@ -211,16 +204,11 @@ static int rename_mdev(struct move *m, const char *uuid, const char *fresh, cons
 
 int move_mdev(struct move *m, const struct vgpu_spec *s)
 {
-        struct vgpu_error err = {0};
-        char where[512];
         struct want w = {0};
         char why[192], fresh[VGPU_UUID_STRLEN];
         const char *uuid = s->uuid;
-        int r;
+        int r = hook_check_spec(m->h, s) ? 1 : wanted(m, s, &w);
 
-        if (vgpu_domain_check_spec(m->h->dom, s, &err) < 0)
-                return hook_fail(m->h, "%s", vgpu_error_format(&err, where, sizeof(where)));
-        r = wanted(m, s, &w);
         if (r == 0 && taken(m, &w, s->uuid, why, sizeof(why))) {
                 r = fresh_uuid(m, fresh) < 0
                             ? hook_fail(m->h, "mdev %s is %s here, and no fresh UUID is left", uuid, why)

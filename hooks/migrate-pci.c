@@ -17,36 +17,6 @@
 
 #include "migrate.h"
 
-static bool kind_fits(enum vgpu_spec_kind spec, enum vgpu_profile_kind prof)
-{
-        if (spec == VGPU_SPEC_VF)
-                return prof == VGPU_PROFILE_SRIOV_VF || prof == VGPU_PROFILE_NVIDIA_VFIO;
-        return prof == VGPU_PROFILE_PASSTHROUGH;
-}
-
-static int load_profile(struct move *m, const struct vgpu_spec *s, const char *dev, struct vgpu_profile **ret)
-{
-        struct vgpu_error err = {0};
-        char where[512];
-        int r;
-
-        if (!s->profile)
-                return hook_fail(m->h, "<vgpu:%s address='%s'> names no profile",
-                                 s->kind == VGPU_SPEC_VF ? "vf" : "pci", dev);
-        r = vgpu_profile_load(m->h->root, s->profile, ret, &err);
-        if (r == -ENOENT)
-                return hook_fail(
-                        m->h, "profile '%s' (%s) is unknown on this host; add it to " VGPU_PROFILES_DIR " here first",
-                        s->profile, dev);
-        if (r < 0)
-                return hook_fail(m->h, "%s", hook_why(&err, r, "profile", where, sizeof(where)));
-        if (!kind_fits(s->kind, (*ret)->kind))
-                return hook_fail(m->h, "profile '%s' is a %s profile on this host, which <vgpu:%s> (%s) cannot use",
-                                 s->profile, vgpu_profile_kind_name((*ret)->kind),
-                                 s->kind == VGPU_SPEC_VF ? "vf" : "pci", dev);
-        return 0;
-}
-
 static bool chosen(const struct move *m, const struct vgpu_pci_addr *a)
 {
         for (size_t i = 0; i < m->n_addrs; i++)
@@ -154,7 +124,7 @@ int move_pci(struct move *m, const struct vgpu_spec *s)
         int r;
 
         vgpu_pci_addr_format(&s->addr, dev);
-        r = load_profile(m, s, dev, &prof);
+        r = hook_spec_profile(m->h, s, &prof);
         if (r == 0) {
                 req.profile = prof;
                 r = vgpu_place_pci(m->host, m->h->config, m->ledger, m->h->dom, &req, &pl);

@@ -100,8 +100,8 @@ static bool gpu_taken_by_other(const struct prep *p, const struct item *self, co
         return false;
 }
 
-/* Create one placed item, moving on when a parent turns out full. */
-static int create_placed(struct prep *p, struct item *it)
+/* Create one placed item, moving on when a parent turns out full; @after: its available_instances then. */
+static int create_placed(struct prep *p, struct item *it, int *after)
 {
         int r = -ENOSPC;
 
@@ -110,17 +110,13 @@ static int create_placed(struct prep *p, struct item *it)
 
                 if (i > 0 && gpu_taken_by_other(p, it, c->parent->physical))
                         continue;
-                r = vgpu_mdev_create(p->h->root, c->parent->name, c->type->id, it->uuid, it->attrs, it->n_attrs, NULL);
-                if (r == -ENOSPC || r == -EUSERS) {
-                        hook_log(p->h, LOG_INFO, "%s had no room left for %s, trying the next parent", c->parent->name,
-                                 it->uuid);
-                        continue;
-                }
-                if (r == 0) {
-                        snprintf(it->parent, sizeof(it->parent), "%s", c->parent->name);
-                        snprintf(it->type, sizeof(it->type), "%s", c->type->id);
-                }
-                break;
+                snprintf(it->parent, sizeof(it->parent), "%s", c->parent->name);
+                snprintf(it->type, sizeof(it->type), "%s", c->type->id);
+                r = vgpu_mdev_create(p->h->root, c->parent->name, c->type->id, it->uuid, it->attrs, it->n_attrs, after);
+                if (r != -ENOSPC && r != -EUSERS)
+                        break;
+                hook_log(p->h, LOG_INFO, "%s had no room left for %s, trying the next parent", c->parent->name,
+                         it->uuid);
         }
         return r;
 }
@@ -146,19 +142,43 @@ static int type_vf(struct prep *p, struct item *it)
         return 0;
 }
 
+/*
+ * The kernel had no room: another tool took it only when there was room as
+ * this run read the host and none is left now; else the parent is full.
+ */
+static int no_room(const struct prep *p, const struct item *it, int r, int after)
+{
+        const struct vgpu_mdev_type *t = vgpu_host_find_type(p->host, it->parent, it->type);
+
+        if (t && t->available > 0 && after == 0)
+                return hook_fail(
+                        p->h, "cannot create mdev %s: another tool took the last %s on %s since this run looked; retry",
+                        it->uuid, it->type_name, it->parent);
+        if (after > 0)
+                return hook_fail(p->h,
+                                 "cannot create mdev %s on %s: %s, though %d are available; the kernel log may say why",
+                                 it->uuid, it->parent, strerror(-r), after);
+        return hook_fail(
+                p->h,
+                "cannot create mdev %s: %s has no %s left; stop a VM using one or define the mdev on another parent",
+                it->uuid, it->parent, it->type_name);
+}
+
 static int create_mdev(struct prep *p, struct item *it)
 {
+        int after = -1;
         int r = it->placement
-                        ? create_placed(p, it)
-                        : vgpu_mdev_create(p->h->root, it->parent, it->type, it->uuid, it->attrs, it->n_attrs, NULL);
+                        ? create_placed(p, it, &after)
+                        : vgpu_mdev_create(p->h->root, it->parent, it->type, it->uuid, it->attrs, it->n_attrs, &after);
 
         /* Half made (an attr failed, then its removal did): the rollback must see it. */
         if (r < 0 && r != -EEXIST && mdev_present(p->h, it->uuid))
                 it->created = true;
+        if (r == -ENOSPC || r == -EUSERS)
+                return no_room(p, it, r, after);
         if (r < 0)
-                return hook_fail(p->h, "cannot create mdev %s (%s on %s): %s%s", it->uuid, it->type_name, it->parent,
-                                 strerror(-r),
-                                 r == -ENOSPC || r == -EUSERS ? "; another tool took the room, retry" : "");
+                return hook_fail(p->h, "cannot create mdev %s (%s on %s): %s", it->uuid, it->type_name, it->parent,
+                                 strerror(-r));
         it->created = true;
         return 0;
 }

@@ -28,17 +28,6 @@ static struct item *new_item(struct prep *p, const char *uuid)
         return it;
 }
 
-/* The profile (or type) of metadata entry @s: domain-check.c's rules, which vgpuctl render applies too. */
-int prep_spec_profile(struct prep *p, const struct vgpu_spec *s, struct vgpu_profile **ret)
-{
-        struct vgpu_error err = {0};
-        char where[512], what[96];
-        int r = vgpu_spec_profile(p->h->root, p->h->config, s, ret, &err);
-
-        snprintf(what, sizeof(what), "cannot read profile '%s'", s->profile ? s->profile : "");
-        return r < 0 ? hook_fail(p->h, "%s", hook_why(&err, r, what, where, sizeof(where))) : 0;
-}
-
 static int item_from_profile(struct prep *p, struct item *it)
 {
         it->req.profile = it->profile;
@@ -49,17 +38,6 @@ static int item_from_profile(struct prep *p, struct item *it)
         return 0;
 }
 
-/* A <hostdev> uses what metadata entry @s names (domain-check.c). */
-int prep_check_spec(struct prep *p, const struct vgpu_spec *s)
-{
-        struct vgpu_error err = {0};
-        char where[512];
-
-        return vgpu_domain_check_spec(p->h->dom, s, &err) < 0
-                       ? hook_fail(p->h, "%s", vgpu_error_format(&err, where, sizeof(where)))
-                       : 0;
-}
-
 static int item_from_spec(struct prep *p, const struct vgpu_spec *s)
 {
         struct item *it;
@@ -68,14 +46,14 @@ static int item_from_spec(struct prep *p, const struct vgpu_spec *s)
                 it = new_item(p, "");
                 return it ? prep_collect_pci(p, s, it) : hook_fail(p->h, "out of memory");
         }
-        if (prep_check_spec(p, s))
+        if (hook_check_spec(p->h, s))
                 return 1;
         it = new_item(p, s->uuid);
         if (!it)
                 return hook_fail(p->h, "out of memory");
         it->spec = s;
         it->req.parent = s->parent;
-        if (prep_spec_profile(p, s, &it->profile))
+        if (hook_spec_profile(p->h, s, &it->profile))
                 return 1;
         if (it->profile)
                 return item_from_profile(p, it);

@@ -28,7 +28,7 @@ int prep_collect_pci(struct prep *p, const struct vgpu_spec *s, struct item *it)
         it->addr = s->addr;
         vgpu_pci_addr_format(&s->addr, it->device);
         it->hostdev = vgpu_domain_find_pci(p->h->dom, &s->addr);
-        return prep_check_spec(p, s) || prep_spec_profile(p, s, &it->profile);
+        return hook_check_spec(p->h, s) || hook_spec_profile(p->h, s, &it->profile);
 }
 
 /* The device exists, is what the element says, and the profile gives it. */

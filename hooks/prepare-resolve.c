@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "prepare.h"
 
@@ -44,6 +45,25 @@ static void note_taken(struct prep *p, const char *parent)
         p->taken[p->n_taken++] = par->physical;
 }
 
+/*
+ * A running QEMU holds the mdev: the source of a migration on this host, or
+ * the domain this one was cloned from.  Only vgpu metadata lets the migrate
+ * filter and 'vgpuctl start' give this domain a UUID of its own.
+ */
+static int in_use(struct prep *p, const struct item *it, const struct vgpu_mdev *m)
+{
+        hook_log(p->h, LOG_INFO, "mdev %s: its IOMMU group %d is open", it->uuid, m->iommu_group);
+        if (!it->spec)
+                return hook_fail(p->h,
+                                 "mdev %s is in use by a VM here, and without vgpu metadata it cannot be renamed; use "
+                                 "another host or a profile",
+                                 it->uuid);
+        return hook_fail(p->h,
+                         "mdev %s is in use by another VM here; if this domain is its copy, 'vgpuctl start %s' gives "
+                         "it UUIDs of its own",
+                         it->uuid, p->h->name);
+}
+
 static int use_present(struct prep *p, struct item *it, const struct vgpu_mdev *m)
 {
         const struct vgpu_mdev_type *t = vgpu_host_find_type(p->host, m->parent, m->type_id);
@@ -56,10 +76,7 @@ static int use_present(struct prep *p, struct item *it, const struct vgpu_mdev *
                                  it->uuid, m->type_id ? m->type_id : "?", m->parent ? m->parent : "?", wanted(it));
         busy = vgpu_vfio_group_busy(p->h->root, m->iommu_group);
         if (busy > 0)
-                return hook_fail(p->h,
-                                 "mdev %s is in use by another VM (IOMMU group %d is open); a clone? "
-                                 "'vgpuctl start' gives a clone fresh UUIDs",
-                                 it->uuid, m->iommu_group);
+                return in_use(p, it, m);
         it->present = true;
         snprintf(it->parent, sizeof(it->parent), "%s", m->parent ? m->parent : "");
         snprintf(it->type, sizeof(it->type), "%s", m->type_id ? m->type_id : "");
@@ -68,36 +85,16 @@ static int use_present(struct prep *p, struct item *it, const struct vgpu_mdev *
         return 0;
 }
 
-/* Worth telling: why the parents that could have served did not. */
-static bool telling(enum vgpu_fit fit)
-{
-        return fit != VGPU_FIT_TYPE_ABSENT && fit != VGPU_FIT_PINNED_ELSEWHERE && fit != VGPU_FIT_FILTERED;
-}
-
-/* "no parent has a free X (P: reason (detail); …)". */
+/* The reason that decided (the library's); capacity really exhausted keeps its words. */
 static int no_room(struct prep *p, const struct item *it)
 {
-        const struct vgpu_placement *pl = it->placement;
-        size_t o = 0, shown = 0, filtered = 0;
-        char why[512] = "";
+        char why[256];
 
-        for (size_t i = 0; i < pl->n; i++) {
-                const struct vgpu_candidate *c = &pl->candidates[i];
-
-                filtered += c->fit == VGPU_FIT_FILTERED || c->fit == VGPU_FIT_PINNED_ELSEWHERE;
-                if (!telling(c->fit) || o >= sizeof(why) - 1)
-                        continue;
-                o += (size_t)snprintf(why + o, sizeof(why) - o, "%s%s: %s%s%s%s", shown++ ? "; " : "", c->parent->name,
-                                      vgpu_fit_reason(c->fit), *c->detail ? " (" : "", c->detail,
-                                      *c->detail ? ")" : "");
-        }
-        if (!shown)
-                snprintf(why, sizeof(why), "%s",
-                         filtered ? "the profile's filters or the pinned parent exclude every "
-                                    "parent that offers it"
-                                  : "no parent offers it");
-        return hook_fail(p->h, "no parent has a free %s instance for mdev %s (%s); stop a VM or pick another profile",
-                         wanted(it), it->uuid, why);
+        if (vgpu_placement_why(it->placement, &it->req, why, sizeof(why)) == VGPU_FIT_FULL && !it->req.parent)
+                return hook_fail(p->h,
+                                 "no parent has a free %s instance for mdev %s; stop a VM or pick another profile",
+                                 wanted(it), it->uuid);
+        return hook_fail(p->h, "cannot create mdev %s: %s", it->uuid, why);
 }
 
 static int place(struct prep *p, const struct vgpu_ledger *ledger, struct item *it)
@@ -108,7 +105,7 @@ static int place(struct prep *p, const struct vgpu_ledger *ledger, struct item *
         it->req.taken_physical = p->taken;
         it->req.n_taken = p->n_taken;
         r = vgpu_place_mdev(p->host, p->h->config, ledger, p->h->dom, &it->req, &it->placement);
-        if (r >= 0 && it->placement->n_usable == 0 && it->spec && it->spec->type) {
+        if (r >= 0 && !vgpu_placement_offered(it->placement) && it->spec && it->spec->type) {
                 /* type= may also be a type id */
                 vgpu_placement_free(it->placement);
                 it->req.type_id = it->req.type_name;

@@ -46,9 +46,6 @@ int prep_resolve(struct prep *p, const struct vgpu_ledger *ledger);
 
 /* The VF or whole GPU @s names (collect step): its hostdev and profile; fails with a sentence. */
 int prep_collect_pci(struct prep *p, const struct vgpu_spec *s, struct item *it);
-/* Metadata entry @s against the hostdevs, and its profile: 0, or 1 having failed the hook (prepare-items.c). */
-int prep_check_spec(struct prep *p, const struct vgpu_spec *s);
-int prep_spec_profile(struct prep *p, const struct vgpu_spec *s, struct vgpu_profile **ret);
 
 /* Resolve a VF or whole GPU: free, viable, managed as it must be; fails with a sentence. */
 int prep_resolve_pci(struct prep *p, const struct vgpu_ledger *ledger, struct item *it);

@@ -14,7 +14,10 @@ check "no escape sequences when the output is a file" not grep -q $'\x1b' "$work
 cp "$work/out" "$work/plain"
 check "web1 holds a T4-4Q" grep -Eq '^web1 .* active +mdev .* 0000:3b:00.0 +nvidia-224 \(t4-4q\)' "$work/plain"
 check "cad2 holds a GVT-g slice" grep -Eq '^cad2 .* active +mdev .* 0000:00:02.0 +i915-GVTg_V5_4 \(gvtg-4\)' "$work/plain"
-check "the third VM is refused with the reason" grep -q 'another type resident (0000:3b:00.0 holds GRID T4-4Q for domain web1)' "$work/plain"
+# the cause is the profile's addresses pin, while 0000:5e:00.0 has room (issue 21, point 3)
+check "the third VM is refused with the reason" \
+        grep -q "^vgpu-hook: cannot create mdev 3b0e1c2d-0000-4000-8000-00000000aa03: 0000:5e:00.0 has 16 free, but profile t4-1q's addresses leave it out; add it to them$" "$work/plain"
+check "the refusal fits 160 columns" [ "$(grep '^vgpu-hook: ' "$work/plain" | awk '{ print length($0) }' | sort -n | tail -1)" -le 160 ]
 check "stopping freed both devices" [ "$(sed -n '/libvirt.s release hook/,$p' "$work/plain" | grep -c '3b0e1c2d-0000-4000-8000-00000000aa0')" = 0 ]
 check "and the leases say so" [ "$(sed -n '/libvirt.s release hook/,$p' "$work/plain" | grep -c '^no leases$')" = 1 ]
 

@@ -109,16 +109,16 @@ rm "$ROOT/.fakehost/held/21"
 profile t4-1q '{"mdev_type": {"name": "GRID T4-1Q"}}'
 domain vm1 $D1 "<vgpu:mdev uuid='$U9' profile='t4-1q'/>" $U9 >"$X/other-type.xml"
 snapshot before
-refused "present as T4-4Q, wanted T4-1Q, the T4 holds T4-4Q" "$X/other-type.xml" vm1 "no parent here has room for a GRID T4-1Q instance (mdev $U9)"
+refused "present as T4-4Q, wanted T4-1Q, the T4 holds T4-4Q" "$X/other-type.xml" vm1 "cannot create mdev $U9 here: 0000:3b:00.0 holds GRID T4-4Q, and an NVIDIA GPU runs one vGPU type at a time; stop the VMs on it or ask for that type"
 snapshot after
 check "refusals leave host and ledger unchanged" same before after
 
 # ---- mdev: refusals -------------------------------------------------------------------
 domain vm1 $D1 "<vgpu:mdev uuid='$U1' profile='t4-8q'/>" $U1 >"$X/unknown.xml"
-refused "profile unknown here" "$X/unknown.xml" vm1 "profile 't4-8q' (mdev $U1) is unknown on this host"
+refused "profile unknown here" "$X/unknown.xml" vm1 "profile 't4-8q' (mdev $U1) does not exist in /etc/vgpu-hook/profiles.d; see 'vgpuctl profiles'"
 profile nvme-vf '{"sriov_vf": {"pfs": ["0000:01:00.0"]}}'
 domain vm1 $D1 "<vgpu:mdev uuid='$U1' profile='nvme-vf'/>" $U1 >"$X/kind.xml"
-refused "an mdev with a VF profile here" "$X/kind.xml" vm1 "profile 'nvme-vf' is a sriov_vf profile on this host"
+refused "an mdev with a VF profile here" "$X/kind.xml" vm1 "profile 'nvme-vf' is a sriov_vf profile, but mdev $U1 needs an mdev_type profile"
 # room counts the domain's own devices: the GVT-g GPU has room for 4 GVTg_V5_4
 fresh gvtg
 capture_syslog
@@ -137,7 +137,7 @@ fresh t4
 capture_syslog
 profile t4-4q '{"mdev_type": {"name": "GRID T4-4Q"}}'
 domain vm1 $D1 "<vgpu:mdev uuid='$U1' profile='t4-4q'/><vgpu:mdev uuid='$U2' profile='t4-4q'/>" $U1 $U2 >"$X/two-t4.xml"
-refused "two T4-4Q of one VM on one T4" "$X/two-t4.xml" vm1 "no parent here has room for a GRID T4-4Q instance"
+refused "two T4-4Q of one VM on one T4" "$X/two-t4.xml" vm1 "cannot create mdev $U2 here: this VM has a vGPU on the GPU of 0000:3b:00.0 already, and NVIDIA allows one per GPU"
 printf '{"profiles_only": true}\n' >"$ROOT/etc/vgpu-hook/vgpu-hook.conf"
 domain vm1 $D1 "<vgpu:mdev uuid='$U1' type='GRID T4-4Q'/>" $U1 >"$X/type.xml"
 refused "type= where this host takes profiles only" "$X/type.xml" vm1 "accepts profiles only"
@@ -302,9 +302,9 @@ printf '{"lock_wait_ms": 300, "cordoned": ["0000:01:00.1"]}\n' >"$ROOT/etc/vgpu-
 rewritten "VF 01:00.1 cordoned here" "$X/vf1.xml" vm1 migrate "s|0000:01:00.1|0000:01:00.2|; s|function='0x1'|function='0x2'|"
 printf '{"lock_wait_ms": 300}\n' >"$ROOT/etc/vgpu-hook/vgpu-hook.conf"
 domain vm1 $D1 "<vgpu:vf address='0000:01:00.1' profile='gone'/>" >"$X/vf-unknown.xml"
-refused "VF profile unknown here" "$X/vf-unknown.xml" vm1 "profile 'gone' (0000:01:00.1) is unknown on this host"
+refused "VF profile unknown here" "$X/vf-unknown.xml" vm1 "profile 'gone' (VF 0000:01:00.1) does not exist in /etc/vgpu-hook/profiles.d"
 profile t4-4q '{"mdev_type": {"name": "GRID T4-4Q"}}'
 domain vm1 $D1 "<vgpu:vf address='0000:01:00.1' profile='t4-4q'/>" >"$X/vf-kind.xml"
-refused "a VF with an mdev profile here" "$X/vf-kind.xml" vm1 "profile 't4-4q' is a mdev_type profile on this host"
+refused "a VF with an mdev profile here" "$X/vf-kind.xml" vm1 "profile 't4-4q' is a mdev_type profile, but <vgpu:vf> 0000:01:00.1 needs a sriov_vf or nvidia_vgpu_type profile"
 
 finish

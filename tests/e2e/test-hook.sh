@@ -66,7 +66,7 @@ profile t4-1q '{"mdev_type": {"name": "GRID T4-1Q"}}'
 domain vm2 $D2 "<vgpu:mdev uuid='$U2' profile='t4-1q'/>" $U2 >"$X/vm2.xml"
 snapshot before
 hook "$X/vm2.xml" vm2 prepare begin -
-refused "one type per NVIDIA GPU" "no parent has a free GRID T4-1Q instance.*another type resident (0000:3b:00.0 holds GRID T4-4Q)"
+refused "one type per NVIDIA GPU" "cannot create mdev $U2: 0000:3b:00.0 holds GRID T4-4Q, and an NVIDIA GPU runs one vGPU type at a time; stop the VMs on it or ask for that type"
 
 domain vm2 $D2 "<vgpu:mdev uuid='$U2' profile='nope'/>" $U2 >"$X/nope.xml"
 hook "$X/nope.xml" vm2 prepare begin -
@@ -111,7 +111,7 @@ profile a10-4q '{"mdev_type": {"name": "NVIDIA A10-4Q"}}'
 domain vm1 $D1 "<vgpu:mdev uuid='$U1' profile='a10-4q'/><vgpu:mdev uuid='$U2' profile='a10-4q'/>" $U1 $U2 >"$X/two.xml"
 snapshot before
 hook "$X/two.xml" vm1 prepare begin -
-refused "two vGPUs, one physical GPU" "this VM already has a vGPU on that GPU"
+refused "two vGPUs, one physical GPU" "cannot create mdev $U2: this VM has a vGPU on the GPU of 0000:ca:00.5 already, and NVIDIA allows one per GPU; ask for fewer"
 domain vm1 $D1 "<vgpu:mdev uuid='$U1' profile='a10-4q'/>" $U1 >"$X/one.xml"
 hook "$X/one.xml" vm1 prepare begin -
 check "A10-4Q on a free VF ($err)" [ "$rc" = 0 -a "$(mdev_parent $U1)" = 0000:ca:00.5 ]
@@ -159,7 +159,7 @@ hook "$X/wrongtype.xml" vm1 prepare begin -
 refused "a present mdev of the wrong type" "mdev $M1 exists with type mtty-2 on mtty, but the domain asks for mtty-1"
 mkdir -p "$ROOT/.fakehost/held" && touch "$ROOT/.fakehost/held/7"
 hook "$X/present.xml" vm1 prepare begin -
-refused "a present mdev another VM holds" "in use by another VM"
+refused "a present mdev another VM holds" "mdev $M1 is in use by a VM here, and without vgpu metadata it cannot be renamed"
 rm "$ROOT/.fakehost/held/7"
 
 mkdir -p "$ROOT/etc/mdevctl.d/mtty"

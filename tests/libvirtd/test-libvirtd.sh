@@ -52,7 +52,7 @@ check "the T4-1Q VM defines" VIRSH define "$W/vgpu2.xml"
 stores=$(lv_stores)
 check "its start is refused" not lv_run VIRSH start vgpu2
 check "virsh shows the hook's sentence ($(cat "$W/err"))" \
-        grep -q "vgpu-hook: no parent has a free GRID T4-1Q instance.*another type resident" "$W/err"
+        grep -q "vgpu-hook: cannot create mdev .*: 0000:3b:00.0 holds GRID T4-4Q.*, and an NVIDIA GPU runs one vGPU type at a time" "$W/err"
 echo "# virsh start vgpu2: $(tr '\n' ' ' <"$W/err")"
 check "the refusal wrote nothing" [ "$(lv_stores)" = "$stores" ]
 check "the ledger is still empty" [ "$("$VGPUCTL" leases --json --root "$ROOT" | grep -c domain_uuid)" = 0 ]

@@ -251,7 +251,7 @@ row "profile: attr name with .." "$X/good.xml" "profiles.d/t4-4q.json:1:"
 profile t4-4q '{"mdev_type": {"name": "GRID T4-4Q"}, "gpu_kind": "mdev"}'
 row "profile: unknown key" "$X/good.xml" "profiles.d/t4-4q.json:1:"
 profile t4-4q '{"mdev_type": {"name": "GRID T9-99Q"}}'
-row "profile: a type no parent offers" "$X/good.xml" "no parent offers it"
+row "profile: a type no parent offers" "$X/good.xml" "no mdev parent here offers GRID T9-99Q; 'vgpuctl inventory' lists the types"
 profile t4-4q '{"mdev_type": {"name": "GRID T4-4Q"}, "policy": "random"}'
 row "profile: unknown policy" "$X/good.xml" "profiles.d/t4-4q.json:1:"
 profile t4-4q '{"mdev_type": {"name": "GRID T4-4Q"}}'
@@ -273,7 +273,7 @@ mv "$ROOT/$T/create" "$X/create"
 FILTERS_ACCEPT=1 row "sysfs: create missing" "$X/good.xml" "cannot create mdev $U1"
 mv "$X/create" "$ROOT/$T/create"
 printf 'GRID \xff\n' >"$ROOT/$T/name"
-row "sysfs: garbage type name" "$X/good.xml" "no parent has a free GRID T4-4Q"
+row "sysfs: garbage type name" "$X/good.xml" "no mdev parent here offers GRID T4-4Q; 'vgpuctl inventory' lists the types"
 printf 'GRID T4-4Q\n' >"$ROOT/$T/name"
 F=3f2a6c1e-5b7d-4e0a-9c41-0d3e8b7a2f10 # present, not ours
 mv "$ROOT/sys/bus/mdev/devices/$F/mdev_type" "$X/mdev_type"
