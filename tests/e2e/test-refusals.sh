@@ -41,6 +41,12 @@ said "the profile's addresses pin" \
 hook "$X/pin.xml" vm1 migrate begin -
 said "the migrate filter: the profile's addresses pin" \
         "cannot create mdev $U1 here: 0000:5e:00.0 has 16 free, but profile t4-1q's addresses leave it out; add it to them"
+set +e
+"$VGPUCTL" --root "$ROOT" define --profile t4-1q >/dev/null 2>"$X/define.err"
+check "vgpuctl define: refused ($?)" [ $? = 1 ]
+set -e
+check "vgpuctl define: the same reason ($(cat "$X/define.err"))" [ "$(cat "$X/define.err")" = \
+        "vgpuctl: profile t4-1q cannot be defined: 0000:5e:00.0 has 16 free, but profile t4-1q's addresses leave it out; add it to them" ]
 
 profile t4-1q '{"mdev_type": {"name": "GRID T4-1Q"}}'
 printf '{"lock_wait_ms": 300, "cordoned": ["5e:00.0", "10000:01:00.0"]}\n' >"$ROOT/etc/vgpu-hook/vgpu-hook.conf"
