@@ -128,6 +128,14 @@ err=$(cat "$X/e")
 said "another tool took the room" \
         "cannot create mdev $U1: another tool took the last mtty-2 on mtty since this run looked; retry"
 
+# ---- ... and one the kernel refuses while it lists room: neither of the two ------------------
+fresh samples
+mkdir -p "$ROOT/etc/mdevctl.d/mtty"
+printf '{\n  "mdev_type": "mtty-2",\n  "start": "manual",\n  "attrs": []\n}' >"$ROOT/etc/mdevctl.d/mtty/$U1"
+VGPU_KSHIM_FAIL=$(($(cat "$ROOT/.fakehost/count" 2>/dev/null || echo 0) + 1)):ENOSPC hook "$X/defined.xml" vm1 prepare begin -
+said "the kernel refuses, with room listed" \
+        "cannot create mdev $U1 on mtty: No space left on device, though 11 are available; the kernel log may say why"
+
 # ---- an mdev a running VM holds: a live migration's source on this host, or a copy ----------
 fresh samples
 M1=6a7e1c2d-0000-4000-8000-000000000001
