@@ -34,9 +34,24 @@ int hook_release(struct hook *h)
 {
         struct vgpu_release *rel =
                 vgpu_release_new(h->root, (int)h->config->lock_wait_ms, h->config->release_retries, &h->self);
+        struct vgpu_adopt a = {.domain = h->dom, .base.state = VGPU_LEASE_ACTIVE};
+        struct vgpu_mdevctl_defs *defs = NULL;
+        struct vgpu_host *host = NULL;
         struct vgpu_error err = {0};
         char why[512];
-        int r = rel ? vgpu_release_domain(rel, h->dom->uuid, VGPU_DEVICE_MDEV, NULL, &err) : -ENOMEM;
+        int r;
+
+        /* After a rebuild the XML says what the domain held: the release adopts it first (lease-adopt.c). */
+        if (rel && vgpu_ledger_damage_seen(h->root) && hook_load_host(h, &host) == 0) {
+                if (vgpu_mdevctl_list(h->root, &defs) < 0)
+                        defs = NULL;
+                hook_lease_init(h, &a.base);
+                a.base.state = VGPU_LEASE_ACTIVE;
+                a.host = host;
+                a.defs = defs;
+                rel->adopt = &a;
+        }
+        r = rel ? vgpu_release_domain(rel, h->dom->uuid, VGPU_DEVICE_MDEV, NULL, &err) : -ENOMEM;
 
         if (r < 0)
                 hook_fail(h, "the lease ledger is unusable (%s); see 'vgpuctl leases' or 'vgpuctl reconcile'",
@@ -44,5 +59,7 @@ int hook_release(struct hook *h)
         for (size_t i = 0; r == 0 && i < rel->n; i++)
                 report(h, &rel->devices[i]);
         vgpu_release_free(rel);
+        vgpu_mdevctl_defs_free(defs);
+        vgpu_host_free(host);
         return 0;
 }

@@ -97,6 +97,11 @@ int vgpuctl_leases(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
                 vgpu_root_unref(root);
                 return vgpuctl_fail("%s", vgpu_error_format(&err, where, sizeof(where)));
         }
+        if (l->damage[0])
+                fprintf(stderr,
+                        "vgpuctl: %s is damaged (%s): listed as empty; the next hook or 'vgpuctl reconcile' keeps it "
+                        "as %s/%sTIME and rebuilds the leases from the running domains\n",
+                        VGPU_LEDGER_FILE, l->damage, VGPU_LEDGER_DIR, VGPU_LEDGER_DAMAGED);
         if (json)
                 r = print_json(l);
         else

@@ -197,7 +197,7 @@ hook "$X/own.xml" vm1 release end -
 check "release after reconnect removes only ours" not mdev_exists $O0
 check "release after reconnect removes only ours (2)" mdev_exists 3f2a6c1e-5b7d-4e0a-9c41-0d3e8b7a2f10
 
-# ---- a corrupt or locked ledger never kills a VM -----------------------------
+# ---- a corrupt or locked ledger never kills a VM; a corrupt one never refuses one ----
 fresh t4
 profile t4-4q '{"mdev_type": {"name": "GRID T4-4Q"}}'
 mkdir -m 0700 -p "$ROOT/run/vgpu-hook"
@@ -207,10 +207,14 @@ for op in "started begin" "release end" "reconnect begin"; do
         hook "$X/vm1.xml" vm1 $op -
         check "corrupt ledger at $op: exit 0" [ "$rc" = 0 ]
 done
+check "corrupt ledger: set aside by the first op, kept" \
+        cmp -s <(printf '{"version": 1, "leases": [') "$ROOT"/run/vgpu-hook/ledger.json.damaged-*
+printf '{"version": 1, "leases": [' >"$ROOT/run/vgpu-hook/ledger.json"
 hook "$X/vm1.xml" vm1 prepare begin -
-check "corrupt ledger at prepare: exit 1 with a sentence" [ "$rc" = 1 ]
-check "corrupt ledger at prepare: exit 1 with a sentence (2)" grep -q "lease ledger is unusable" <<<"$err"
-check "nothing created" not mdev_exists $U1
+check "corrupt ledger at prepare: it proceeds ($err)" [ "$rc" = 0 -a -z "$err" ]
+check "corrupt ledger at prepare: created and leased" mdev_exists $U1 && [ "$(lease_state $U1)" = prepared ]
+check "corrupt ledger at prepare: both damaged files kept" [ "$(ls "$ROOT"/run/vgpu-hook/ledger.json.damaged-* | wc -l)" = 2 ]
+hook "$X/vm1.xml" vm1 release end -
 rm "$ROOT/run/vgpu-hook/ledger.json"
 (exec 9>>"$ROOT/run/vgpu-hook/ledger.lock" && flock 9 && exec sleep 30) &
 LOCKER=$!

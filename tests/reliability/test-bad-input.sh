@@ -292,7 +292,7 @@ mv "$X/remove" "$ROOT/sys/bus/mdev/devices/$U1/remove"
 hook "$X/good.xml" vm1 release end -
 check "sysfs: remove back: the next release frees it" [ "$(lease_count)" = 0 ] && not mdev_exists $U1
 
-# ---- the ledger: truncated, corrupt, a symlink, from a newer version ------------------------------
+# ---- the ledger: truncated, corrupt, binary (damage, repaired); a symlink, from a newer version -------
 # What a ledger file is: type, mode, and its bytes or its link target.
 ledger_id() { stat -c '%F %a %s' "$1"; if [ -L "$1" ]; then readlink "$1"; else md5sum <"$1"; fi; }
 ledger_row() { # NAME: the ledger as set up is refused by prepare and reconcile, kept as it is
@@ -321,14 +321,35 @@ ledger_row() { # NAME: the ledger as set up is refused by prepare and reconcile,
         check "$name: host unchanged" cmp -s "$X/inv.before" "$X/inv.after"
         check "$name: ledger left as it was" [ "$(ledger_id "$X/ledger.before")" = "$(ledger_id "$ROOT/run/vgpu-hook/ledger.json")" ]
 }
+# damaged_row NAME: the ledger as set up is damage: set aside (kept as it is) by the first
+# op, logged once; every op and reconcile proceed; the present mdev is not ours after the rebuild
+damaged_row() {
+        local name=$1 op
+        cp "$ROOT/run/vgpu-hook/ledger.json" "$X/ledger.before"
+        snapshot_inv before
+        : >"$VGPU_KSHIM_SYSLOG"
+        hook "$X/good.xml" vm1 prepare begin -
+        check "$name: prepare proceeds ($err)" [ "$rc" = 0 ]
+        check "$name: kept as it was" cmp -s "$X/ledger.before" "$ROOT"/run/vgpu-hook/ledger.json.damaged-*
+        for op in "${FILTERS[@]}" "${OPS_MAY_NOT_FAIL[@]}"; do
+                hook "$X/good.xml" vm1 $op -
+                check "$name: $op exits 0 ($err)" [ "$rc" = 0 -a -z "$err" ]
+        done
+        "$VGPUCTL" reconcile --root "$ROOT" >/dev/null 2>"$X/err"
+        check "$name: logged once" [ "$(grep -c "ledger.json was damaged" "$VGPU_KSHIM_SYSLOG")" = 1 ]
+        snapshot_inv after
+        check "$name: host unchanged" cmp -s "$X/inv.before" "$X/inv.after"
+        rm "$ROOT"/run/vgpu-hook/ledger.json.damaged-*
+}
+snapshot_inv() { "$VGPUCTL" inventory --json --root "$ROOT" >"$X/inv.$1"; }
 hook "$X/good.xml" vm1 prepare begin -
 cp "$ROOT/run/vgpu-hook/ledger.json" "$X/ledger.good"
 head -c 100 "$X/ledger.good" >"$ROOT/run/vgpu-hook/ledger.json"
-ledger_row "ledger: truncated"
+damaged_row "ledger: truncated"
 printf '{"version": 1, "leases": [{"domain_uuid": 7}]}' >"$ROOT/run/vgpu-hook/ledger.json"
-ledger_row "ledger: corrupt"
+damaged_row "ledger: corrupt"
 printf '\0\0\0\0' >"$ROOT/run/vgpu-hook/ledger.json"
-ledger_row "ledger: binary"
+damaged_row "ledger: binary"
 sed 's/"version": 1/"version": 2/' "$X/ledger.good" >"$ROOT/run/vgpu-hook/ledger.json"
 ledger_row "ledger: newer version"
 check "ledger: newer version: says so" grep -q "version 2 is newer than this vgpu-hook" "$ROOT/.syslog"

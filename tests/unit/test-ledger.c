@@ -145,16 +145,57 @@ static const struct {
          -EBADMSG},
 };
 
-START_TEST(corrupt_refused)
+/* The bytes of file @path below dir (free()). */
+static char *slurp(const char *path)
+{
+        char full[4096], *buf = calloc(1, 4096);
+        FILE *f;
+
+        snprintf(full, sizeof(full), "%s/%s", dir, path);
+        f = fopen(full, "r");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_ptr_nonnull(buf);
+        (void)!fread(buf, 1, 4095, f);
+        fclose(f);
+        return buf;
+}
+
+/* A newer ledger is refused; damage reads as empty and is set aside, kept, by the lock. */
+START_TEST(corrupt_set_aside)
 {
         struct vgpu_ledger *l = (void *)0x1;
         struct vgpu_error err = {0};
+        char path[4096], *kept = NULL;
 
         write_ledger(corrupt[_i].text);
-        ck_assert_int_eq(vgpu_ledger_lock(root, 100, &l, &err), corrupt[_i].err);
-        ck_assert_ptr_eq(l, (void *)0x1);
-        ck_assert_str_eq(err.source, VGPU_LEDGER_FILE);
-        ck_assert_int_eq(vgpu_ledger_read(root, &l, NULL), corrupt[_i].err);
+        if (corrupt[_i].err != -EBADMSG) {
+                ck_assert_int_eq(vgpu_ledger_lock(root, 100, &l, &err), corrupt[_i].err);
+                ck_assert_ptr_eq(l, (void *)0x1);
+                ck_assert_str_eq(err.source, VGPU_LEDGER_FILE);
+                ck_assert_int_eq(vgpu_ledger_read(root, &l, NULL), corrupt[_i].err);
+                return;
+        }
+        ck_assert_int_eq(vgpu_ledger_read(root, &l, NULL), 0);
+        ck_assert_uint_eq(l->n_leases, 0);
+        ck_assert_str_ne(l->damage, "");
+        ck_assert(!vgpu_ledger_rebuilt(l));
+        vgpu_ledger_free(l);
+        ck_assert(vgpu_ledger_damage_seen(root));
+        ck_assert_int_eq(vgpu_ledger_lock(root, 100, &l, &err), 0);
+        ck_assert_uint_eq(l->n_leases, 0);
+        ck_assert_int_eq(strncmp(l->set_aside, VGPU_LEDGER_DAMAGED, strlen(VGPU_LEDGER_DAMAGED)), 0);
+        ck_assert(vgpu_ledger_rebuilt(l));
+        snprintf(path, sizeof(path), "%s/run/vgpu-hook/ledger.json", dir);
+        ck_assert_int_ne(access(path, F_OK), 0);
+        snprintf(path, sizeof(path), "run/vgpu-hook/%s", l->set_aside);
+        kept = slurp(path);
+        ck_assert_str_eq(kept, corrupt[_i].text);
+        free(kept);
+        vgpu_ledger_free(l);
+        /* once: the next lock finds nothing to set aside */
+        ck_assert_int_eq(vgpu_ledger_lock(root, 100, &l, &err), 0);
+        ck_assert_str_eq(l->set_aside, "");
+        vgpu_ledger_free(l);
 }
 END_TEST
 
@@ -289,7 +330,7 @@ static Suite *ledger_suite(void)
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, round_trip);
         tcase_add_test(tc, read_without_dir);
-        tcase_add_loop_test(tc, corrupt_refused, 0, (int)(sizeof(corrupt) / sizeof(corrupt[0])));
+        tcase_add_loop_test(tc, corrupt_set_aside, 0, (int)(sizeof(corrupt) / sizeof(corrupt[0])));
         tcase_add_test(tc, unsafe_state_refused);
         tcase_add_test(tc, bounded_wait);
         tcase_add_test(tc, proc_identity);

@@ -147,6 +147,9 @@ static int mark_domain(struct vgpu_release *rel, const char *domain_uuid, enum v
 
         if (r < 0)
                 return r;
+        /* After a rebuild the domain's leases may be gone: its XML says what it held. */
+        if (rel->adopt && !device && vgpu_ledger_rebuilt(l))
+                vgpu_ledger_adopt(l, rel->adopt);
         while (r == 0 && (lease = vgpu_ledger_next_of(l, domain_uuid, lease)))
                 if (!device || (lease->kind == kind && vgpu_ledger_find(l, kind, device) == lease))
                         r = vgpu_release_mark(rel, l, lease, lease->created && lease->kind != VGPU_DEVICE_PCI);

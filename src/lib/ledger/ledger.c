@@ -2,11 +2,16 @@
 /*
  * The ledger file: locking with a bounded wait, safe state-file handling
  * (0700 dir, 0600 files, owned by us, never through a symlink), atomic
- * replacement.  The JSON form of leases is in ledger-json.c.
+ * replacement.  The JSON form of leases is in ledger-json.c.  A ledger
+ * that cannot be parsed is damage, not a reason to refuse VMs: whoever locks
+ * it first moves it aside (kept, named with the time) and starts afresh; the
+ * leases are rebuilt from the running domains (lease-adopt.c).
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -119,11 +124,80 @@ static int load(struct vgpu_ledger *l, struct vgpu_error *err)
         return vgpu_ledger_parse_json(l, buf, (size_t)n, err);
 }
 
+/* Damage, as opposed to a ledger we must not touch (newer, foreign, unreadable)? */
+static bool is_damage(int r)
+{
+        return r == -EBADMSG || r == -EFBIG;
+}
+
+static void drop_all(struct vgpu_ledger *l)
+{
+        for (size_t i = 0; i < l->n_leases; i++)
+                vgpu_lease_clear(&l->leases[i]);
+        l->n_leases = 0;
+}
+
+/* Under the lock: move the damaged ledger.json aside as ledger.json.damaged-TIME[-N]. */
+static int set_aside(struct vgpu_ledger *l, const struct vgpu_error *why)
+{
+        time_t now = time(NULL);
+        char stamp[32], name[sizeof(l->set_aside)];
+        struct tm tm;
+
+        strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", gmtime_r(&now, &tm));
+        for (int n = 1; n < 100; n++) {
+                if (n == 1)
+                        snprintf(name, sizeof(name), VGPU_LEDGER_DAMAGED "%s", stamp);
+                else
+                        snprintf(name, sizeof(name), VGPU_LEDGER_DAMAGED "%s-%d", stamp, n);
+                if (faccessat(l->dir_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+                        continue;
+                if (renameat(l->dir_fd, "ledger.json", l->dir_fd, name) < 0)
+                        return -errno;
+                fsync(l->dir_fd);
+                memcpy(l->set_aside, name, sizeof(name));
+                vgpu_warn(l->root,
+                          "the lease ledger %s was damaged (%s): kept as %s/%s; the leases are rebuilt from the "
+                          "running domains",
+                          VGPU_LEDGER_FILE, why->text, VGPU_LEDGER_DIR, name);
+                return 0;
+        }
+        return -EEXIST;
+}
+
+/*
+ * A damaged ledger: locked, it is set aside and we start empty; read without
+ * the lock, it reads as empty and says so in damage (the next locker repairs it).
+ */
+static int recover(struct vgpu_ledger *l, int r, struct vgpu_error *err)
+{
+        struct vgpu_error why = {0};
+
+        if (!is_damage(r))
+                return r;
+        if (err)
+                why = *err;
+        drop_all(l);
+        if (l->lock_fd < 0) {
+                snprintf(l->damage, sizeof(l->damage), "%s", why.text);
+                return 0;
+        }
+        r = set_aside(l, &why);
+        if (r < 0)
+                return vgpu_error_set(err, -r, VGPU_LEDGER_FILE, 0, 0, "damaged (%s) and cannot be moved aside: %s",
+                                      why.text, strerror(-r));
+        return 0;
+}
+
 /* The end of lock and read: load the file unless @r failed; the ledger in *@ret, or freed. */
 static int load_into(struct vgpu_ledger *l, int r, struct vgpu_ledger **ret, struct vgpu_error *err)
 {
+        struct vgpu_error local = {0};
+
+        if (!err)
+                err = &local;
         if (r >= 0)
-                r = load(l, err);
+                r = recover(l, load(l, err), err);
         if (r < 0) {
                 vgpu_ledger_free(l);
                 return r;
@@ -189,6 +263,37 @@ int vgpu_ledger_commit(struct vgpu_ledger *l)
         }
         fsync(l->dir_fd);
         return 0;
+}
+
+bool vgpu_ledger_rebuilt(const struct vgpu_ledger *l)
+{
+        struct dirent *e;
+        bool found = false;
+        int fd;
+        DIR *d;
+
+        if (l->dir_fd < 0 || (fd = openat(l->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+                return false;
+        if (!(d = fdopendir(fd))) {
+                close(fd);
+                return false;
+        }
+        while (!found && (e = readdir(d)))
+                found = strncmp(e->d_name, VGPU_LEDGER_DAMAGED, strlen(VGPU_LEDGER_DAMAGED)) == 0;
+        closedir(d);
+        return found;
+}
+
+bool vgpu_ledger_damage_seen(const struct vgpu_root *root)
+{
+        struct vgpu_ledger *l;
+        bool seen;
+
+        if (vgpu_ledger_read(root, &l, NULL) < 0)
+                return false;
+        seen = l->damage[0] || vgpu_ledger_rebuilt(l);
+        vgpu_ledger_free(l);
+        return seen;
 }
 
 void vgpu_lease_clear(struct vgpu_lease *lease)

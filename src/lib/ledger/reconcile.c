@@ -186,8 +186,11 @@ static int mark_locked(const struct vgpu_root *root, const struct vgpu_reconcile
         r = o->dry_run ? vgpu_ledger_read(root, &l, err) : vgpu_ledger_lock(root, o->wait_ms, &l, err);
         if (r < 0)
                 return r;
+        /* A damaged ledger: set aside by the lock (a dry run only reads it as empty). */
+        memcpy(rc->set_aside, l->set_aside, sizeof(rc->set_aside));
+        memcpy(rc->damage, l->damage, sizeof(rc->damage));
         r = mark(l, o, rc, rel);
-        if (r == 0 && rc->n_actions && !o->dry_run)
+        if (r == 0 && (rc->n_actions || l->set_aside[0]) && !o->dry_run)
                 r = vgpu_ledger_commit(l);
         vgpu_ledger_free(l);
         if (r < 0)

@@ -16,6 +16,7 @@
 #define VGPU_LEDGER_DIR     "/run/vgpu-hook"
 #define VGPU_LEDGER_FILE    VGPU_LEDGER_DIR "/ledger.json"
 #define VGPU_LEDGER_LOCK    VGPU_LEDGER_DIR "/ledger.lock"
+#define VGPU_LEDGER_DAMAGED "ledger.json.damaged-" /* + UTC time: a damaged ledger, kept */
 #define VGPU_LEDGER_VERSION 1
 #define VGPU_LEDGER_MAX     (8u << 20)
 
@@ -60,20 +61,31 @@ struct vgpu_ledger {
         int lock_fd; /* -1 when read without the lock */
         size_t n_leases;
         struct vgpu_lease *leases;
+        char set_aside[64]; /* locked: the name this lock moved a damaged ledger.json to, else "" */
+        char damage[256];   /* read unlocked: why ledger.json is damaged (read as empty), else "" */
 };
 
 /*
  * Lock the ledger (creating /run/vgpu-hook 0700 and its files 0600 if
  * missing; a directory or file owned by another user, or a symlink, is
  * refused) waiting at most @wait_ms, then read it.  -ETIMEDOUT when the lock
- * stays taken; -EBADMSG for a corrupt ledger; -EPROTONOSUPPORT for a newer
- * version.  The lock is held until vgpu_ledger_free().
+ * stays taken; -EPROTONOSUPPORT for a newer version.  A damaged ledger (not
+ * JSON, not a ledger, too large) is no error: it is renamed
+ * VGPU_LEDGER_DAMAGED + the UTC time (set_aside says so), logged once as a
+ * warning, and the ledger starts empty; -errno only when it cannot be moved.
+ * The lock is held until vgpu_ledger_free().
  */
 int vgpu_ledger_lock(const struct vgpu_root *root, int wait_ms, struct vgpu_ledger **ret_ledger,
                      struct vgpu_error *err);
 
-/* Read without locking (the file is replaced atomically): for listings. */
+/* Read without locking (the file is replaced atomically): for listings.  A damaged ledger reads as empty, with damage set. */
 int vgpu_ledger_read(const struct vgpu_root *root, struct vgpu_ledger **ret_ledger, struct vgpu_error *err);
+
+/* Was a damaged ledger set aside since boot (a VGPU_LEDGER_DAMAGED file is kept)?  Leases may be missing then. */
+bool vgpu_ledger_rebuilt(const struct vgpu_ledger *ledger);
+
+/* Without the lock: is the ledger damaged now, or was one set aside since boot? */
+bool vgpu_ledger_damage_seen(const struct vgpu_root *root);
 
 /* Write the ledger back atomically; only while locked. */
 int vgpu_ledger_commit(struct vgpu_ledger *ledger);
@@ -129,6 +141,29 @@ pid_t vgpu_find_qemu(const struct vgpu_root *root, const char *domain_uuid);
  */
 bool vgpu_lease_stale(const struct vgpu_root *root, const struct vgpu_lease *lease, long long now, int grace_s);
 
+/* ---- adopting a running domain's devices (lease-adopt.c) ------------------ */
+
+struct vgpu_domain;
+struct vgpu_host;
+struct vgpu_mdevctl_defs;
+
+/* A domain whose devices may have lost their leases (the ledger was set aside, or lost). */
+struct vgpu_adopt {
+        const struct vgpu_domain *domain;
+        const struct vgpu_host *host;         /* its mdevs; its PCI devices when the domain wants any */
+        const struct vgpu_mdevctl_defs *defs; /* NULL: none read */
+        struct vgpu_lease base;               /* domain UUID and name, hook, libvirtd, since, state, qemu_pid */
+        bool touch;                           /* also move the domain's existing leases on them to base.state */
+};
+
+/*
+ * Under the lock: a lease (in base.state) for each device of the domain's
+ * XML that exists and that no lease names — ours (created) only by the
+ * ownership rules of lease-adopt.c, never a device leased to another domain
+ * (logged).  Each adoption is logged.  Returns how many leases were added.
+ */
+int vgpu_ledger_adopt(struct vgpu_ledger *ledger, const struct vgpu_adopt *adopt);
+
 /* ---- releasing devices (lease-release.c) ---------------------------------- */
 
 /*
@@ -155,6 +190,7 @@ struct vgpu_release {
         int wait_ms;              /* ledger lock wait */
         unsigned busy_retries;    /* of an mdev removal */
         struct vgpu_proc_id self; /* the marker: others see the leases in progress */
+        const struct vgpu_adopt *adopt; /* NULL, or the domain's devices: adopted first after a rebuild */
         size_t n;
         struct vgpu_release_device *devices;
 };
@@ -288,6 +324,8 @@ struct vgpu_reconcile {
         size_t n_actions;
         struct vgpu_reconcile_action *actions;
         size_t n_kept; /* leases left alone: in use, in progress or within the grace */
+        char set_aside[64]; /* a damaged ledger was moved to this name in VGPU_LEDGER_DIR, else "" */
+        char damage[256];   /* a dry run: why the ledger is damaged (read as empty), else "" */
 };
 
 struct vgpu_reconcile_opts {
