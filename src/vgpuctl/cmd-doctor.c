@@ -18,7 +18,7 @@ static const struct doctor_check checks[] = {
         {"iommu", doctor_iommu},     {"modules", doctor_modules},           {"nouveau", doctor_nouveau},
         {"devices", doctor_parents}, {"vgpu-manager", doctor_vgpu_manager}, {"vf-counts", doctor_vf_counts},
         {"hook", doctor_hook},       {"confinement", doctor_confinement},   {"config", doctor_config},
-        {"license", doctor_license},
+        {"ledger", doctor_ledger},   {"license", doctor_license},
 };
 
 void doctor_set(struct doctor_result *res, enum doctor_status status, const char *fmt, ...)
@@ -66,8 +66,10 @@ static void load(struct doctor *d)
         if (vgpu_profiles_load(d->root, &d->profiles) < 0)
                 d->profiles = NULL;
         memset(&err, 0, sizeof(err));
-        if (vgpu_ledger_read(d->root, &d->ledger, &err) < 0)
+        if (vgpu_ledger_read(d->root, &d->ledger, &err) < 0) {
                 d->ledger = NULL;
+                vgpu_error_format(&err, d->ledger_error, sizeof(d->ledger_error));
+        }
         if (vgpu_root_read_file(d->root, "/proc/modules", 4 << 20, &d->proc_modules) < 0)
                 d->proc_modules = NULL;
 }
@@ -111,7 +113,8 @@ static const char usage[] = "Usage: vgpuctl doctor [--license-server HOST[:PORT]
                             "\n"
                             "Check the host: IOMMU, vfio and mdev modules, nouveau, mdev parents or\n"
                             "vendor-VFIO VFs, the NVIDIA vGPU manager, VF counts, the hook in libvirt's\n"
-                            "hook directory, AppArmor or SELinux, configuration and profiles.  Each\n"
+                            "hook directory, AppArmor or SELinux, configuration and profiles, the lease\n"
+                            "ledger (private, readable, consistent with the host).  Each\n"
                             "check prints ✔ or ✘ with the fix; exit 1 when any fails.\n"
                             "\n"
                             "  --license-server HOST[:PORT]  also check that the license server answers\n"

@@ -24,7 +24,8 @@ struct doctor {
         struct vgpu_config *config; /* NULL: unreadable, see config_error */
         char config_error[512];
         struct vgpu_profiles *profiles; /* NULL: unreadable */
-        struct vgpu_ledger *ledger;     /* NULL: unreadable */
+        struct vgpu_ledger *ledger;     /* NULL: unreadable, see ledger_error */
+        char ledger_error[512];
         char *proc_modules;             /* /proc/modules, or NULL */
         const char *license;            /* --license-server HOST[:PORT], or NULL */
 };
@@ -59,5 +60,8 @@ void doctor_confinement(const struct doctor *d, struct doctor_result *res);
 void doctor_vf_counts(const struct doctor *d, struct doctor_result *res);
 void doctor_config(const struct doctor *d, struct doctor_result *res);
 void doctor_license(const struct doctor *d, struct doctor_result *res);
+
+/* doctor-ledger.c */
+void doctor_ledger(const struct doctor *d, struct doctor_result *res);
 
 #endif

@@ -51,13 +51,13 @@ broken() {
 # ---- a healthy host -------------------------------------------------------------
 healthy
 doctor 0
-check "healthy: 9 checks pass ($(cat "$X/out"))" [ "$(passes)" = 9 -a "$(fails)" = 0 ]
+check "healthy: 10 checks pass ($(cat "$X/out"))" [ "$(passes)" = 10 -a "$(fails)" = 0 ]
 for line in '^✔ IOMMU on: 6 IOMMU groups \(intel_iommu=on iommu=pt\)$' \
             '^✔ vfio and mdev modules loaded' '^✔ nouveau not loaded$' '^✔ 1 mdev parent, 0 NVIDIA' \
             '^✔ NVIDIA vGPU manager running' '^✔ VF counts as configured on 1 PF$' \
             '^✔ hook installed: /etc/libvirt/hooks/qemu.d/vgpu-hook -> /usr/sbin/vgpu-hook$' \
             '^✔ AppArmor profile for vgpu-hook loaded \(enforce\)$' '^✔ configuration and 1 profile valid$' \
-            '^9 passed, 0 failed$'; do
+            '^✔ lease ledger: none yet \(no vGPU VM since boot\)$' '^10 passed, 0 failed$'; do
         check "healthy: a line matches '$line'" grep -Eq "$line" "$X/out"
 done
 
@@ -116,6 +116,48 @@ healthy; printf '{"sriov_vfs": {"0000:01:00.0": 2},\n "lock_wait_ms": "soon"}\n'
 broken "bad config" "configuration invalid: /etc/vgpu-hook/vgpu-hook.conf:2:18: "
 check "bad config: the VF counts are not judged, not failed" grep -q '^– VF counts: not judged' "$X/out"
 
+# ---- the lease ledger: readable, ours, consistent with the host (issue 25) --------------
+HAND=3f2a6c1e-5b7d-4e0a-9c41-0d3e8b7a2f10 # on the t4 preset
+GONE=3b0e1c2d-0000-4000-8000-00000000dd01
+D1=5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a01
+ledger() { # JSON-LEASES: a private ledger holding them
+        mkdir -m 0700 -p "$ROOT/run/vgpu-hook"
+        printf '{"version": 1, "leases": [%s]}' "$1" >"$ROOT/run/vgpu-hook/ledger.json"
+        chmod 0600 "$ROOT/run/vgpu-hook/ledger.json"
+}
+lease() { # STATE DEVICE
+        printf '{"domain_uuid": "%s", "domain_name": "vm1", "state": "%s", "kind": "mdev", "device": "%s", "created": true, "hook": {"pid": 0, "start": 0}, "libvirtd": {"pid": 0, "start": 0}, "qemu_pid": 0, "since": 0}' \
+                $D1 "$1" "$2"
+}
+healthy; ledger "$(lease active $HAND)"
+doctor 0
+check "a consistent ledger passes" grep -q '^✔ lease ledger: 1 lease, consistent with the host$' "$X/out"
+healthy; ledger "$(lease active $GONE)"
+broken "a lease on a gone device" "lease ledger: the active lease of domain vm1 names mdev $GONE, which is gone"
+check "a lease on a gone device: reconcile drops it" grep -q "fix: 'vgpuctl reconcile' drops the leases of gone devices" "$X/out"
+healthy; ledger "$(lease releasing $HAND)"
+broken "an unfinished release" "lease ledger: mdev $HAND of domain vm1 was not freed (its release did not finish)"
+healthy; ledger ""
+mkdir -p "$ROOT/etc/mdevctl.d/0000:3b:00.0"
+printf '{"mdev_type": "nvidia-224", "start": "manual", "attrs": []}' >"$ROOT/etc/mdevctl.d/0000:3b:00.0/$HAND"
+broken "an mdev the hook starts, with no lease" "lease ledger: mdev $HAND (manual mdevctl definition) runs, but no lease names it"
+healthy; ledger ""
+printf 'garbage' >"$ROOT/run/vgpu-hook/ledger.json.damaged-20261207T203000"
+doctor 0
+check "a rebuilt ledger passes, says so" grep -q "^✔ lease ledger: 0 leases, consistent with the host (rebuilt since boot" "$X/out"
+healthy; ledger "$(lease active $HAND)"
+printf '{"version": 1, "leases": [' >"$ROOT/run/vgpu-hook/ledger.json"
+broken "a damaged ledger" "lease ledger /run/vgpu-hook/ledger.json damaged (.*)"
+check "a damaged ledger: says what will happen" \
+        grep -q "fix: nothing is refused for it: the next hook or 'vgpuctl reconcile' keeps it as /run/vgpu-hook/ledger.json.damaged-TIME" "$X/out"
+check "a damaged ledger: doctor leaves it" [ "$(cat "$ROOT/run/vgpu-hook/ledger.json")" = '{"version": 1, "leases": [' ]
+healthy; ledger ""
+chmod 0755 "$ROOT/run/vgpu-hook"
+broken "a ledger directory others may read" "lease ledger unusable: /run/vgpu-hook: is owned by .* with mode 0755; it must be"
+healthy; ledger ""
+sed -i 's/"version": 1/"version": 2/' "$ROOT/run/vgpu-hook/ledger.json"
+broken "a ledger from a newer version" "lease ledger unusable: .*version 2 is newer than this vgpu-hook"
+
 # ---- the license server: a listener on loopback ---------------------------------------
 healthy
 $PY -c 'import socket, sys, time
@@ -125,7 +167,7 @@ LISTENER=$!
 for _ in $(seq 100); do [ -s "$X/port" ] && break; sleep 0.05; done
 PORT=$(cat "$X/port")
 doctor 0 --license-server "127.0.0.1:$PORT"
-check "license server listening: 10 checks pass" [ "$(passes)" = 10 -a "$(fails)" = 0 ]
+check "license server listening: 11 checks pass" [ "$(passes)" = 11 -a "$(fails)" = 0 ]
 check "license server listening: says reachable" grep -q "^✔ license server 127.0.0.1 port $PORT reachable over TCP$" "$X/out"
 doctor 0 --license-server "localhost:$PORT"
 check "license server by name: reachable" grep -q "^✔ license server localhost port $PORT reachable" "$X/out"

@@ -68,3 +68,35 @@ int vgpu_ledger_open_error(int errnum, const char *path, struct vgpu_error *err)
                         "permission denied: only root may use the lease ledger (mode 0700); run this as root");
         return vgpu_error_set(err, errnum, path, 0, 0, "%s", strerror(errnum));
 }
+
+/* @name in @dir_fd, when there, private and ours?  0 also when absent. */
+static int check_file(int dir_fd, const char *name, const char *path, struct vgpu_error *err)
+{
+        int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        int r;
+
+        if (fd < 0)
+                return errno == ENOENT ? 0 : vgpu_ledger_open_error(errno, path, err);
+        r = vgpu_ledger_check_access(fd, false, true, path, err);
+        close(fd);
+        return r;
+}
+
+int vgpu_ledger_check_private(const struct vgpu_root *root, struct vgpu_error *err)
+{
+        _cleanup_close_ int run = vgpu_root_open(root, "/run", O_PATH | O_DIRECTORY);
+        _cleanup_close_ int dir = -1;
+        int r;
+
+        if (run < 0)
+                return vgpu_ledger_open_error(-run, "/run", err);
+        dir = openat(run, "vgpu-hook", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dir < 0)
+                return errno == ENOENT ? -ENOENT : vgpu_ledger_open_error(errno, VGPU_LEDGER_DIR, err);
+        r = vgpu_ledger_check_access(dir, true, true, VGPU_LEDGER_DIR, err);
+        if (r == 0)
+                r = check_file(dir, "ledger.lock", VGPU_LEDGER_LOCK, err);
+        if (r == 0)
+                r = check_file(dir, "ledger.json", VGPU_LEDGER_FILE, err);
+        return r;
+}

@@ -87,6 +87,13 @@ bool vgpu_ledger_rebuilt(const struct vgpu_ledger *ledger);
 /* Without the lock: is the ledger damaged now, or was one set aside since boot? */
 bool vgpu_ledger_damage_seen(const struct vgpu_root *root);
 
+/*
+ * May the ledger be changed: its directory (0700), lock and file (0600)
+ * ours and never symlinks?  0; -ENOENT when there is no ledger yet; or
+ * -errno with the sentence that says what to do in @err.  For vgpuctl doctor.
+ */
+int vgpu_ledger_check_private(const struct vgpu_root *root, struct vgpu_error *err);
+
 /* Write the ledger back atomically; only while locked. */
 int vgpu_ledger_commit(struct vgpu_ledger *ledger);
 
