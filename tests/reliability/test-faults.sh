@@ -20,6 +20,7 @@ U2=3b0e1c2d-0000-4000-8000-00000000aa02
 D1=5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a01
 D2=5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a02
 M1=6a7e1c2d-0000-4000-8000-000000000001 # present on the samples preset: not ours
+HAND=3f2a6c1e-5b7d-4e0a-9c41-0d3e8b7a2f10 # present on the t4 preset: not ours
 X=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-faults-XXXXXX")
 trap 'cleanup; rm -rf "$X"' EXIT
 CASE=
@@ -153,6 +154,35 @@ retry_cycle() {
         op "$X/vm1.xml" vm1 release end -
 }
 
+# The ledger is damaged while a vGPU VM runs (issue 25): libvirtd restarts
+# (reconnect sets it aside and re-adopts), the next vGPU VM starts, the first
+# is destroyed and frees what the hook made for it (a derived UUID), never
+# the hand-written mdev its XML also names.  A kill at any step of the rebuild
+# leaves vm1's mdev to its next hook: its release adopts it by its XML.
+rebuild_setup() {
+        fresh t4
+        baseline
+        profile t4-4q '{"mdev_type": {"name": "GRID T4-4Q"}}'
+        O1=$("$top_builddir/tests/harness/vgpu-uuid5" $D1 0)
+        O2=$("$top_builddir/tests/harness/vgpu-uuid5" $D2 0)
+        domain vm1 $D1 "<vgpu:mdev uuid='$O1' profile='t4-4q'/>" $O1 $HAND >"$X/vm1.xml"
+        domain vm2 $D2 "<vgpu:mdev uuid='$O2' profile='t4-4q'/>" $O2 >"$X/vm2.xml"
+        hook "$X/vm1.xml" vm1 prepare begin -
+        fake_qemu vm1 $D1
+        hook "$X/vm1.xml" vm1 started begin -
+        printf '{"version": 1, "leases": [{"domain_uuid": 7' >"$ROOT/run/vgpu-hook/ledger.json"
+        export VGPU_INVARIANTS_ADOPTABLE=$O1
+}
+rebuild_cycle() {
+        libvirtd_restarted
+        op "$X/vm1.xml" vm1 reconnect begin -
+        op "$X/vm2.xml" vm2 prepare begin -
+        qemu_exit vm1
+        op "$X/vm1.xml" vm1 release end -
+        op "$X/vm2.xml" vm2 release end -
+        [ -e "$ROOT"/run/vgpu-hook/ledger.json.damaged-* ] || fail "$CASE: the damaged ledger was not kept"
+}
+
 # The same dead VM, freed by vgpuctl reconcile.
 reconcile_setup() { dead_vm; }
 reconcile_cycle() { reconcile_op; }
@@ -161,6 +191,7 @@ reconcile_cycle() { reconcile_op; }
 
 # run SCENARIO [FAULT]: set up, run the cycle (with the fault), recover; the log in $X/log
 run() {
+        unset VGPU_INVARIANTS_ADOPTABLE
         "$1_setup"
         rm -f "$ROOT/.fakehost/count"
         : >"$X/log"
@@ -180,8 +211,8 @@ run() {
         runs=$((runs + 1))
 }
 
-# The point recorded in a log line: path and bytes.
-point_of() { awk '{ print $2, $3 }'; }
+# The point recorded in a log line: path and bytes (a damaged ledger kept is named with the time).
+point_of() { awk '{ print $2, $3 }' | sed 's/damaged-[0-9]\{8\}T[0-9]\{6\}/damaged-TIME/'; }
 
 kinds_for() { # PATH
         case $1 in
@@ -235,7 +266,7 @@ worker() {
 JOBS=$X
 total=0
 : >"$JOBS/list"
-for scenario in lifecycle vendorvfio rollback reclaim reconcile retry; do
+for scenario in lifecycle vendorvfio rollback reclaim reconcile retry rebuild; do
         CASE="$scenario, no fault"
         run $scenario
         grep -v '^kshim:' "$X/log" >"$X/count.$scenario.log"
