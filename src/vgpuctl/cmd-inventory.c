@@ -231,6 +231,11 @@ static void load_extras(const struct vgpu_host *host, struct vgpu_config **confi
         if (vgpu_ledger_read(host->root, ledger, &err) < 0) {
                 *ledger = NULL;
                 why[(*n_why)++] = strdup(vgpu_error_format(&err, buf, sizeof(buf)));
+        } else if ((*ledger)->damage[0]) {
+                snprintf(buf, sizeof(buf),
+                         "%s: damaged (%s): owners unknown until the next hook or 'vgpuctl reconcile' rebuilds it",
+                         VGPU_LEDGER_FILE, (*ledger)->damage);
+                why[(*n_why)++] = strdup(buf);
         }
 }
 

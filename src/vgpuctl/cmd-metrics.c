@@ -176,7 +176,7 @@ static void print_all(const struct vgpuctl_state *st)
         printf("vgpu_host_problems %zu\n", st->host->n_problems);
         header("vgpu_config_readable", "1 when vgpu-hook.conf (or its absence: defaults) could be read.");
         printf("vgpu_config_readable %d\n", st->config != NULL);
-        header("vgpu_ledger_readable", "1 when the lease ledger could be read.");
+        header("vgpu_ledger_readable", "1 when the lease ledger could be read (0 too while it is damaged).");
         printf("vgpu_ledger_readable %d\n", st->ledger != NULL);
 }
 
@@ -217,6 +217,12 @@ int vgpuctl_metrics(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
         if (vgpu_ledger_read(st.host->root, &st.ledger, &err) < 0) {
                 st.ledger = NULL;
                 r = vgpuctl_fail("%s", vgpu_error_format(&err, where, sizeof(where)));
+        } else if (st.ledger->damage[0]) {
+                /* Read as empty, but the leases are not known: not readable, until it is rebuilt. */
+                r = vgpuctl_fail("%s: damaged (%s): the next hook or 'vgpuctl reconcile' rebuilds it", VGPU_LEDGER_FILE,
+                                 st.ledger->damage);
+                vgpu_ledger_free(st.ledger);
+                st.ledger = NULL;
         }
         print_all(&st);
         if (fflush(stdout) != 0 || ferror(stdout))

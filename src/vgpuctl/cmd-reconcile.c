@@ -50,12 +50,14 @@ static void report(const struct vgpu_reconcile *rc, const struct opts *o)
         if (!o->dry_run)
                 openlog("vgpuctl", LOG_PID, LOG_DAEMON);
         if (rc->set_aside[0])
-                fprintf(o->json ? stderr : stdout, "the lease ledger was damaged: kept as %s/%s, rebuilt; the running domains' devices are "
-                       "leased again at their next hook (reconnect when libvirtd restarts, release)\n",
-                       VGPU_LEDGER_DIR, rc->set_aside);
+                fprintf(o->json ? stderr : stdout,
+                        "the lease ledger was damaged: kept as %s/%s, rebuilt; the running domains' devices are "
+                        "leased again at their next hook (reconnect when libvirtd restarts, release)\n",
+                        VGPU_LEDGER_DIR, rc->set_aside);
         if (rc->damage[0])
-                fprintf(o->json ? stderr : stdout, "the lease ledger is damaged (%s): would keep it as %s/%sTIME and rebuild it\n", rc->damage,
-                       VGPU_LEDGER_DIR, VGPU_LEDGER_DAMAGED);
+                fprintf(o->json ? stderr : stdout,
+                        "the lease ledger is damaged (%s): would keep it as %s/%sTIME and rebuild it\n", rc->damage,
+                        VGPU_LEDGER_DIR, VGPU_LEDGER_DAMAGED);
         for (size_t i = 0; i < rc->n_actions; i++) {
                 const struct vgpu_reconcile_action *a = &rc->actions[i];
 

@@ -56,8 +56,8 @@ static void check_leases(const struct doctor *d, struct findings *f)
 
                 if ((l->state == VGPU_LEASE_PREPARED || l->state == VGPU_LEASE_ACTIVE) && !present(d->host, l))
                         found(f, "the %s lease of domain %.64s names %s %s, which is gone",
-                              vgpu_lease_state_name(l->state), l->domain_name ? l->domain_name : l->domain_uuid,
-                              kind, l->device);
+                              vgpu_lease_state_name(l->state), l->domain_name ? l->domain_name : l->domain_uuid, kind,
+                              l->device);
                 else if (l->state == VGPU_LEASE_RELEASING && !vgpu_proc_id_alive(d->root, &l->hook))
                         found(f, "%s %s of domain %.64s was not freed (its release did not finish)", kind, l->device,
                               l->domain_name ? l->domain_name : l->domain_uuid);
@@ -92,9 +92,10 @@ static void report(const struct doctor *d, struct doctor_result *res, const stru
                 return;
         }
         doctor_set(res, DOCTOR_FAIL, "lease ledger: %s", f->text);
-        doctor_fix(res, "'vgpuctl reconcile' drops the leases of gone devices and retries unfinished releases (its "
-                        "timer runs every 10 minutes); an mdev no lease names is stopped by its VM's release%s, or "
-                        "by 'mdevctl stop -u UUID' once no VM uses it",
+        doctor_fix(res,
+                   "'vgpuctl reconcile' drops the leases of gone devices and retries unfinished releases (its "
+                   "timer runs every 10 minutes); an mdev no lease names is stopped by its VM's release%s, or "
+                   "by 'mdevctl stop -u UUID' once no VM uses it",
                    rebuilt ? " (the ledger was rebuilt: it adopts it by the VM's XML)" : " after a libvirtd restart");
 }
 
@@ -113,15 +114,17 @@ void doctor_ledger(const struct doctor *d, struct doctor_result *res)
                 doctor_set(res, DOCTOR_FAIL, "lease ledger unusable: %s",
                            r < 0 ? vgpu_error_format(&err, why, sizeof(why)) : d->ledger_error);
                 doctor_fix(res, "%s; until then every vGPU VM is refused",
-                           r < 0 ? "do what it says" : "a newer vgpu-hook wrote it: install that again, or move the "
-                                                       "file away and restart libvirtd (VMs keep running)");
+                           r < 0 ? "do what it says"
+                                 : "a newer vgpu-hook wrote it: install that again, or move the "
+                                   "file away and restart libvirtd (VMs keep running)");
                 return;
         }
         if (d->ledger->damage[0]) {
                 doctor_set(res, DOCTOR_FAIL, "lease ledger %s damaged (%s)", VGPU_LEDGER_FILE, d->ledger->damage);
-                doctor_fix(res, "nothing is refused for it: the next hook or 'vgpuctl reconcile' keeps it as %s/%sTIME "
-                                "and rebuilds the leases from the running VMs; run 'vgpuctl reconcile', then restart "
-                                "libvirtd (VMs keep running) so that reconnect re-adopts their devices",
+                doctor_fix(res,
+                           "nothing is refused for it: the next hook or 'vgpuctl reconcile' keeps it as %s/%sTIME "
+                           "and rebuilds the leases from the running VMs; run 'vgpuctl reconcile', then restart "
+                           "libvirtd (VMs keep running) so that reconnect re-adopts their devices",
                            VGPU_LEDGER_DIR, VGPU_LEDGER_DAMAGED);
                 return;
         }

@@ -26,8 +26,8 @@ struct doctor {
         struct vgpu_profiles *profiles; /* NULL: unreadable */
         struct vgpu_ledger *ledger;     /* NULL: unreadable, see ledger_error */
         char ledger_error[512];
-        char *proc_modules;             /* /proc/modules, or NULL */
-        const char *license;            /* --license-server HOST[:PORT], or NULL */
+        char *proc_modules;  /* /proc/modules, or NULL */
+        const char *license; /* --license-server HOST[:PORT], or NULL */
 };
 
 struct doctor_check {

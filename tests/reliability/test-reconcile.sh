@@ -212,9 +212,14 @@ printf '{"version": 1, "leases": [' >"$ROOT/run/vgpu-hook/ledger.json"
 chmod 0600 "$ROOT/run/vgpu-hook/ledger.json"
 cp "$ROOT/run/vgpu-hook/ledger.json" "$X/ledger.before"
 reconcile
-check "corrupt ledger: exit 1" [ "$rc" = 1 ]
-check "corrupt ledger: one sentence" grep -q "^vgpuctl: the lease ledger is unusable: /run/vgpu-hook/ledger.json:1:.*" <<<"$err"
-check "corrupt ledger: left as it was" cmp -s "$X/ledger.before" "$ROOT/run/vgpu-hook/ledger.json"
+check "corrupt ledger: repaired, exit 0 ($err)" [ "$rc" = 0 ]
+check "corrupt ledger: kept as it was" cmp -s "$X/ledger.before" "$ROOT"/run/vgpu-hook/ledger.json.damaged-*
+printf '{"version": 2, "leases": []}' >"$ROOT/run/vgpu-hook/ledger.json"
+cp "$ROOT/run/vgpu-hook/ledger.json" "$X/ledger.before"
+reconcile
+check "newer ledger: exit 1" [ "$rc" = 1 ]
+check "newer ledger: one sentence" grep -q "^vgpuctl: the lease ledger is unusable: /run/vgpu-hook/ledger.json: version 2 is newer" <<<"$err"
+check "newer ledger: left as it was" cmp -s "$X/ledger.before" "$ROOT/run/vgpu-hook/ledger.json"
 rm "$ROOT/run/vgpu-hook/ledger.json"
 printf '{"lock_wait_ms": "soon"}\n' >"$ROOT/etc/vgpu-hook/vgpu-hook.conf"
 reconcile

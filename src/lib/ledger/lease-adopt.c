@@ -23,8 +23,7 @@ static bool mdev_ours(const struct vgpu_adopt *a, const struct vgpu_mdev *m)
 }
 
 /* The lease on (@kind, @device) for the domain: its own, a new one, or NULL (another's, or ENOMEM). */
-static struct vgpu_lease *take(struct vgpu_ledger *l, const struct vgpu_adopt *a, struct vgpu_lease *fresh,
-                               int *added)
+static struct vgpu_lease *take(struct vgpu_ledger *l, const struct vgpu_adopt *a, struct vgpu_lease *fresh, int *added)
 {
         struct vgpu_lease *lease = vgpu_ledger_find_mut(l, fresh->kind, fresh->device);
 
