@@ -204,6 +204,14 @@ static void shutoff_reason(const char *extra, char *out, size_t size)
         snprintf(out, size, "an unknown reason '%s%s'", text, strlen(extra) >= sizeof(head) ? "..." : "");
 }
 
+const char *hook_shutoff_reason(const struct hook *h)
+{
+        for (size_t i = 0; i < sizeof(shutoff_reasons) / sizeof(shutoff_reasons[0]); i++)
+                if (strcmp(h->extra, shutoff_reasons[i]) == 0)
+                        return shutoff_reasons[i];
+        return !*h->extra || strcmp(h->extra, "-") == 0 ? NULL : "unknown";
+}
+
 static void log_release(const struct hook *h)
 {
         char reason[REASON_TEXT];

@@ -88,6 +88,9 @@ int hook_load_host(const struct hook *h, struct vgpu_host **ret);
 /* A lease of this domain for @kind/@device, filled with our identity. */
 void hook_lease_init(const struct hook *h, struct vgpu_lease *lease);
 
+/* release end's shut-off reason (libvirt >= 10.5): libvirt's name, "unknown" for another, NULL when not given. */
+const char *hook_shutoff_reason(const struct hook *h);
+
 int hook_prepare(struct hook *h);
 int hook_started(struct hook *h);
 int hook_release(struct hook *h);

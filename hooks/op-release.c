@@ -41,6 +41,11 @@ int hook_release(struct hook *h)
         char why[512];
         int r;
 
+        if (rel) {
+                rel->record = true;
+                rel->domain_name = h->dom->name;
+                rel->reason = hook_shutoff_reason(h);
+        }
         /* After a rebuild the XML says what the domain held: the release adopts it first (lease-adopt.c). */
         if (rel && vgpu_ledger_damage_seen(h->root) && hook_load_host(h, &host) == 0) {
                 if (vgpu_mdevctl_list(h->root, &defs) < 0)

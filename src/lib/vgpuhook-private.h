@@ -215,6 +215,9 @@ int vgpu_ledger_open_error(int errnum, const char *path, struct vgpu_error *err)
 
 /* Free a lease's strings (not the lease). */
 void vgpu_lease_clear(struct vgpu_lease *lease);
+/* Under the lock: replace file @name of the ledger's directory with @text atomically (temp file, fsync, rename). */
+int vgpu_ledger_write_file(struct vgpu_ledger *ledger, const char *name, const char *text);
+
 /* vgpu_ledger_add() without the log line: for leases read from the file. */
 struct vgpu_lease *vgpu_ledger_append(struct vgpu_ledger *ledger, const struct vgpu_lease *lease);
 /* A lease appears or goes: a debug line when the ledger is locked (a change to commit). */

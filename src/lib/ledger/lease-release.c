@@ -127,6 +127,9 @@ int vgpu_release_drop(struct vgpu_release *rel, struct vgpu_error *err)
         }
         if (r == 0) {
                 r = vgpu_ledger_commit(l);
+                /* The history only informs: a failure to keep it never fails the release. */
+                if (r == 0 && rel->record && vgpu_history_record(l, rel) < 0)
+                        vgpu_dbg(rel->root, "the release history was not updated");
                 vgpu_ledger_free(l);
                 if (r < 0)
                         vgpu_error_set(err, -r, VGPU_LEDGER_FILE, 0, 0, "cannot update: %s", strerror(-r));

@@ -237,32 +237,43 @@ int vgpu_ledger_read(const struct vgpu_root *root, struct vgpu_ledger **ret_ledg
         return load_into(l, r, ret_ledger, err);
 }
 
+int vgpu_ledger_write_file(struct vgpu_ledger *l, const char *name, const char *text)
+{
+        _cleanup_free_ char *tmp = vgpu_strdup_printf("%s.tmp", name);
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        if (l->lock_fd < 0)
+                return -ENOLCK;
+        if (!tmp)
+                return -ENOMEM;
+        unlinkat(l->dir_fd, tmp, 0);
+        fd = openat(l->dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -errno;
+        r = vgpu_write_all(fd, text, strlen(text));
+        if (r >= 0 && fsync(fd) < 0)
+                r = -errno;
+        if (r >= 0 && renameat(l->dir_fd, tmp, l->dir_fd, name) < 0)
+                r = -errno;
+        if (r < 0) {
+                unlinkat(l->dir_fd, tmp, 0);
+                return r;
+        }
+        fsync(l->dir_fd);
+        return 0;
+}
+
 int vgpu_ledger_commit(struct vgpu_ledger *l)
 {
         _cleanup_free_ char *text = NULL;
-        _cleanup_close_ int fd = -1;
-        int r;
 
         if (l->lock_fd < 0)
                 return -ENOLCK;
         text = vgpu_ledger_to_json(l);
         if (!text)
                 return -ENOMEM;
-        unlinkat(l->dir_fd, "ledger.json.tmp", 0);
-        fd = openat(l->dir_fd, "ledger.json.tmp", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0)
-                return -errno;
-        r = vgpu_write_all(fd, text, strlen(text));
-        if (r >= 0 && fsync(fd) < 0)
-                r = -errno;
-        if (r >= 0 && renameat(l->dir_fd, "ledger.json.tmp", l->dir_fd, "ledger.json") < 0)
-                r = -errno;
-        if (r < 0) {
-                unlinkat(l->dir_fd, "ledger.json.tmp", 0);
-                return r;
-        }
-        fsync(l->dir_fd);
-        return 0;
+        return vgpu_ledger_write_file(l, "ledger.json", text);
 }
 
 bool vgpu_ledger_rebuilt(const struct vgpu_ledger *l)

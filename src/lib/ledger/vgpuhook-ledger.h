@@ -78,7 +78,7 @@ struct vgpu_ledger {
 int vgpu_ledger_lock(const struct vgpu_root *root, int wait_ms, struct vgpu_ledger **ret_ledger,
                      struct vgpu_error *err);
 
-/* Read without locking (the file is replaced atomically): for listings.  A damaged ledger reads as empty, with damage set. */
+/* Read without locking (the file is replaced atomically): for listings.  A damaged one reads as empty, damage set. */
 int vgpu_ledger_read(const struct vgpu_root *root, struct vgpu_ledger **ret_ledger, struct vgpu_error *err);
 
 /* Was a damaged ledger set aside since boot (a VGPU_LEDGER_DAMAGED file is kept)?  Leases may be missing then. */
@@ -194,10 +194,13 @@ struct vgpu_release_device {
 /* A release: mark under the lock, free outside it, drop under it again. */
 struct vgpu_release {
         const struct vgpu_root *root;
-        int wait_ms;              /* ledger lock wait */
-        unsigned busy_retries;    /* of an mdev removal */
-        struct vgpu_proc_id self; /* the marker: others see the leases in progress */
+        int wait_ms;                    /* ledger lock wait */
+        unsigned busy_retries;          /* of an mdev removal */
+        struct vgpu_proc_id self;       /* the marker: others see the leases in progress */
         const struct vgpu_adopt *adopt; /* NULL, or the domain's devices: adopted first after a rebuild */
+        bool record;                    /* keep the release in the devices' history (history.c) */
+        const char *domain_name;        /* for the history; may be NULL */
+        const char *reason;             /* libvirt's shut-off reason; NULL: not given (libvirt before 10.5) */
         size_t n;
         struct vgpu_release_device *devices;
 };
@@ -232,6 +235,26 @@ int vgpu_release_drop(struct vgpu_release *rel, struct vgpu_error *err);
  */
 int vgpu_release_domain(struct vgpu_release *rel, const char *domain_uuid, enum vgpu_device_kind kind,
                         const char *device, struct vgpu_error *err);
+
+/* ---- the release history (history.c) -------------------------------------- */
+
+#define VGPU_HISTORY_KEEP    5   /* releases kept per device */
+#define VGPU_HISTORY_DEVICES 256 /* devices kept: those released last */
+
+/*
+ * Under the lock: append @rel's devices' releases (time, domain, reason,
+ * freed) to /run/vgpu-hook/history.json, keeping the last VGPU_HISTORY_KEEP
+ * per device.  A damaged history is started afresh.  0 or -errno.
+ */
+int vgpu_history_record(struct vgpu_ledger *ledger, const struct vgpu_release *rel);
+
+/*
+ * The history read beside @ledger (may be NULL: none), as the inventory's
+ * "release_history": [{"device", "releases": [{"time", "domain_uuid",
+ * "domain_name", "reason", "reason_source", "freed", "error"}, … oldest
+ * first]}] by device.  A new reference, or NULL on ENOMEM.
+ */
+json_t *vgpu_history_json(const struct vgpu_ledger *ledger);
 
 /* ---- claiming devices (lease-claim.c) ------------------------------------ */
 
@@ -330,7 +353,7 @@ struct vgpu_reconcile_action {
 struct vgpu_reconcile {
         size_t n_actions;
         struct vgpu_reconcile_action *actions;
-        size_t n_kept; /* leases left alone: in use, in progress or within the grace */
+        size_t n_kept;      /* leases left alone: in use, in progress or within the grace */
         char set_aside[64]; /* a damaged ledger was moved to this name in VGPU_LEDGER_DIR, else "" */
         char damage[256];   /* a dry run: why the ledger is damaged (read as empty), else "" */
 };
