@@ -63,7 +63,7 @@ invariants() {
 
 # snapshot TAG / same TAG1 TAG2: host (inventory) and ledger, compared
 snapshot() {
-        "$VGPUCTL" inventory --json --root "$ROOT" >"$ROOT/.inv.$1"
+        host_inventory >"$ROOT/.inv.$1"
         "$VGPUCTL" leases --json --root "$ROOT" >"$ROOT/.led.$1"
 }
 same() { cmp -s "$ROOT/.inv.$1" "$ROOT/.inv.$2" && cmp -s "$ROOT/.led.$1" "$ROOT/.led.$2"; }

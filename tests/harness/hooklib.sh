@@ -119,6 +119,13 @@ nobody_copy() {
 mdev_exists() { [ -e "$ROOT/sys/bus/mdev/devices/$1" ]; }
 mdev_parent() { basename "$(dirname "$(readlink "$ROOT/sys/bus/mdev/devices/$1")")"; }
 leases() { "$VGPUCTL" leases --json --root "$ROOT"; }
+# host_inventory: inventory --json without release_history: the host's state, not what was released on it
+host_inventory() {
+        "$VGPUCTL" inventory --json --root "$ROOT" | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+d.pop("release_history")
+print(json.dumps(d, indent=2))'
+}
 lease_count() { leases | grep -c '"domain_uuid"' || true; }
 lease_state() { leases | tr -d ' \n' | grep -o "\"device\":\"$1\"" >/dev/null && leases | tr -d ' \n' | sed 's/},{/}\n{/g' | grep "\"device\":\"$1\"" | sed 's/.*"state":"\([a-z]*\)".*/\1/'; }
 # lease_created UUID: the "created" flag of that device's lease (true/false)

@@ -37,7 +37,7 @@ dom_uuid() { printf '5e1d2c3b-4a59-4687-9a8b-%012d' "$1"; }
 mdev_of() { printf '3b0e1c2d-0000-4000-8000-%012d' $(((($1 - 1) / CLONES) + 1)); }
 
 pool_host "$POOL"
-"$VGPUCTL" inventory --json --root "$ROOT" >"$X/before"
+host_inventory >"$X/before"
 for i in $(seq 1 "$N"); do
         domain vm$i "$(dom_uuid $i)" "<vgpu:mdev uuid='$(mdev_of $i)' profile='port'/>" "$(mdev_of $i)" >"$X/vm$i.xml"
         echo 0 >"$X/holds$i"
@@ -112,7 +112,7 @@ round
 verify last
 ms=$(((($(date +%s%N) - start)) / 1000000))
 echo "# $N domains ($CLONES a UUID), pool of $POOL, $ROUNDS rounds + a release round: $((N * (ROUNDS + 1))) hook processes in $ms ms"
-"$VGPUCTL" inventory --json --root "$ROOT" >"$X/after"
+host_inventory >"$X/after"
 check "releasing all leaves the host as it started" cmp -s "$X/before" "$X/after"
 check "and the ledger empty" [ "$(lease_count)" = 0 ]
 

@@ -10,7 +10,7 @@ printf '{"lock_wait_ms": 30000}\n' >"$ROOT/etc/vgpu-hook/vgpu-hook.conf"
 profile port '{"mdev_type": {"name": "Single port serial"}}'
 X=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-xml-XXXXXX")
 trap 'cleanup; rm -rf "$X"' EXIT
-"$VGPUCTL" inventory --json --root "$ROOT" >"$X/before"
+host_inventory >"$X/before"
 
 for i in $(seq 1 $N); do
         d=$(printf '5e1d2c3b-4a59-4687-9a8b-%012d' $i)
@@ -48,7 +48,7 @@ for i in $(seq 1 $N); do
         hook_bg "$X/vm$i.xml" /dev/null /dev/null vm$i release end -
 done
 wait
-"$VGPUCTL" inventory --json --root "$ROOT" >"$X/after"
+host_inventory >"$X/after"
 check "releasing all leaves the host as it started" cmp -s "$X/before" "$X/after"
 check "and the ledger empty" [ "$(lease_count)" = 0 ]
 finish
