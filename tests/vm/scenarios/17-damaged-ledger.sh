@@ -39,7 +39,8 @@ wait_for 10 said_once || fail "not logged once: $(grep vgpu-hook /tmp/syslog | t
 grep "was damaged" /tmp/syslog
 leases | tee leases.txt
 grep -q "^vm-a $ua active$" leases.txt || fail "reconnect did not re-adopt $ua"
-vgpuctl leases --json | grep -q '"created": true' || fail "$ua not re-adopted as ours"
+vgpuctl leases --json >leases.json
+grep -q '"created": true' leases.json || fail "$ua not re-adopted as ours: $(cat leases.json)"
 
 note "the next vGPU VM starts"
 vm_profile dual '{"mdev_type": {"name": "Dual port serial"}}'
