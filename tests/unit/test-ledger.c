@@ -148,10 +148,10 @@ static const struct {
 /* The bytes of file @path below dir (free()). */
 static char *slurp(const char *path)
 {
-        char full[4096], *buf = calloc(1, 4096);
+        char full[8200], *buf = calloc(1, 4096);
         FILE *f;
 
-        snprintf(full, sizeof(full), "%s/%s", dir, path);
+        ck_assert_int_lt(snprintf(full, sizeof(full), "%s/%s", dir, path), (int)sizeof(full));
         f = fopen(full, "r");
         ck_assert_ptr_nonnull(f);
         ck_assert_ptr_nonnull(buf);
