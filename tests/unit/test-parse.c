@@ -253,6 +253,24 @@ START_TEST(nvidia_types)
         ck_assert_str_eq(t[1].name, "NVIDIA L40-4Q");
         vgpu_nvidia_types_free(t, (size_t)n);
 
+        /* Name first, id last (a header of that form, tabs, CRLF), and the id-first form on H200. */
+        n = vgpu_nvidia_types_parse("vGPU Name    ID\nNVIDIA A40-2Q    558\r\nNVIDIA A40-48Q\t570\n", "x", &t, &err);
+        ck_assert_int_eq(n, 2);
+        ck_assert_uint_eq(t[0].id, 558);
+        ck_assert_str_eq(t[0].name, "NVIDIA A40-2Q");
+        ck_assert_uint_eq(t[1].id, 570);
+        ck_assert_str_eq(t[1].name, "NVIDIA A40-48Q");
+        vgpu_nvidia_types_free(t, (size_t)n);
+        n = vgpu_nvidia_types_parse("NVIDIA A40-2Q    558\n", "x", &t, &err); /* no header */
+        ck_assert_int_eq(n, 1);
+        ck_assert_uint_eq(t[0].id, 558);
+        vgpu_nvidia_types_free(t, (size_t)n);
+        n = vgpu_nvidia_types_parse("1428 : NVIDIA H200X-141C\n", "x", &t, &err);
+        ck_assert_int_eq(n, 1);
+        ck_assert_uint_eq(t[0].id, 1428);
+        ck_assert_str_eq(t[0].name, "NVIDIA H200X-141C");
+        vgpu_nvidia_types_free(t, (size_t)n);
+
         /* Nothing creatable: only the header, or nothing at all. */
         ck_assert_int_eq(vgpu_nvidia_types_parse("ID    : vGPU Name\n", "x", &t, &err), 0);
         vgpu_nvidia_types_free(t, 0);
@@ -269,18 +287,24 @@ START_TEST(nvidia_types_malformed)
         } bad[] = {
                 {"ID : vGPU Name\n557 NVIDIA L40-1B\n", 2, 5}, {"ID : vGPU Name\n557 : \n", 2, 7},
                 {"ID : vGPU Name\n557 : A\nx : B\n", 3, 1},    {"ID : vGPU Name\n99999999999 : A\n", 2, 10},
-                {"ID : vGPU Name\n0 : none\n", 2, 1},
+                {"ID : vGPU Name\n0 : none\n", 2, 1},          {"vGPU Name    ID\nNVIDIA A40-2Q\n", 2, 1},
+                {"vGPU Name    ID\n   558\n", 2, 7},           {"x\nNVIDIA A40-2Q    0\n", 2, 18},
+                {"x\nNVIDIA A40-2Q 99999999999\n", 2, 24},
         };
 
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 struct vgpu_nvidia_type *t = (void *)0x1;
                 struct vgpu_error err = {0};
+                int r = vgpu_nvidia_types_parse(bad[i].text, "creatable_vgpu_types", &t, &err);
 
-                ck_assert_int_lt(vgpu_nvidia_types_parse(bad[i].text, "creatable_vgpu_types", &t, &err), 0);
+                ck_assert_int_lt(r, 0);
                 ck_assert_msg(err.line == bad[i].line && err.column == bad[i].column, "case %zu: %d:%d %s", i, err.line,
                               err.column, err.text);
                 ck_assert_str_eq(err.source, "creatable_vgpu_types");
                 ck_assert_ptr_eq(t, (void *)0x1);
+                if (r == -EINVAL && strstr(err.text, "id 0") == NULL)
+                        ck_assert_msg(strstr(err.text, "expected 'ID : NAME' (1428 : NVIDIA H200X-141C) or 'NAME ID'"),
+                                      "case %zu says no form: %s", i, err.text);
         }
 }
 END_TEST

@@ -16,8 +16,8 @@ struct vgpu_nvidia_type {
 };
 
 /*
- * Parse the text of nvidia/creatable_vgpu_types: a header line, then rows
- * "ID : NAME".  Returns the number of rows, the array in *ret_types (free with
+ * Parse the text of nvidia/creatable_vgpu_types: an optional header line,
+ * then rows "ID : NAME" or "NAME ID" (published examples show both).  Returns the number of rows, the array in *ret_types (free with
  * vgpu_nvidia_types_free()); a malformed row is -EINVAL with its position in
  * @err.  An empty list (nothing creatable now) is valid.
  */
