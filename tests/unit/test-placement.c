@@ -208,6 +208,31 @@ START_TEST(other_type_names_holder)
 }
 END_TEST
 
+/* Mixed-size mode: the driver keeps room for a second size beside T4-4Q, so placement trusts it. */
+static const char t4_mixed[] =
+        "pci 0000:3b:00.0 vendor=0x10de device=0x1eb8 class=0x030200 driver=nvidia group=20\n"
+        "mdev-pool t4 size=16\n"
+        "mdev-parent 0000:3b:00.0 pool=t4 mdev-driver=nvidia-vgpu-vfio\n"
+        "mdev-type 0000:3b:00.0 nvidia-222 name=\"GRID T4-1Q\" api=vfio-pci cost=1\n"
+        "mdev-type 0000:3b:00.0 nvidia-224 name=\"GRID T4-4Q\" api=vfio-pci cost=4\n"
+        "mdev 3f2a6c1e-5b7d-4e0a-9c41-0d3e8b7a2f10 parent=0000:3b:00.0 type=nvidia-224 group=21\n";
+
+START_TEST(mixed_size_trusts_driver)
+{
+        char *dir = testsuite_fake_root_text(t4_mixed);
+        struct vgpu_host *host = testsuite_load(dir);
+        struct vgpu_mdev_request req = {.type_name = "GRID T4-1Q"};
+        struct vgpu_placement *pl = NULL;
+
+        ck_assert_int_eq(vgpu_place_mdev(host, NULL, NULL, NULL, &req, &pl), 0);
+        ck_assert_uint_eq(pl->n_usable, 1);
+        ck_assert_int_eq(pl->candidates[0].free, 12);
+        vgpu_placement_free(pl);
+        vgpu_host_free(host);
+        testsuite_remove_root(dir);
+}
+END_TEST
+
 /* vgpu_placement_why(): the candidate that decided, not "no room" for every cause. */
 START_TEST(why_refused)
 {
@@ -358,6 +383,7 @@ static Suite *placement_suite(void)
 
         tcase_add_loop_test(tc, golden, 0, (int)(sizeof(rows) / sizeof(rows[0])));
         tcase_add_test(tc, other_type_names_holder);
+        tcase_add_test(tc, mixed_size_trusts_driver);
         tcase_add_test(tc, why_refused);
         tcase_add_test(tc, ampere_vfs);
         tcase_add_test(tc, pci_devices);

@@ -155,10 +155,41 @@ static bool pending_mdev(const struct vgpu_host *host, const struct vgpu_lease *
         return l->kind == VGPU_DEVICE_MDEV && l->state == VGPU_LEASE_PENDING && !vgpu_host_find_mdev(host, l->device);
 }
 
-/* NVIDIA: one type per physical GPU, instances and reservations alike. */
-static bool other_type_on_gpu(const struct vgpu_host *host, const struct vgpu_ledger *ledger, struct vgpu_candidate *c)
+/*
+ * Mixed-size mode shows in the driver's counts: another type keeps room on
+ * a GPU where a type is resident already.
+ */
+static bool gpu_mixes(const struct vgpu_host *host, const char *physical)
 {
         for (size_t i = 0; i < host->n_mdevs; i++) {
+                const struct vgpu_mdev *m = &host->mdevs[i];
+
+                if (!same(physical_of(host, m->parent), physical))
+                        continue;
+                for (size_t j = 0; j < host->n_parents; j++) {
+                        const struct vgpu_mdev_parent *p = &host->parents[j];
+
+                        if (!same(p->physical, physical))
+                                continue;
+                        for (size_t k = 0; k < p->n_types; k++)
+                                if (!same(p->types[k].id, m->type_id) && p->types[k].available > 0)
+                                        return true;
+                }
+        }
+        return false;
+}
+
+/*
+ * NVIDIA: one type per physical GPU, only where the driver says so (equal-size
+ * mode): a resident type counts when the driver offers no room for this one;
+ * a reservation counts (the driver cannot know of it yet) unless the GPU mixes
+ * sizes.  Never decided from the GPU's model.
+ */
+static bool other_type_on_gpu(const struct vgpu_host *host, const struct vgpu_ledger *ledger, struct vgpu_candidate *c)
+{
+        if (gpu_mixes(host, c->parent->physical))
+                return false;
+        for (size_t i = 0; c->type->available <= 0 && i < host->n_mdevs; i++) {
                 const struct vgpu_mdev *m = &host->mdevs[i];
                 const struct vgpu_lease *l;
 
