@@ -48,6 +48,13 @@ static void dump_sriov(FILE *f, const struct fh_pci *p)
                 fprintf(f, " vgpu-fb=%d", p->vgpu_fb);
         str(f, "vf-vgpu-types", p->vf_vgpu_types);
         str(f, "vf-param", p->vf_param);
+        if (p->vgpu_mode)
+                fprintf(f, " vgpu-mode=%s", fh_vgpu_mode_name(p->vgpu_mode));
+        for (int i = 0; i < p->n_mig; i++)
+                fprintf(f, "%s%d:%d%s", i ? "" : " mig-instances=\"", p->mig_id[i], p->mig_fb[i],
+                        i + 1 < p->n_mig ? "," : "\"");
+        if (p->vgpu_name_first)
+                fputs(" vgpu-format=name-first", f);
 }
 
 static void dump_pci(FILE *f, const struct fh_pci *p)
@@ -79,6 +86,11 @@ static void dump_pci(FILE *f, const struct fh_pci *p)
         dump_sriov(f, p);
         str(f, "vgpu-types", p->vgpu_types);
         str(f, "current-type", p->current_type);
+        if (p->gpu_instance >= 0)
+                fprintf(f, " gpu-instance=%d", p->gpu_instance);
+        if (p->placement >= 0)
+                fprintf(f, " placement=%d", p->placement);
+        str(f, "vgpu-params", p->vgpu_params);
         fputc('\n', f);
 }
 

@@ -11,7 +11,9 @@
  *           [totalvfs= numvfs= autoprobe= vf-offset= vf-stride= vf-device=]
  *           [numvfs-errno=ERRNO] [vgpu-fb=N] [vf-vgpu-types="ID:NAME:COST,..."]
  *           [vf-param=NAME] [netdev=IFNAME]
+ *           [vgpu-mode=equal|mixed|mig] [mig-instances="GI:FB,..."] [vgpu-format=name-first]
  *           [physfn=ADDR] [vgpu-types="ID:NAME[:COST],..."] [current-type=ID] [vfio=N]
+ *           [gpu-instance=GI] [placement=N] [vgpu-params=TEXT]
  *   mdev-pool NAME size=N [exclusive] [errno=ENOSPC|EUSERS]
  *   mdev-parent NAME pool= [max=] [class=] [mdev-driver=]
  *   mdev-type PARENT ID name= api= [description=] cost=
@@ -38,6 +40,12 @@
  *               current type offers none, the others only types that fit
  *   vf-vgpu-types  a PF's vgpu-types for VFs that do not list their own
  *               (also those sriov_numvfs creates)
+ *   vgpu-mode   how the PF's VFs share its framebuffer (fakehost-nvidia.c):
+ *               equal-size, mixed-size, MIG-backed (mig-instances: its GPU
+ *               instances and their framebuffer); none: capacity only
+ *   vgpu-format name-first: creatable_vgpu_types rows "NAME ID"
+ *   gpu-instance, placement, vgpu-params  a VF's nvidia/gpu_instance_id,
+ *               placement_id, vgpu_params
  *   vf-param    a PF's driver module parameter that sets its VF count (AMD
  *               GIM's vf_num): sys/module/MODULE/parameters/NAME holds numvfs
  *   netdev      the network interface the bound driver registers: net/NAME
@@ -393,6 +401,42 @@ static int pci_host(struct pctx *c, struct line *l, struct fh_pci *p)
         return 0;
 }
 
+/* "GI:FB,...": the GPU instances of a PF in MIG mode. */
+static int mig_instances(struct pctx *c, const char *list, struct fh_pci *p)
+{
+        for (const char *s = list; *s;) {
+                int gi, fb, n = 0;
+
+                if (p->n_mig == FH_MIG_MAX || sscanf(s, "%d:%d%n", &gi, &fb, &n) != 2 || gi < 0 || fb < 1 ||
+                    (s[n] && s[n] != ','))
+                        return perr(c, "bad mig-instances '%s' (want GI:FB,... with at most %d instances)", list,
+                                    FH_MIG_MAX);
+                p->mig_id[p->n_mig] = gi;
+                p->mig_fb[p->n_mig++] = fb;
+                s += n + (s[n] == ',');
+        }
+        return 0;
+}
+
+/* vgpu-mode=, mig-instances=, vgpu-format=: 1 if any is present. */
+static int pci_vgpu_mode(struct pctx *c, struct line *l, struct fh_pci *p)
+{
+        const char *mode = opt(l, "vgpu-mode"), *mig = opt(l, "mig-instances"), *format = opt(l, "vgpu-format");
+
+        if (mode && (p->vgpu_mode = fh_vgpu_mode_parse(mode)) < 0)
+                return perr(c, "unknown vgpu-mode '%s' (want equal, mixed or mig)", mode);
+        if ((mig != NULL) != (p->vgpu_mode == FH_VGPU_MIG))
+                return perr(c, "vgpu-mode=mig and mig-instances= go together");
+        if (mig && mig_instances(c, mig, p) < 0)
+                return -EINVAL;
+        if (p->vgpu_mode == FH_VGPU_MIXED && !p->vgpu_fb)
+                return perr(c, "vgpu-mode=mixed needs vgpu-fb=");
+        if (format && strcmp(format, "name-first") != 0 && strcmp(format, "id-first") != 0)
+                return perr(c, "unknown vgpu-format '%s' (want id-first or name-first)", format);
+        p->vgpu_name_first = format && strcmp(format, "name-first") == 0;
+        return mode || mig || format;
+}
+
 /* Options that only a PF takes: 1 if any is present. */
 static int pci_pf_extras(struct pctx *c, struct line *l, struct fh_pci *p)
 {
@@ -408,6 +452,9 @@ static int pci_pf_extras(struct pctx *c, struct line *l, struct fh_pci *p)
                 return r;
         any |= r;
         if ((r = opt_str(c, l, "vf-param", false, &p->vf_param)) < 0)
+                return r;
+        any |= r;
+        if ((r = pci_vgpu_mode(c, l, p)) < 0)
                 return r;
         return any | r;
 }
@@ -464,7 +511,10 @@ static int pci_vgpu(struct pctx *c, struct line *l, struct fh_pci *p)
         int r;
 
         if ((r = opt_str(c, l, "vgpu-types", false, &p->vgpu_types)) < 0 ||
-            (r = opt_str(c, l, "current-type", false, &p->current_type)) < 0)
+            (r = opt_str(c, l, "current-type", false, &p->current_type)) < 0 ||
+            (r = opt_int(c, l, "gpu-instance", 0, INT_MAX, &p->gpu_instance)) < 0 ||
+            (r = opt_int(c, l, "placement", 0, INT_MAX, &p->placement)) < 0 ||
+            (r = opt_str(c, l, "vgpu-params", false, &p->vgpu_params)) < 0)
                 return r;
         if (!p->vgpu_types && p->physfn && p->physfn->vf_vgpu_types &&
             !(p->vgpu_types = strdup(p->physfn->vf_vgpu_types)))
@@ -492,7 +542,7 @@ static int d_pci(struct pctx *c, struct line *l)
         if (!p)
                 return -ENOMEM;
         p->at = c->at;
-        p->group = p->vfio = p->numa = p->vf_index = -1;
+        p->group = p->vfio = p->numa = p->vf_index = p->gpu_instance = p->placement = -1;
         if (fh_pci_addr_parse(l->tok[1].s, p) < 0)
                 return perr(c, "bad PCI address '%s'", l->tok[1].s);
         if (fh_find_pci(c->fh, p->addr))

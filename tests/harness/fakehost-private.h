@@ -53,6 +53,16 @@ struct fh_node {
         struct fh_cpuset cpus;
 };
 
+#define FH_MIG_MAX 8
+
+/* How an NVIDIA PF shares its framebuffer among its VFs' vGPUs. */
+enum fh_vgpu_mode {
+        FH_VGPU_CAPACITY, /* any types that fit (no vgpu-mode=) */
+        FH_VGPU_EQUAL,    /* equal-size: the first size chosen is the only one */
+        FH_VGPU_MIXED,    /* mixed-size: sizes side by side at aligned placements */
+        FH_VGPU_MIG,      /* MIG-backed: each vGPU in the GPU instance its VF selects */
+};
+
 struct fh_pci {
         struct fh_where at;
         char addr[16]; /* canonical, lower-case */
@@ -77,6 +87,14 @@ struct fh_pci {
         char *vf_vgpu_types; /* PF: the vgpu-types its VFs get by default */
         char *netdev;        /* the network interface its driver registers (net/NAME) */
         char *vf_param;      /* PF: its driver's module parameter holding the VF count */
+        /* NVIDIA vendor VFIO, the driver's answers in fakehost-nvidia.c */
+        int vgpu_mode;                              /* PF: enum fh_vgpu_mode */
+        bool vgpu_name_first;                       /* PF: creatable_vgpu_types rows "NAME ID", not "ID : NAME" */
+        int mig_id[FH_MIG_MAX], mig_fb[FH_MIG_MAX]; /* PF in MIG mode: GPU instances, framebuffer */
+        int n_mig;
+        int gpu_instance;  /* VF: nvidia/gpu_instance_id, -1 none */
+        int placement;     /* VF: nvidia/placement_id, -1 none (the driver's choice once typed) */
+        char *vgpu_params; /* VF: nvidia/vgpu_params */
 };
 
 struct fh_pool {
@@ -165,6 +183,10 @@ int fh_vgpu_next(const char **s, struct fh_vgpu *v);
 bool fh_vgpu_is(const struct fh_vgpu *v, const char *id);
 bool fh_vgpu_find(const char *list, const char *id, struct fh_vgpu *v);
 bool fh_vgpu_creatable(const struct fakehost *fh, const struct fh_pci *p, const struct fh_vgpu *v);
+int fh_vgpu_placement(const struct fakehost *fh, const struct fh_pci *p, int cost);
+void fh_vgpu_reset(struct fh_pci *p);
+const char *fh_vgpu_mode_name(int mode);
+int fh_vgpu_mode_parse(const char *s);
 int fh_cpuset_parse(const char *s, struct fh_cpuset *set);
 void fh_cpuset_set(struct fh_cpuset *set, unsigned bit);
 void fh_cpuset_or(struct fh_cpuset *dst, const struct fh_cpuset *src);

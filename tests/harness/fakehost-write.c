@@ -629,9 +629,11 @@ static void write_bridge(struct wctx *w, const struct fh_pci *b)
         write_bus(w, b->path, b->domain, secondary, b->numa);
 }
 
-/* NVIDIA vendor VFIO (vGPU >= 17): the VF's own type files. */
+/* NVIDIA vendor VFIO (vGPU >= 17): the VF's own type files.  Published
+ * examples show creatable_vgpu_types rows in two forms; the PF says which. */
 static void write_nvidia(struct wctx *w, const struct fh_pci *p)
 {
+        bool name_first = p->physfn && p->physfn->vgpu_name_first;
         _cleanup_free_ char *text = NULL;
         char dir[PATH_MAX];
         size_t len = 0;
@@ -642,15 +644,21 @@ static void write_nvidia(struct wctx *w, const struct fh_pci *p)
                 w->err = w->err ? w->err : -ENOMEM;
                 return;
         }
-        fputs("ID    : vGPU Name\n", f);
+        fputs(name_first ? "" : "ID    : vGPU Name\n", f);
         for (const char *s = p->vgpu_types; fh_vgpu_next(&s, &v) > 0;)
-                if (fh_vgpu_creatable(w->fh, p, &v))
+                if (fh_vgpu_creatable(w->fh, p, &v) && name_first)
+                        fprintf(f, "%-20.*s %.*s\n", v.namelen, v.name, v.idlen, v.id);
+                else if (fh_vgpu_creatable(w->fh, p, &v))
                         fprintf(f, "%-6.*s: %.*s\n", v.idlen, v.id, v.namelen, v.name);
         if (fclose(f) != 0 && !w->err)
                 w->err = -ENOMEM;
         pathf(w, dir, "%s/nvidia", p->path);
         put(w, dir, "creatable_vgpu_types", text ? text : "", 0644);
         attr(w, dir, "current_vgpu_type", "%s\n", p->current_type ? p->current_type : "0");
+        /* An unset id reads -1 here; the guides do not show what the driver prints. */
+        attr(w, dir, "gpu_instance_id", "%d\n", p->gpu_instance);
+        attr(w, dir, "placement_id", "%d\n", p->placement);
+        attr(w, dir, "vgpu_params", "%s\n", p->vgpu_params ? p->vgpu_params : "");
 }
 
 /* ---- IOMMU groups ------------------------------------------------------------ */

@@ -335,32 +335,6 @@ bool fh_vgpu_find(const char *list, const char *id, struct fh_vgpu *v)
         return false;
 }
 
-static bool has_type(const struct fh_pci *p)
-{
-        return p->current_type && strcmp(p->current_type, "0") != 0;
-}
-
-/* The rule of the emulation: a VF with a type offers none; the others
- * offer the types whose cost fits in what their PF's vgpu-fb has left. */
-bool fh_vgpu_creatable(const struct fakehost *fh, const struct fh_pci *p, const struct fh_vgpu *v)
-{
-        const struct fh_pci *pf = p->physfn;
-        int used = 0;
-
-        if (has_type(p))
-                return false;
-        if (!pf || pf->vgpu_fb == 0)
-                return true;
-        for (size_t i = 0; i < fh->pcis.n; i++) {
-                const struct fh_pci *q = fh->pcis.v[i];
-                struct fh_vgpu cur;
-
-                if (q->physfn == pf && has_type(q) && fh_vgpu_find(q->vgpu_types, q->current_type, &cur))
-                        used += cur.cost;
-        }
-        return v->cost <= pf->vgpu_fb - used;
-}
-
 int fh_uuid_canonical(const char *in, char out[37])
 {
         for (int i = 0; i < 36; i++) {
@@ -523,6 +497,7 @@ void fh_pci_free(struct fh_pci *p)
         free(p->vf_vgpu_types);
         free(p->netdev);
         free(p->vf_param);
+        free(p->vgpu_params);
         free(p);
 }
 

@@ -201,6 +201,9 @@ static int disable_vfs(struct kshim *k, struct fh_pci *pf)
                         fh_pci_remove(k->fh, vf);
         }
         pf->numvfs = 0;
+        /* Mixed-size mode lives with the VFs (nvidia-smi vgpu -shm sets it after they are enabled). */
+        if (pf->vgpu_mode == FH_VGPU_MIXED)
+                pf->vgpu_mode = FH_VGPU_EQUAL;
         return 0;
 }
 
@@ -239,7 +242,7 @@ static int new_vf(struct kshim *k, struct fh_pci *pf, int i)
         vf->physfn = pf;
         vf->vf_index = i;
         vf->numa = pf->numa;
-        vf->vfio = -1;
+        vf->vfio = vf->gpu_instance = vf->placement = -1;
         vf->autoprobe = vf->vf_offset = vf->vf_stride = 1;
         vf->group = fh_next_group(k->fh);
         r = asprintf(&vf->path, "%.*s/%s", (int)(slash - pf->path), pf->path, vf->addr) < 0 ? -ENOMEM : 0;
@@ -292,26 +295,138 @@ int ks_sriov_numvfs(struct kshim *k)
 
 /* ---- NVIDIA vendor VFIO ---------------------------------------------------- */
 
-/* An ID from the VF's creatable list sets the type, "0" clears it; any
- * other ID is refused.  A marker file makes the next stores fail with EPERM,
- * as the driver does while it still releases the VF. */
+static bool has_type(const struct fh_pci *p)
+{
+        return p->current_type && strcmp(p->current_type, "0") != 0;
+}
+
+/* The driver refuses a type it does not offer the VF now, and leaves the VF
+ * at current_vgpu_type 0 (issue 22, from NVIDIA's vGPU 17-19 user guides):
+ * its instance and placement choices go too; the model changes, the store
+ * fails.  A VF that has a type keeps it: whether the driver drops a type on
+ * a refused change is not published, and dropping a VM's vGPU on a stray
+ * write is the worse guess. */
+static int refuse(struct kshim *k, struct fh_pci *p)
+{
+        if (has_type(p))
+                return -EINVAL;
+        fh_vgpu_reset(p);
+        k->refused = EINVAL;
+        return 0;
+}
+
+/* An ID from the VF's creatable list sets the type, "0" clears it (and its
+ * instance, placement and parameters); any other ID is refused.  In MIG mode
+ * the VF must have selected a GPU instance first; in mixed-size mode the
+ * driver places the vGPU (where placement_id asks, if it is free).  A marker
+ * file makes the next stores fail with EPERM, as the driver does while it
+ * still releases the VF. */
 int ks_vgpu_type(struct kshim *k)
 {
         struct fh_pci *p = pci_at(k, "/nvidia");
         unsigned long long id;
         struct fh_vgpu v;
         char text[32];
+        int at = -1;
 
-        if (!p || !p->vgpu_types || strcmp(k->name, "current_vgpu_type") != 0)
+        if (!p || !p->vgpu_types)
                 return KS_PASS;
         if (ks_eperm_take(k, p->addr))
                 return -EPERM;
         if (ks_kstrtoull(k->buf, 10, &id) < 0 || id > UINT_MAX)
                 return -EINVAL;
+        if (id == 0) {
+                fh_vgpu_reset(p);
+                return 0;
+        }
         snprintf(text, sizeof(text), "%llu", id);
-        if (id != 0 && (!fh_vgpu_find(p->vgpu_types, text, &v) || !fh_vgpu_creatable(k->fh, p, &v)))
-                return -EINVAL;
+        if (!fh_vgpu_find(p->vgpu_types, text, &v) || !fh_vgpu_creatable(k->fh, p, &v))
+                return refuse(k, p);
+        if (p->physfn && p->physfn->vgpu_mode == FH_VGPU_MIG && p->gpu_instance < 0)
+                return refuse(k, p);
+        if (p->physfn && p->physfn->vgpu_mode == FH_VGPU_MIXED && (at = fh_vgpu_placement(k->fh, p, v.cost)) < 0)
+                return refuse(k, p);
         free(p->current_type);
-        p->current_type = id ? strdup(text) : NULL;
-        return id && !p->current_type ? -ENOMEM : 0;
+        p->current_type = strdup(text);
+        p->placement = at;
+        return p->current_type ? 0 : -ENOMEM;
+}
+
+/* gpu_instance_id (MIG-backed vGPU): a GPU instance of the VF's GPU, chosen before the type. */
+int ks_vgpu_instance(struct kshim *k)
+{
+        struct fh_pci *p = pci_at(k, "/nvidia");
+        const struct fh_pci *pf = p ? p->physfn : NULL;
+        unsigned long long gi;
+
+        if (!p || !p->vgpu_types)
+                return KS_PASS;
+        if (ks_kstrtoull(k->buf, 10, &gi) < 0 || !pf || pf->vgpu_mode != FH_VGPU_MIG)
+                return -EINVAL;
+        if (has_type(p))
+                return -EBUSY;
+        for (int i = 0; i < pf->n_mig; i++)
+                if ((unsigned long long)pf->mig_id[i] == gi) {
+                        p->gpu_instance = (int)gi;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+/* placement_id (mixed-size mode): where the type about to be written goes. */
+int ks_vgpu_placement(struct kshim *k)
+{
+        struct fh_pci *p = pci_at(k, "/nvidia");
+        const struct fh_pci *pf = p ? p->physfn : NULL;
+        unsigned long long at;
+
+        if (!p || !p->vgpu_types)
+                return KS_PASS;
+        if (ks_kstrtoull(k->buf, 10, &at) < 0 || !pf || pf->vgpu_mode != FH_VGPU_MIXED ||
+            at >= (unsigned long long)pf->vgpu_fb)
+                return -EINVAL;
+        if (has_type(p))
+                return -EBUSY;
+        p->placement = (int)at;
+        return 0;
+}
+
+/* "KEY=VALUE[, KEY=VALUE...]" of letters, digits and '_' (vgpu_params). */
+static bool params_ok(const char *s)
+{
+        while (*s && *s != '\n') {
+                size_t key = strspn(s, "abcdefghijklmnopqrstuvwxyz_"), value;
+
+                if (!key || s[key] != '=')
+                        return false;
+                s += key + 1;
+                value = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+                if (!value)
+                        return false;
+                s += value;
+                if (*s == ',')
+                        s += 1 + strspn(s + 1, " ");
+                else if (*s && *s != '\n')
+                        return false;
+        }
+        return true;
+}
+
+/* vgpu_params: the plugin's parameters of the VF's vGPU, once it has a type. */
+int ks_vgpu_params(struct kshim *k)
+{
+        struct fh_pci *p = pci_at(k, "/nvidia");
+        char *text;
+
+        if (!p || !p->vgpu_types)
+                return KS_PASS;
+        if (!has_type(p) || !params_ok(k->buf))
+                return -EINVAL;
+        if (!(text = strndup(k->buf, strcspn(k->buf, "\n"))))
+                return -ENOMEM;
+        free(p->vgpu_params);
+        p->vgpu_params = *text ? text : NULL;
+        if (!*text)
+                free(text);
+        return 0;
 }

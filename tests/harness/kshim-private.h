@@ -18,10 +18,12 @@ struct kshim {
         const char *name;    /* its file name */
         const char *buf;     /* the bytes, NUL-terminated as the kernel's copy is */
         size_t count;
+        int refused; /* with 0 returned: the model changed, yet the store fails with this errno */
 };
 
 /* Each handler returns 0 (the store succeeded; the model may have changed),
- * a negative errno (the kernel's answer; the model is untouched) or KS_PASS. */
+ * a negative errno (the kernel's answer; the model is untouched) or KS_PASS;
+ * a store that fails yet changes the model returns 0 with k->refused set. */
 
 /* kshim.c */
 bool ks_group_held(const struct kshim *k, int group);
@@ -81,3 +83,6 @@ int ks_drivers_probe(struct kshim *k);
 int ks_driver_bind(struct kshim *k);
 int ks_driver_unbind(struct kshim *k);
 int ks_vgpu_type(struct kshim *k);
+int ks_vgpu_instance(struct kshim *k);
+int ks_vgpu_placement(struct kshim *k);
+int ks_vgpu_params(struct kshim *k);

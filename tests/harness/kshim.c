@@ -187,6 +187,9 @@ static const struct {
         {"bind", ks_driver_bind},
         {"unbind", ks_driver_unbind},
         {"current_vgpu_type", ks_vgpu_type},
+        {"gpu_instance_id", ks_vgpu_instance},
+        {"placement_id", ks_vgpu_placement},
+        {"vgpu_params", ks_vgpu_params},
 };
 
 static int dispatch(struct kshim *k)
@@ -281,6 +284,8 @@ static ssize_t apply(const struct store *s, bool *passed)
                 r = n < 0 ? -errno : (int)n;
         } else if (r == 0) {
                 r = commit(&k, &old);
+                if (r == 0 && k.refused)
+                        r = -k.refused;
         }
         fh_paths_free(&old);
         fakehost_free(fh);

@@ -574,6 +574,89 @@ START_TEST(vgpu_types)
 }
 END_TEST
 
+/* The driver's three layouts (tests/presets/h200.host) and its refusals. */
+#define H200 "sys/bus/pci/devices/0000:"
+
+static const char *nv(const char *vf, const char *file)
+{
+        static char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), H200 "%s/nvidia/%s", vf, file);
+        return path;
+}
+
+START_TEST(vgpu_equal_size)
+{
+        use("h200");
+        ck_assert_int_eq(store(nv("41:00.4", "current_vgpu_type"), "1422"), 0); /* 35C */
+        ck_assert_int_eq(ntypes("0000:41:00.5"), 1);                            /* that size only */
+        ck_assert_int_eq(store(nv("41:00.5", "current_vgpu_type"), "1421"), EINVAL);
+        ck_assert_str_eq(readf(nv("41:00.5", "current_vgpu_type")), "0\n");
+        ck_assert_int_eq(store(nv("41:00.5", "current_vgpu_type"), "1422"), 0);
+        ck_assert_int_eq(store(nv("41:00.5", "gpu_instance_id"), "1"), EINVAL); /* no MIG here */
+        ck_assert_int_eq(store(nv("41:00.5", "placement_id"), "0"), EINVAL);    /* nor placements */
+        ck_assert_int_eq(store(nv("41:00.4", "current_vgpu_type"), "0"), 0);
+        ck_assert_int_eq(store(nv("41:00.5", "current_vgpu_type"), "0"), 0);
+        ck_assert_int_eq(ntypes("0000:41:00.4"), 4); /* empty again: every size */
+        assert_tree_is_model();
+}
+END_TEST
+
+START_TEST(vgpu_mixed_size)
+{
+        use("h200");
+        ck_assert_int_eq(store(nv("61:00.4", "current_vgpu_type"), "1423"), 0); /* 70C at 0 */
+        ck_assert_str_eq(readf(nv("61:00.4", "placement_id")), "0\n");
+        ck_assert_int_eq(ntypes("0000:61:00.5"), 3); /* 18C, 35C, 70C beside it */
+        ck_assert_int_eq(store(nv("61:00.5", "placement_id"), "18"), 0);
+        ck_assert_int_eq(store(nv("61:00.5", "current_vgpu_type"), "1421"), EINVAL); /* 18 is taken */
+        ck_assert_str_eq(readf(nv("61:00.5", "current_vgpu_type")), "0\n");
+        ck_assert_str_eq(readf(nv("61:00.5", "placement_id")), "-1\n"); /* left clean */
+        ck_assert_int_eq(store(nv("61:00.5", "current_vgpu_type"), "1422"), 0);
+        ck_assert_str_eq(readf(nv("61:00.5", "placement_id")), "70\n");
+        ck_assert_int_eq(store(nv("61:00.5", "placement_id"), "0"), EBUSY);
+        ck_assert_int_eq(ntypes("0000:61:00.6"), 2); /* 18C at 108, 35C at 105 */
+        assert_tree_is_model();
+}
+END_TEST
+
+START_TEST(vgpu_mig_backed)
+{
+        use("h200");
+        ck_assert_int_eq(ntypes("0000:81:00.4"), 3);                                 /* no instance holds 141 GB */
+        ck_assert_int_eq(store(nv("81:00.4", "current_vgpu_type"), "1433"), EINVAL); /* no instance chosen */
+        ck_assert_int_eq(store(nv("81:00.4", "gpu_instance_id"), "9"), EINVAL);
+        ck_assert_int_eq(store(nv("81:00.4", "gpu_instance_id"), "2"), 0);
+        ck_assert_int_eq(ntypes("0000:81:00.4"), 2); /* 18 and 35 fit in 2g.35gb */
+        ck_assert_int_eq(store(nv("81:00.4", "gpu_instance_id"), "1"), 0);
+        ck_assert_int_eq(store(nv("81:00.4", "current_vgpu_type"), "1432"), 0);
+        ck_assert_int_eq(store(nv("81:00.4", "gpu_instance_id"), "2"), EBUSY);
+        ck_assert_int_eq(store(nv("81:00.5", "gpu_instance_id"), "1"), 0);
+        ck_assert_int_eq(store(nv("81:00.5", "current_vgpu_type"), "1431"), EINVAL); /* instance 1 holds 35C */
+        ck_assert_str_eq(readf(nv("81:00.5", "gpu_instance_id")), "-1\n");
+        ck_assert_int_eq(store(nv("81:00.5", "gpu_instance_id"), "1"), 0);
+        ck_assert_int_eq(store(nv("81:00.5", "current_vgpu_type"), "1432"), 0);
+        ck_assert_int_eq(store(nv("81:00.6", "vgpu_params"), "frame_rate_limiter=0"), EINVAL); /* no type */
+        ck_assert_int_eq(store(nv("81:00.4", "vgpu_params"), "frame_rate_limiter=0, disable_vnc=1\n"), 0);
+        ck_assert_str_eq(readf(nv("81:00.4", "vgpu_params")), "frame_rate_limiter=0, disable_vnc=1\n");
+        ck_assert_int_eq(store(nv("81:00.4", "vgpu_params"), "frame rate"), EINVAL);
+        ck_assert_int_eq(store(nv("81:00.4", "current_vgpu_type"), "0"), 0);
+        ck_assert_str_eq(readf(nv("81:00.4", "vgpu_params")), "\n");
+        ck_assert_str_eq(readf(nv("81:00.4", "gpu_instance_id")), "-1\n");
+        assert_tree_is_model();
+}
+END_TEST
+
+START_TEST(vgpu_name_first)
+{
+        use("l40s");
+        ck_assert_ptr_nonnull(strstr(readf(nv("c1:00.4", "creatable_vgpu_types")), "NVIDIA L40S-2Q       1156\n"));
+        ck_assert_int_eq(store(nv("c1:00.4", "current_vgpu_type"), "1158"), 0);
+        ck_assert_str_eq(readf(nv("c1:00.5", "creatable_vgpu_types")), "NVIDIA L40S-8Q       1158\n");
+        assert_tree_is_model();
+}
+END_TEST
+
 /* ---- held devices ---------------------------------------------------------------- */
 
 START_TEST(held_groups)
@@ -832,6 +915,10 @@ static Suite *kshim_suite(void)
         tcase_add_test(pci, vfio_refuses);
         tcase_add_test(pci, bind_unbind);
         tcase_add_test(pci, vgpu_types);
+        tcase_add_test(pci, vgpu_equal_size);
+        tcase_add_test(pci, vgpu_mixed_size);
+        tcase_add_test(pci, vgpu_mig_backed);
+        tcase_add_test(pci, vgpu_name_first);
         suite_add_tcase(s, pci);
         tcase_add_checked_fixture(held, NULL, teardown);
         tcase_add_test(held, held_groups);
