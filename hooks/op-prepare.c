@@ -129,16 +129,47 @@ static bool mdev_present(const struct hook *h, const char *uuid)
         return vgpu_root_exists(h->root, path);
 }
 
-/* An NVIDIA vendor-VFIO VF: set its type (the library retries EPERM). */
+/* What the profile asks of the driver besides the type, for messages. */
+static const char *setup_text(const struct vgpu_nvidia_setup *s, char *buf, size_t size)
+{
+        int o = 0;
+
+        buf[0] = '\0';
+        if (s->gpu_instance_set)
+                o = snprintf(buf, size, " in GPU instance %u", s->gpu_instance_id);
+        if (s->placement_set && o >= 0 && (size_t)o < size)
+                snprintf(buf + o, size - (size_t)o, " at placement %u", s->placement_id);
+        return buf;
+}
+
+/*
+ * An NVIDIA vendor-VFIO VF: instance, placement and type in the driver's
+ * order (the library retries EPERM and re-reads what is creatable after
+ * each store), then vgpu_params.  A type the driver refuses leaves the VF
+ * at 0: nothing of it is ours to undo.
+ */
 static int type_vf(struct prep *p, struct item *it)
 {
+        const struct vgpu_nvidia_setup *setup = &it->profile->nvidia;
+        char where[64];
         unsigned id = 0;
-        int r = vgpu_nvidia_set_type(p->h->root, &it->addr, it->type, &id);
+        int r = vgpu_nvidia_setup_vf(p->h->root, &it->addr, it->type, setup, &id);
 
+        if (r == -EINVAL)
+                return hook_fail(p->h,
+                                 "NVIDIA's driver refused vGPU type %s%s on VF %s and left the VF without a type; "
+                                 "'vgpuctl inventory' shows what each VF can take now",
+                                 it->type, setup_text(setup, where, sizeof(where)), it->device);
         if (r < 0)
-                return hook_fail(p->h, "cannot set vGPU type %s on VF %s: %s%s", it->type, it->device, strerror(-r),
-                                 r == -ENOENT ? " (no longer creatable there: another tool took the room; retry)" : "");
+                return hook_fail(p->h, "cannot set vGPU type %s%s on VF %s: %s%s", it->type,
+                                 setup_text(setup, where, sizeof(where)), it->device, strerror(-r),
+                                 r == -ENOENT ? " (not creatable there now: another vGPU took the room; retry, or "
+                                                "choose another VF)"
+                                              : "");
         it->created = true;
+        if (setup->vgpu_params && (r = vgpu_nvidia_set_params(p->h->root, &it->addr, setup->vgpu_params)) < 0)
+                return hook_fail(p->h, "NVIDIA's driver refused vgpu_params \"%s\" of profile %s on VF %s: %s",
+                                 setup->vgpu_params, it->profile->name, it->device, strerror(-r));
         return 0;
 }
 

@@ -246,6 +246,11 @@ struct _xmlDoc *vgpu_domain_xml_read(const char *xml, size_t len, int options, s
  */
 int vgpu_domain_from_xml(const struct _xmlDoc *doc, struct vgpu_domain **ret_domain, struct vgpu_error *err);
 
+/* ---- config/profile-nvidia.c --------------------------------------------- */
+
+/* @member if it is gpu_instance_id, placement_id or vgpu_params: 1 when read, 0 when not one of them. */
+int vgpu_profile_nvidia_member(const struct vgpu_json_node *member, struct vgpu_profile *p, struct vgpu_error *err);
+
 /* ---- config/mdevctl.c ---------------------------------------------------- */
 
 /*

@@ -11,23 +11,6 @@ D2=5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a02
 X=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-xml-XXXXXX")
 work=$X
 trap 'cleanup; rm -rf "$X"' EXIT
-NS="xmlns:vgpu='http://vgpu-hook.org/xmlns/domain/1.0'"
-
-# pcidom NAME UUID METADATA ADDR:MANAGED...: a domain XML with PCI hostdevs
-pcidom() {
-        local name=$1 uuid=$2 meta=$3 a
-        shift 3
-        printf "<domain type='kvm'>\n  <name>%s</name>\n  <uuid>%s</uuid>\n" "$name" "$uuid"
-        [ -n "$meta" ] && printf "  <metadata>\n    <vgpu:devices %s>\n%s\n    </vgpu:devices>\n  </metadata>\n" "$NS" "$meta"
-        printf "  <memory unit='KiB'>1048576</memory>\n  <devices>\n"
-        for a in "$@"; do
-                IFS=':.' read -r d b s f m <<<"$a"
-                printf "    <hostdev mode='subsystem' type='pci' managed='%s'>\n" "$m"
-                printf "      <source><address domain='0x%s' bus='0x%s' slot='0x%s' function='0x%s'/></source>\n" "$d" "$b" "$s" "$f"
-                printf "    </hostdev>\n"
-        done
-        printf "  </devices>\n</domain>\n"
-}
 vgpu_type() { cat "$ROOT/sys/bus/pci/devices/$1/nvidia/current_vgpu_type"; }
 lease_kind() { leases | tr -d ' \n' | sed 's/},{/}\n{/g' | grep "\"device\":\"$1\"" | sed 's/.*"kind":"\([a-z]*\)".*/\1/'; }
 # The host without what the inventory takes from the ledger (owners, and the totals, which

@@ -44,6 +44,22 @@ domain() {
         printf "  </devices>\n</domain>\n"
 }
 
+# pcidom NAME UUID METADATA ADDR:MANAGED...: a domain XML with PCI hostdevs
+pcidom() {
+        local name=$1 uuid=$2 meta=$3 a
+        shift 3
+        printf "<domain type='kvm'>\n  <name>%s</name>\n  <uuid>%s</uuid>\n" "$name" "$uuid"
+        [ -n "$meta" ] && printf "  <metadata>\n    <vgpu:devices %s>\n%s\n    </vgpu:devices>\n  </metadata>\n" "xmlns:vgpu='http://vgpu-hook.org/xmlns/domain/1.0'" "$meta"
+        printf "  <memory unit='KiB'>1048576</memory>\n  <devices>\n"
+        for a in "$@"; do
+                IFS=':.' read -r d b s f m <<<"$a"
+                printf "    <hostdev mode='subsystem' type='pci' managed='%s'>\n" "$m"
+                printf "      <source><address domain='0x%s' bus='0x%s' slot='0x%s' function='0x%s'/></source>\n" "$d" "$b" "$s" "$f"
+                printf "    </hostdev>\n"
+        done
+        printf "  </devices>\n</domain>\n"
+}
+
 # The simulated /proc shows a real process while it runs: its stat, whose pid
 # and start time are what staleness is judged by (docs/design.md §5.4).  Replaced
 # atomically: hooks running meanwhile must never read a half-written one.

@@ -19,9 +19,9 @@ static const char *const numa_names[] = {"auto", "prefer", "strict", "ignore", N
 static const char *const numa_modes[] = {"prefer", "strict", NULL};
 
 static const char *const profile_keys[] = {
-        "description", "mdev_type", "nvidia_vgpu_type", "sriov_vf", "passthrough", "addresses",
-        "vendor",      "device",    "policy",           "numa",     "attrs",       "driver",
-        NULL,
+        "description",     "mdev_type",    "nvidia_vgpu_type", "sriov_vf", "passthrough", "addresses",
+        "vendor",          "device",       "policy",           "numa",     "attrs",       "driver",
+        "gpu_instance_id", "placement_id", "vgpu_params",      NULL,
 };
 
 const char *vgpu_profile_kind_name(enum vgpu_profile_kind kind)
@@ -51,6 +51,7 @@ static void profile_clear(struct vgpu_profile *p)
         free(p->addresses);
         free(p->numa_nodes);
         vgpu_mdev_attrs_free(p->attrs, p->n_attrs);
+        free((char *)p->nvidia.vgpu_params);
         *p = (struct vgpu_profile){0};
 }
 
@@ -320,7 +321,7 @@ static int profile_member(const struct vgpu_json_node *member, struct vgpu_profi
                 return get_attrs(member, p, err);
         if (strcmp(key, "driver") == 0)
                 return get_driver(member, p, err);
-        return 0;
+        return vgpu_profile_nvidia_member(member, p, err);
 }
 
 /* What no single key can tell. */

@@ -243,6 +243,12 @@ const char *vgpu_log_level_name(enum vgpu_log_level level);
  *                                     <driver model=> into the hostdev and
  *                                     prepare checks the hostdev names it
  *                                     and the kernel has it
+ *   "gpu_instance_id": 1              nvidia_vgpu_type profiles only: the MIG
+ *                                     GPU instance the vGPU lives in
+ *   "placement_id": 70                ... its place on a mixed-size GPU
+ *   "vgpu_params": "frame_rate_limiter=0"  ... the plugin's parameters
+ *                                     (written at prepare: instance,
+ *                                     placement, type, then parameters)
  */
 #define VGPU_PROFILES_DIR     "/etc/vgpu-hook/profiles.d"
 #define VGPU_PROFILE_NAME_MAX 64
@@ -275,8 +281,9 @@ struct vgpu_profile {
         /* VGPU_PROFILE_MDEV: exactly one of the two is set */
         char *mdev_type_name;
         char *mdev_type_id;
-        /* VGPU_PROFILE_NVIDIA_VFIO */
+        /* VGPU_PROFILE_NVIDIA_VFIO: the type, and what else the driver is told (vgpu_params owned) */
         char *nvidia_type;
+        struct vgpu_nvidia_setup nvidia;
         /* VGPU_PROFILE_SRIOV_VF: the PFs; VGPU_PROFILE_PASSTHROUGH: the GPUs (may be empty) */
         size_t n_devices;
         struct vgpu_pci_addr *devices;

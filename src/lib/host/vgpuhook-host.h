@@ -17,8 +17,8 @@ struct vgpu_nvidia_type {
 
 /*
  * Parse the text of nvidia/creatable_vgpu_types: an optional header line,
- * then rows "ID : NAME" or "NAME ID" (published examples show both).  Returns the number of rows, the array in *ret_types (free with
- * vgpu_nvidia_types_free()); a malformed row is -EINVAL with its position in
+ * then rows "ID : NAME" or "NAME ID" (published examples show both).  Returns the number of rows, the array in
+ * *ret_types (free with vgpu_nvidia_types_free()); a malformed row is -EINVAL with its position in
  * @err.  An empty list (nothing creatable now) is valid.
  */
 int vgpu_nvidia_types_parse(const char *text, const char *source, struct vgpu_nvidia_type **ret_types,

@@ -75,3 +75,56 @@ int vgpu_nvidia_clear_type(const struct vgpu_root *root, const struct vgpu_pci_a
 {
         return write_type(root, vf, 0);
 }
+
+static int write_number(const struct vgpu_root *root, const struct vgpu_pci_addr *vf, const char *attr, unsigned v)
+{
+        char value[16], name[VGPU_PCI_ADDR_STRLEN];
+        int r;
+
+        snprintf(value, sizeof(value), "%u", v);
+        r = vgpu_pci_write_attr(root, vf, attr, value);
+        vgpu_pci_addr_format(vf, name);
+        if (r < 0)
+                vgpu_dbg(root, "%s: the driver refused %s %u: %s", name, attr, v, strerror(-r));
+        return r;
+}
+
+/* The driver's answer to a refused type: the VF should read 0 again. */
+static void log_refusal(const struct vgpu_root *root, const struct vgpu_pci_addr *vf, const char *type_name)
+{
+        _cleanup_free_ char *cur = NULL;
+        char name[VGPU_PCI_ADDR_STRLEN];
+
+        (void)vgpu_pci_read_attr(root, vf, "nvidia/current_vgpu_type", &cur);
+        vgpu_pci_addr_format(vf, name);
+        vgpu_dbg(root, "%s: the driver refused vGPU type %s; current_vgpu_type now %s", name, type_name,
+                 cur ? cur : "unreadable");
+}
+
+int vgpu_nvidia_setup_vf(const struct vgpu_root *root, const struct vgpu_pci_addr *vf, const char *type_name,
+                         const struct vgpu_nvidia_setup *setup, unsigned *ret_id)
+{
+        bool chose = setup && (setup->gpu_instance_set || setup->placement_set);
+        int r = 0;
+
+        if (setup && setup->gpu_instance_set)
+                r = write_number(root, vf, "nvidia/gpu_instance_id", setup->gpu_instance_id);
+        if (r == 0 && setup && setup->placement_set)
+                r = write_number(root, vf, "nvidia/placement_id", setup->placement_id);
+        if (r == 0) {
+                r = vgpu_nvidia_set_type(root, vf, type_name, ret_id);
+                if (r == -EINVAL) { /* the driver left the VF at 0 */
+                        log_refusal(root, vf, type_name);
+                        return r;
+                }
+        }
+        /* Not typed, yet an instance or placement of ours may stay: 0 undoes them. */
+        if (r < 0 && chose)
+                (void)write_type(root, vf, 0);
+        return r;
+}
+
+int vgpu_nvidia_set_params(const struct vgpu_root *root, const struct vgpu_pci_addr *vf, const char *params)
+{
+        return vgpu_pci_write_attr(root, vf, "nvidia/vgpu_params", params);
+}

@@ -48,6 +48,30 @@ int vgpu_sriov_set_numvfs(const struct vgpu_root *root, const struct vgpu_pci_ad
 int vgpu_nvidia_set_type(const struct vgpu_root *root, const struct vgpu_pci_addr *vf, const char *type_name,
                          unsigned *ret_id);
 
+/* What a VF's vGPU asks of the driver besides its type (vGPU 17-19). */
+struct vgpu_nvidia_setup {
+        bool gpu_instance_set; /* MIG-backed: the GPU instance the vGPU lives in */
+        unsigned gpu_instance_id;
+        bool placement_set; /* mixed-size: where on the GPU; else the driver's choice */
+        unsigned placement_id;
+        const char *vgpu_params; /* NULL: none */
+};
+
+/*
+ * vgpu_nvidia_set_type() in the driver's order: gpu_instance_id and
+ * placement_id first (the creatable list depends on the instance, so it is
+ * read after), then the type.  The driver refuses a type it does not offer
+ * now and leaves the VF at type 0: -EINVAL then, the VF clean (a store of 0
+ * undoes an instance or placement this call wrote).  Other errors as
+ * vgpu_nvidia_set_type(); -EINVAL or -EBUSY from a refused instance or
+ * placement.  The VF has a type only when 0 is returned.
+ */
+int vgpu_nvidia_setup_vf(const struct vgpu_root *root, const struct vgpu_pci_addr *vf, const char *type_name,
+                         const struct vgpu_nvidia_setup *setup, unsigned *ret_id);
+
+/* Store @params in the typed VF's nvidia/vgpu_params (after the type, before the VM starts). */
+int vgpu_nvidia_set_params(const struct vgpu_root *root, const struct vgpu_pci_addr *vf, const char *params);
+
 /* Clear @vf's vGPU type (writes 0), with the same EPERM retries. */
 int vgpu_nvidia_clear_type(const struct vgpu_root *root, const struct vgpu_pci_addr *vf);
 
