@@ -111,6 +111,16 @@ vendorvfio_setup() {
 }
 vendorvfio_cycle() { lifecycle_cycle; }
 
+# Two MIG-backed vGPUs in one GPU instance: instance, type and vgpu_params stores at prepare (issue 22).
+vendormig_setup() {
+        fresh h200
+        baseline
+        profile mig35 '{"nvidia_vgpu_type": "NVIDIA H200X-2-35C", "gpu_instance_id": 1, "vgpu_params": "frame_rate_limiter=0"}'
+        vfxml vm1 $D1 "<vgpu:vf address='0000:81:00.4' profile='mig35'/><vgpu:vf address='0000:81:00.5' profile='mig35'/>" \
+                81:00.4 81:00.5 >"$X/vm1.xml"
+}
+vendormig_cycle() { lifecycle_cycle; }
+
 # The second create finds the shared pool full: the first is rolled back.
 rollback_setup() {
         fresh gvtg
@@ -266,7 +276,7 @@ worker() {
 JOBS=$X
 total=0
 : >"$JOBS/list"
-for scenario in lifecycle vendorvfio rollback reclaim reconcile retry rebuild; do
+for scenario in lifecycle vendorvfio vendormig rollback reclaim reconcile retry rebuild; do
         CASE="$scenario, no fault"
         run $scenario
         grep -v '^kshim:' "$X/log" >"$X/count.$scenario.log"
