@@ -164,7 +164,7 @@ static bool gpu_mixes(const struct vgpu_host *host, const char *physical)
         for (size_t i = 0; i < host->n_mdevs; i++) {
                 const struct vgpu_mdev *m = &host->mdevs[i];
 
-                if (!same(physical_of(host, m->parent), physical))
+                if (!m->type_id || !same(physical_of(host, m->parent), physical))
                         continue;
                 for (size_t j = 0; j < host->n_parents; j++) {
                         const struct vgpu_mdev_parent *p = &host->parents[j];
@@ -181,7 +181,8 @@ static bool gpu_mixes(const struct vgpu_host *host, const char *physical)
 
 /*
  * NVIDIA: one type per physical GPU, only where the driver says so (equal-size
- * mode): a resident type counts when the driver offers no room for this one;
+ * mode): a resident type counts when the driver offers no room for this one
+ * (one of unknown type always counts);
  * a reservation counts (the driver cannot know of it yet) unless the GPU mixes
  * sizes.  Never decided from the GPU's model.
  */
@@ -189,11 +190,13 @@ static bool other_type_on_gpu(const struct vgpu_host *host, const struct vgpu_le
 {
         if (gpu_mixes(host, c->parent->physical))
                 return false;
-        for (size_t i = 0; c->type->available <= 0 && i < host->n_mdevs; i++) {
+        for (size_t i = 0; i < host->n_mdevs; i++) {
                 const struct vgpu_mdev *m = &host->mdevs[i];
                 const struct vgpu_lease *l;
 
-                if (!same(physical_of(host, m->parent), c->parent->physical) || same(m->type_id, c->type->id))
+                /* A resident whose type cannot be read counts whatever the driver says. */
+                if (!same(physical_of(host, m->parent), c->parent->physical) || same(m->type_id, c->type->id) ||
+                    (m->type_id && c->type->available > 0))
                         continue;
                 l = vgpu_ledger_find(ledger, VGPU_DEVICE_MDEV, m->uuid);
                 snprintf(c->detail, sizeof(c->detail), "%s holds %s%s%.64s", m->parent,
