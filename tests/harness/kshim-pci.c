@@ -352,21 +352,32 @@ int ks_vgpu_type(struct kshim *k)
         return p->current_type ? 0 : -ENOMEM;
 }
 
-/* gpu_instance_id (MIG-backed vGPU): a GPU instance of the VF's GPU, chosen before the type. */
-int ks_vgpu_instance(struct kshim *k)
+/* A number stored to a VF's nvidia/ file that only a PF in @mode takes, before the type. */
+static int vf_setting(struct kshim *k, int mode, struct fh_pci **ret_vf, unsigned long long *ret)
 {
         struct fh_pci *p = pci_at(k, "/nvidia");
-        const struct fh_pci *pf = p ? p->physfn : NULL;
-        unsigned long long gi;
 
         if (!p || !p->vgpu_types)
                 return KS_PASS;
-        if (ks_kstrtoull(k->buf, 10, &gi) < 0 || !pf || pf->vgpu_mode != FH_VGPU_MIG)
+        if (ks_kstrtoull(k->buf, 10, ret) < 0 || !p->physfn || p->physfn->vgpu_mode != mode)
                 return -EINVAL;
         if (has_type(p))
                 return -EBUSY;
-        for (int i = 0; i < pf->n_mig; i++)
-                if ((unsigned long long)pf->mig_id[i] == gi) {
+        *ret_vf = p;
+        return 0;
+}
+
+/* gpu_instance_id (MIG-backed vGPU): a GPU instance of the VF's GPU. */
+int ks_vgpu_instance(struct kshim *k)
+{
+        struct fh_pci *p = NULL;
+        unsigned long long gi;
+        int r = vf_setting(k, FH_VGPU_MIG, &p, &gi);
+
+        if (r)
+                return r;
+        for (int i = 0; i < p->physfn->n_mig; i++)
+                if ((unsigned long long)p->physfn->mig_id[i] == gi) {
                         p->gpu_instance = (int)gi;
                         return 0;
                 }
@@ -376,17 +387,14 @@ int ks_vgpu_instance(struct kshim *k)
 /* placement_id (mixed-size mode): where the type about to be written goes. */
 int ks_vgpu_placement(struct kshim *k)
 {
-        struct fh_pci *p = pci_at(k, "/nvidia");
-        const struct fh_pci *pf = p ? p->physfn : NULL;
+        struct fh_pci *p = NULL;
         unsigned long long at;
+        int r = vf_setting(k, FH_VGPU_MIXED, &p, &at);
 
-        if (!p || !p->vgpu_types)
-                return KS_PASS;
-        if (ks_kstrtoull(k->buf, 10, &at) < 0 || !pf || pf->vgpu_mode != FH_VGPU_MIXED ||
-            at >= (unsigned long long)pf->vgpu_fb)
+        if (r)
+                return r;
+        if (at >= (unsigned long long)p->physfn->vgpu_fb)
                 return -EINVAL;
-        if (has_type(p))
-                return -EBUSY;
         p->placement = (int)at;
         return 0;
 }
