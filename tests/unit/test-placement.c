@@ -299,6 +299,37 @@ static void pci_ranking(const struct vgpu_pci_placement *pl, char *buf, size_t s
 }
 
 /* Which VF or GPU a VF, vendor-VFIO or passthrough profile gets, and why not the others. */
+/* Equal-size mode: VF .4 holds 35C, so the driver offers .5 only that size; plan says so. */
+static const char h200_equal[] =
+        "pci 0000:41:00.0 vendor=0x10de device=0x233b class=0x030200 driver=nvidia group=60 totalvfs=2 numvfs=2 "
+        "vf-offset=4 vf-stride=1 vgpu-fb=141 vgpu-mode=equal "
+        "vf-vgpu-types=\"1421:NVIDIA H200X-18C:18,1422:NVIDIA H200X-35C:35\"\n"
+        "pci 0000:41:00.4 physfn=0000:41:00.0 vendor=0x10de device=0x233b class=0x030200 driver=nvidia group=61 "
+        "current-type=1422\n"
+        "pci 0000:41:00.5 physfn=0000:41:00.0 vendor=0x10de device=0x233b class=0x030200 driver=nvidia group=62\n";
+
+START_TEST(nvidia_refusal_explained)
+{
+        char *dir = testsuite_fake_root_text(h200_equal);
+        struct vgpu_host *host = testsuite_load(dir);
+        struct vgpu_profile h18 = {.name = "h18",
+                                   .kind = VGPU_PROFILE_NVIDIA_VFIO,
+                                   .nvidia_type = "NVIDIA H200X-18C",
+                                   .vendor = -1,
+                                   .device = -1};
+        struct vgpu_pci_request req = {.profile = &h18};
+        struct vgpu_pci_placement *pl = NULL;
+
+        ck_assert_int_eq(vgpu_place_pci(host, NULL, NULL, NULL, &req, &pl), 0);
+        ck_assert_uint_eq(pl->n_usable, 0);
+        ck_assert_int_eq(pl->candidates[1].fit, VGPU_FIT_TYPE_ABSENT);
+        ck_assert_str_eq(pl->candidates[1].detail, "the driver offers NVIDIA H200X-35C");
+        vgpu_pci_placement_free(pl);
+        vgpu_host_free(host);
+        testsuite_remove_root(dir);
+}
+END_TEST
+
 START_TEST(pci_devices)
 {
         char *dir = testsuite_fake_root("demo"), got[512], *cordon = "0000:82:00.0";
@@ -384,6 +415,7 @@ static Suite *placement_suite(void)
         tcase_add_loop_test(tc, golden, 0, (int)(sizeof(rows) / sizeof(rows[0])));
         tcase_add_test(tc, other_type_names_holder);
         tcase_add_test(tc, mixed_size_trusts_driver);
+        tcase_add_test(tc, nvidia_refusal_explained);
         tcase_add_test(tc, why_refused);
         tcase_add_test(tc, ampere_vfs);
         tcase_add_test(tc, pci_devices);

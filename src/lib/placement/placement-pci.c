@@ -67,6 +67,16 @@ static bool nvidia_can_create(const struct vgpu_pci_dev *dev, const char *type)
         return false;
 }
 
+/* The driver's answer, for the refusal: what the VF's creatable_vgpu_types lists now. */
+static void driver_offers(const struct vgpu_pci_dev *dev, char *detail, size_t size)
+{
+        size_t o = (size_t)snprintf(detail, size, "the driver offers %s",
+                                    dev->n_nvidia_types ? "" : "none now (the GPU's room or its mode rules it out)");
+
+        for (size_t i = 0; i < dev->n_nvidia_types && o < size; i++)
+                o += (size_t)snprintf(detail + o, size - o, "%s%s", i ? ", " : "", dev->nvidia_types[i].name);
+}
+
 /* A device whose mdevs (its own, or its VFs' on Ampere) serve VMs is no one's to take whole. */
 static bool hosts_mdev(const struct vgpu_host *host, const struct vgpu_pci_dev *dev, char *detail, size_t size)
 {
@@ -115,8 +125,10 @@ static enum vgpu_fit evaluate(const struct vgpu_host *host, const struct vgpu_co
                 snprintf(c->detail, sizeof(c->detail), "vGPU type %d", c->dev->nvidia_current_type);
                 return VGPU_FIT_IN_USE;
         }
-        if (prof->kind == VGPU_PROFILE_NVIDIA_VFIO && !nvidia_can_create(c->dev, prof->nvidia_type))
+        if (prof->kind == VGPU_PROFILE_NVIDIA_VFIO && !nvidia_can_create(c->dev, prof->nvidia_type)) {
+                driver_offers(c->dev, c->detail, sizeof(c->detail));
                 return VGPU_FIT_TYPE_ABSENT;
+        }
         return numa->strict && !c->numa_preferred ? VGPU_FIT_NUMA : VGPU_FIT_OK;
 }
 
