@@ -161,11 +161,12 @@ static int type_vf(struct prep *p, struct item *it)
                                  "'vgpuctl inventory' shows what each VF can take now",
                                  it->type, setup_text(setup, where, sizeof(where)), it->device);
         if (r < 0)
-                return hook_fail(p->h, "cannot set vGPU type %s%s on VF %s: %s%s", it->type,
-                                 setup_text(setup, where, sizeof(where)), it->device, strerror(-r),
-                                 r == -ENOENT ? " (not creatable there now: another vGPU took the room; retry, or "
-                                                "choose another VF)"
-                                              : "");
+                return hook_fail(p->h, "cannot set vGPU type %s%s on VF %s: %s", it->type,
+                                 setup_text(setup, where, sizeof(where)), it->device,
+                                 r == -ENOENT ? "not creatable there now (the driver's list, read after each store: "
+                                                "another vGPU took the room or set another size; retry, or choose "
+                                                "another VF)"
+                                              : strerror(-r));
         it->created = true;
         if (setup->vgpu_params && (r = vgpu_nvidia_set_params(p->h->root, &it->addr, setup->vgpu_params)) < 0)
                 return hook_fail(p->h, "NVIDIA's driver refused vgpu_params \"%s\" of profile %s on VF %s: %s",
