@@ -157,20 +157,21 @@ static int type_vf(struct prep *p, struct item *it)
 
         if (r == -EINVAL)
                 return hook_fail(p->h,
-                                 "NVIDIA's driver refused vGPU type %s%s on VF %s and left the VF without a type; "
-                                 "'vgpuctl inventory' shows what each VF can take now",
+                                 "NVIDIA's driver refused %s%s on VF %s, leaving it untyped; 'vgpuctl inventory' lists "
+                                 "what it takes now",
                                  it->type, setup_text(setup, where, sizeof(where)), it->device);
+        if (r == -ENOENT)
+                return hook_fail(p->h,
+                                 "VF %s no longer offers %s%s: another vGPU took the room or size; retry or pick "
+                                 "another VF",
+                                 it->device, it->type, setup_text(setup, where, sizeof(where)));
         if (r < 0)
                 return hook_fail(p->h, "cannot set vGPU type %s%s on VF %s: %s", it->type,
-                                 setup_text(setup, where, sizeof(where)), it->device,
-                                 r == -ENOENT ? "not creatable there now (the driver's list, read after each store: "
-                                                "another vGPU took the room or set another size; retry, or choose "
-                                                "another VF)"
-                                              : strerror(-r));
+                                 setup_text(setup, where, sizeof(where)), it->device, strerror(-r));
         it->created = true;
         if (setup->vgpu_params && (r = vgpu_nvidia_set_params(p->h->root, &it->addr, setup->vgpu_params)) < 0)
-                return hook_fail(p->h, "NVIDIA's driver refused vgpu_params \"%s\" of profile %s on VF %s: %s",
-                                 setup->vgpu_params, it->profile->name, it->device, strerror(-r));
+                return hook_fail(p->h, "NVIDIA's driver refused the vgpu_params of profile %s on VF %s: %s",
+                                 it->profile->name, it->device, strerror(-r));
         return 0;
 }
 

@@ -39,7 +39,8 @@ profile mig71 '{"nvidia_vgpu_type": "NVIDIA H200X-3-71C", "gpu_instance_id": 1}'
 prepare eq "$(vf 41:00.4 h35)$(vf 41:00.5 h18)" 41:00.4 41:00.5
 check "equal-size: a second size is refused ($err)" [ "$rc" = 1 ]
 check "equal-size: the driver's answer, read after the first store" \
-        grep -q "cannot set vGPU type NVIDIA H200X-18C on VF 0000:41:00.5: .*not creatable there now" <<<"$err"
+        grep -q "VF 0000:41:00.5 no longer offers NVIDIA H200X-18C: another vGPU took the room or size" <<<"$err"
+check "equal-size: one line of at most 160 columns (${#err})" [ "${#err}" -le 160 ]
 check "equal-size: the first VF rolled back" clean 41:00.4
 check "equal-size: the second VF untouched" clean 41:00.5
 check "equal-size: no lease left" [ "$(lease_count)" = 0 ]
@@ -56,7 +57,8 @@ check "mixed-size: the driver's placements" [ "$(nv 61:00.4 placement_id)" = 0 -
 prepare mx2 "$(vf 61:00.6 h18-at18)" 61:00.6
 check "mixed-size: a placement inside another vGPU is refused ($err)" [ "$rc" = 1 ]
 check "mixed-size: the hook says the driver refused" \
-        grep -q "NVIDIA's driver refused vGPU type NVIDIA H200X-18C at placement 18 on VF 0000:61:00.6 and left the VF without a type" <<<"$err"
+        grep -q "NVIDIA's driver refused NVIDIA H200X-18C at placement 18 on VF 0000:61:00.6, leaving it untyped" <<<"$err"
+check "mixed-size: one line of at most 160 columns (${#err})" [ "${#err}" -le 160 ]
 check "mixed-size: the refused VF is left clean" clean 61:00.6
 check "mixed-size: only mx's leases" [ "$(lease_count)" = 2 ]
 release mx
