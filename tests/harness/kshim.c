@@ -274,7 +274,8 @@ static ssize_t apply(const struct store *s, bool *passed)
         memcpy(buf, s->buf, s->count);
         if ((r = parse_model(s, &fh)) < 0)
                 return r;
-        struct kshim k = {fh, s->root, s->rel, dir, slash + 1, buf, s->count};
+        struct kshim k = {
+                .fh = fh, .root = s->root, .rel = s->rel, .dir = dir, .name = slash + 1, .buf = buf, .count = s->count};
         r = fh_write_tree(fh, s->root, true, &old);
         if (r == 0)
                 r = dispatch(&k);
