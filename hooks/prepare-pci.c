@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "prepare.h"
 
@@ -140,10 +141,10 @@ static int check_plain_managed(struct prep *p, const struct item *it, const stru
         if (it->hostdev->managed || vgpu_kmod_name_eq(dev->driver, want))
                 return 0;
         return hook_fail(p->h,
-                         "%s %s is on %s, but its <hostdev> (line %d) is managed='no', so libvirt will not bind "
-                         "it to %s; set managed='yes', or bind it to %s first",
+                         "%s %s is on %s, but its <hostdev> (line %d) is managed='no'; set managed='yes', or bind "
+                         "it to %s first",
                          prep_pci_what(it), it->device, dev->driver ? dev->driver : "no driver", it->hostdev->line,
-                         want, want);
+                         want);
 }
 
 /* The kernel lacks driver @name (r 0), or its modules cannot be read (r < 0): the refusal. */
@@ -153,18 +154,21 @@ static int refuse_missing_driver(struct prep *p, const struct item *it, const ch
 
         if (vgpu_kernel_release(p->h->root, release, sizeof(release)) < 0)
                 snprintf(release, sizeof(release), "(unknown: no /proc/sys/kernel/osrelease)");
+        if (r == 0 && it->profile->driver)
+                return hook_fail(p->h,
+                                 "%s %s (line %d) asks for driver %s, but kernel %s has no such module; install it, "
+                                 "or change it in profile '%s'",
+                                 prep_pci_what(it), it->device, it->hostdev->line, name, release, it->profile->name);
         if (r == 0)
                 return hook_fail(p->h,
-                                 "%s %s's <hostdev> (line %d) asks for driver %s, but kernel %s has no such module "
-                                 "(not in /lib/modules/%s/modules.dep); install the driver, or name another in "
-                                 "profile '%s' and in the <hostdev>",
-                                 prep_pci_what(it), it->device, it->hostdev->line, name, release, release,
-                                 it->profile->name);
+                                 "%s %s (line %d) asks for driver %s, but kernel %s has no such module; install it "
+                                 "or name another in the <hostdev>",
+                                 prep_pci_what(it), it->device, it->hostdev->line, name, release);
+        hook_log(p->h, LOG_ERR, "/lib/modules/%s/modules.dep: %s", release, strerror(-r));
         return hook_fail(p->h,
-                         "%s %s's <hostdev> (line %d) asks for driver %s, but the module list of kernel %s cannot be "
-                         "read (/lib/modules/%s/modules.dep: %s); install the kernel's modules, or drop the "
-                         "<driver model=> to let libvirt choose",
-                         prep_pci_what(it), it->device, it->hostdev->line, name, release, release, strerror(-r));
+                         "%s %s (line %d) asks for driver %s, but kernel %s's module list is unreadable; install "
+                         "its modules",
+                         prep_pci_what(it), it->device, it->hostdev->line, name, release);
 }
 
 /* The profile's driver is the one the <hostdev> names, and the kernel has the one it names. */
@@ -175,9 +179,9 @@ static int check_driver(struct prep *p, const struct item *it)
 
         if (want && !vgpu_kmod_name_eq(want, named))
                 return hook_fail(p->h,
-                                 "profile '%s' gives %s %s the driver %s, but its <hostdev> (line %d) names %s; put "
-                                 "<driver model='%s'/> in that <hostdev> (vgpuctl attach --config writes it)",
-                                 it->profile->name, prep_pci_what(it), it->device, want, it->hostdev->line,
+                                 "profile '%s' wants driver %s for %s %s, but its <hostdev> (line %d) names %s; add "
+                                 "<driver model='%s'/> to it",
+                                 it->profile->name, want, prep_pci_what(it), it->device, it->hostdev->line,
                                  named ? named : "none", want);
         if (!named)
                 return 0;

@@ -110,6 +110,7 @@ refused() { # DESCRIPTION XML PATTERN: prepare fails with one sentence, no lease
         check "$1: exit 1 (got $rc)" [ "$rc" = 1 ]
         check "$1: one sentence ($err)" [ "$(printf '%s\n' "$err" | wc -l)" = 1 ]
         check "$1: says '$3' ($err)" grep -qF -- "$3" <<<"$err"
+        check "$1: at most 160 columns (${#err}: $err)" [ "${#err}" -le 160 ]
         check "$1: no lease" [ "$(lease_count)" = 0 ]
 }
 cycle "the rendered definition" "$work/vm1.xml"
@@ -118,18 +119,18 @@ cycle "the module's own name (amd_vfio_pci), as modprobe takes it" "$work/unders
 sed '/<driver model=/d' "$work/vm1.xml" >"$work/none.xml"
 line=$(grep -n '<hostdev' "$work/none.xml" | cut -d: -f1)
 refused "a hostdev without the profile's driver" "$work/none.xml" \
-        "profile 'v710' gives VF 0000:c3:00.1 the driver amd-vfio-pci, but its <hostdev> (line $line) names none; put <driver model='amd-vfio-pci'/> in that <hostdev> (vgpuctl attach --config writes it)"
+        "profile 'v710' wants driver amd-vfio-pci for VF 0000:c3:00.1, but its <hostdev> (line $line) names none; add <driver model='amd-vfio-pci'/> to it"
 sed 's/<driver model="amd-vfio-pci"\/>/<driver model="vfio-pci"\/>/' "$work/vm1.xml" >"$work/generic.xml"
 refused "a hostdev that forces vfio-pci" "$work/generic.xml" "but its <hostdev> (line $line) names vfio-pci;"
 sed 's/profile="v710"/profile="v710-any"/; s/<driver model="amd-vfio-pci"\/>/<driver model="xe-vfio-pci"\/>/' \
         "$work/vm1.xml" >"$work/xe.xml"
 refused "a driver this kernel lacks" "$work/xe.xml" \
-        "VF 0000:c3:00.1's <hostdev> (line $line) asks for driver xe-vfio-pci, but kernel 6.12.48+deb13-amd64 has no such module (not in /lib/modules/6.12.48+deb13-amd64/modules.dep); install the driver, or name another in profile 'v710-any' and in the <hostdev>"
+        "VF 0000:c3:00.1 (line $line) asks for driver xe-vfio-pci, but kernel 6.12.48+deb13-amd64 has no such module; install it or name another in the <hostdev>"
 sed 's/profile="v710"/profile="v710-any"/' "$work/vm1.xml" >"$work/any.xml"
 cycle "a profile without a driver takes the hostdev's (installed) one" "$work/any.xml"
 sed 's/managed="yes"/managed="no"/' "$work/vm1.xml" >"$work/unmanaged.xml"
 refused "managed='no' on a VF not bound to the driver" "$work/unmanaged.xml" \
-        "VF 0000:c3:00.1 is on no driver, but its <hostdev> (line $line) is managed='no', so libvirt will not bind it to amd-vfio-pci; set managed='yes', or bind it to amd-vfio-pci first"
+        "VF 0000:c3:00.1 is on no driver, but its <hostdev> (line $line) is managed='no'; set managed='yes', or bind it to amd-vfio-pci first"
 # the driver's module gone from the kernel (a kernel update without GIM's package)
 modules=$ROOT/lib/modules/6.12.48+deb13-amd64
 grep -v amd-vfio-pci "$modules/modules.dep" >"$work/dep" && cat "$work/dep" >"$modules/modules.dep"
@@ -137,13 +138,13 @@ expect 1 1 V profile check v710
 check "profile check names the missing driver ($(cat "$work/out"))" grep -qF \
         "driver amd-vfio-pci is not installed for kernel 6.12.48+deb13-amd64 (not in /lib/modules/6.12.48+deb13-amd64/modules.dep); the hook refuses its VMs at start" \
         "$work/out"
-refused "the profile's driver not installed" "$work/vm1.xml" "asks for driver amd-vfio-pci, but kernel 6.12.48+deb13-amd64 has no such module"
+refused "the profile's driver not installed" "$work/vm1.xml" "asks for driver amd-vfio-pci, but kernel 6.12.48+deb13-amd64 has no such module; install it, or change it in profile 'v710'"
 # built into the kernel counts as there
 echo "kernel/drivers/vfio/pci/amd-vfio-pci.ko" >"$modules/modules.builtin"
 cycle "the driver built into the kernel (modules.builtin)" "$work/vm1.xml"
 rm -rf "$ROOT/lib/modules"
 refused "no module list for the running kernel" "$work/vm1.xml" \
-        "asks for driver amd-vfio-pci, but the module list of kernel 6.12.48+deb13-amd64 cannot be read (/lib/modules/6.12.48+deb13-amd64/modules.dep: No such file or directory)"
+        "asks for driver amd-vfio-pci, but kernel 6.12.48+deb13-amd64's module list is unreadable; install its modules"
 
 # ---- inventory: the driver libvirt >= 10.0 picks, the most specific modules.alias match ----
 fresh v710
