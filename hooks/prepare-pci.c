@@ -230,10 +230,8 @@ static int check_nvidia(struct prep *p, const struct vgpu_ledger *ledger, struct
                 return hook_fail(p->h, "VF %s has vGPU type %d already, though no VM of ours holds it; %s", it->device,
                                  dev->nvidia_current_type, todo);
         if (!can_create(dev, type))
-                return hook_fail(p->h,
-                                 "VF %s cannot take %s now (not in its creatable_vgpu_types: the GPU's other VFs "
-                                 "hold its framebuffer, or the type is not one of this board's); %s",
-                                 it->device, type, todo);
+                return hook_fail(p->h, "VF %s cannot take %s: not in its creatable_vgpu_types now; %s", it->device,
+                                 type, todo);
         return 0;
 }
 

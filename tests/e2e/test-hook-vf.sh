@@ -59,7 +59,7 @@ refused "a busy VF" "VF 0000:c1:00.4 is held by domain vm1; run 'vgpuctl start v
 # a type that no longer fits the framebuffer the first VM holds
 pcidom vm2 $D2 "<vgpu:vf address='0000:c1:00.5' profile='l40-48q'/>" 0000:c1:00.5:no >"$X/vm2-48.xml"
 hook "$X/vm2-48.xml" vm2 prepare begin -
-refused "a type that does not fit" "VF 0000:c1:00.5 cannot take NVIDIA L40-48Q now (not in its creatable_vgpu_types"
+refused "a type that does not fit" "VF 0000:c1:00.5 cannot take NVIDIA L40-48Q: not in its creatable_vgpu_types now;"
 
 hook "$X/vm1.xml" vm1 release end -
 check "release: type cleared" [ "$(vgpu_type 0000:c1:00.4)" = 0 ]
