@@ -16,7 +16,7 @@
 # Environment: VGPU_VM_ONLY="1 3" runs only those ids (and expects only
 # them); VGPU_VM_OUT=DIR keeps the output there (default: a fresh directory
 # under BUILDDIR/tests/vm-out, kept; one subdirectory a stack);
-# VGPU_VM_TIMEOUT (seconds, default 1500); VGPU_GOLDEN_UPDATE=1 copies the
+# VGPU_VM_TIMEOUT (seconds a guest may run, default 2400; each scenario has 900); VGPU_GOLDEN_UPDATE=1 copies the
 # guest's inventories and captures over the golden files (review the diff);
 # VGPU_VM_BENCH_ROUNDS: the rounds of scenario 18 (bench, default 3).
 set -euo pipefail
@@ -63,7 +63,7 @@ boot() {
 	# initramfs takes (no more PCI devices than 12: the IOMMU groups stay)
 	[ "$stack" != 13 ] || append=" vgpuvm.root=$root13"
 	# nvme with SR-IOV (QEMU 7.2): behind a PCIe root port, in an NVMe subsystem.
-	timeout -k 10 "${VGPU_VM_TIMEOUT:-1500}" qemu-system-x86_64 \
+	timeout -k 10 "${VGPU_VM_TIMEOUT:-2400}" qemu-system-x86_64 \
 		-M q35,accel=tcg,kernel-irqchip=split -cpu max -smp 2 -m 3072 \
 		-device intel-iommu,intremap=on \
 		-nodefaults -no-user-config -display none -no-reboot \
