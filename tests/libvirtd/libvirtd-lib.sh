@@ -263,7 +263,7 @@ lv_plain_xml() {
   <memory unit='MiB'>64</memory>
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
   <devices>
-    <graphics type='vnc' listen='127.0.0.1' port='-1'/>
+    <graphics type='vnc'><listen type='socket'/></graphics>
   </devices>
 </domain>
 EOF

@@ -26,7 +26,7 @@ VIRSH() { virsh -q -c "$URI" "$@"; }
 # As a virt-manager user's VM: virt-install with everything it asks for.
 vinst() {
         virt-install --connect "$URI" --virt-type qemu --memory 64 --vcpus 1 --osinfo detect=off,require=off \
-                --disk none --boot hd --graphics vnc,listen=127.0.0.1 --network none --noautoconsole "$@"
+                --disk none --boot hd --graphics vnc,listen=socket --network none --noautoconsole "$@"
 }
 
 # ---- virt-install creates the VM (and starts it, as virt-manager does) ----------------
