@@ -19,6 +19,18 @@ summary() {
 	[ -z "$s" ] || printf ' (%s)' "$s"
 }
 
+# failed_tests TREE LOG: each test automake's LOG says failed, with the end of
+# its own log (under TREE, or distcheck's build below it), where a CI log's
+# tail shows it: the overlay and its logs are gone after the run.
+failed_tests() {
+	local tree=$1 t f
+	grep -E '^(FAIL|ERROR): ' "$2" | sed 's/^[A-Z]*: //' | sort -u | while IFS= read -r t; do
+		f=$(find "$tree" -path "*/$t.log" -printf '%T@ %p\n' 2>/dev/null | sort -n | tail -n 1 | cut -d' ' -f2-)
+		say "failed test: $t${f:+ (${f#"$tree"/})}; its log ends:"
+		[ -z "$f" ] || tail -n 60 "$f" | sed 's/^/  | /'
+	done
+}
+
 # run_inside: the body of `run`, as PID 1 of a new PID namespace.
 run_inside() {
 	local rel=$1 base=$2 src=$3 out=$4 cmds=$5 work r n=0 rc=0 t0 cmd
@@ -49,8 +61,10 @@ run_inside() {
 		fi
 		say "$rel: \`$cmd\` FAILED (exit $rc) after $(($(date +%s) - t0)) s; its log ends:"
 		tail -n 40 "$out/$n.log" | sed 's/^/  | /'
+		failed_tests "$r/root/vgpu-hook" "$out/$n.log"
 		# what the clone's build and tests left, for the post-mortem
 		(cd "$r/root/vgpu-hook" && cp --parents -t "$out" config.log tests/*/*.log tests/vm-out -r) 2>/dev/null || true
+		(cd "$r/root/vgpu-hook" && cp --parents -t "$out" vgpu-hook-*/_build/sub/tests/*/*.log) 2>/dev/null || true
 		break
 	done <<<"$cmds"
 	umount -R "$r" 2>/dev/null || umount -R -l "$r"
