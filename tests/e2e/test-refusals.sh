@@ -22,9 +22,8 @@ said() {
         local flat
         flat=$(sed 's/([^()]*)//g' <<<"$err")
         printf '%s\n  %s\n' "$1" "$err" >>"$X/messages"
-        check "$1: exit 1 (got $rc)" [ "$rc" = 1 ]
+        refusal "$1"
         check "$1: says what decided ($err)" [ "$err" = "vgpu-hook: $2" ]
-        check "$1: one line of at most 160 columns (${#err})" [ "$(wc -l <<<"$err")" = 1 -a "${#err}" -le 160 ]
         check "$1: no nested parentheses" not grep -q '[()]' <<<"$flat"
 }
 

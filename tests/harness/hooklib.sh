@@ -132,6 +132,12 @@ nobody_copy() {
         NOBODY_KSHIM="${ASAN_RUNTIME:+$ASAN_RUNTIME:}$NOBODY_DIR/libkshim.so"
 }
 
+# refusal DESCRIPTION: the last hook run failed (exit 1) with one line of at
+# most 160 columns in $err, as every refusal must (docs/troubleshooting.md)
+refusal() {
+        check "$1: exit 1 (got $rc)" [ "$rc" = 1 ]
+        check "$1: one line of at most 160 columns (${#err}: $err)" [ "$(wc -l <<<"$err")" = 1 -a "${#err}" -le 160 ]
+}
 mdev_exists() { [ -e "$ROOT/sys/bus/mdev/devices/$1" ]; }
 mdev_parent() { basename "$(dirname "$(readlink "$ROOT/sys/bus/mdev/devices/$1")")"; }
 leases() { "$VGPUCTL" leases --json --root "$ROOT"; }
