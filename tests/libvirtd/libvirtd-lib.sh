@@ -8,7 +8,7 @@ KSHIM="$top_builddir/tests/harness/.libs/libkshim.so"
 export VGPUCTL_LIBVIRT_MODULE="$top_builddir/.libs/vgpuctl-libvirt.so"
 unset VGPU_HOOK_ROOT VGPU_HOOK_MODULE
 . "$top_srcdir/tests/harness/checklib.sh"
-LV_PIDS="" LV_CREATED=""
+LV_PIDS=""
 
 # lv_enter SCRIPT [TOOL...]: a test's way in.  Skipped (77) unless root, a build
 # without sanitizers, libvirtd, virtlogd, virsh, QEMU and the TOOLs; then SCRIPT
@@ -35,14 +35,14 @@ lv_enter() {
 # lv_run CMD...: run, keeping stderr in $W/err
 lv_run() { "$@" >"$W/out" 2>"$W/err"; }
 
-# A directory of ours over DIR; a DIR that does not exist is made (and removed at the end).
+# A directory of ours over DIR; a DIR that does not exist is made, and left:
+# removing it at the end would detach every other namespace's mount on it (an
+# rmdir does that since Linux 3.18), and `make -j2 check` runs two of these
+# tests at once: on a machine where no libvirtd had made /run/libvirt, the
+# first test to end took the other's libvirt socket away.
 private_dir() {
         local dir=$1 own=$W/priv$(echo "$1" | tr / _)
-        mkdir -p "$own"
-        if [ ! -d "$dir" ]; then
-                mkdir -p "$dir"
-                LV_CREATED="$dir $LV_CREATED"
-        fi
+        mkdir -p "$own" "$dir"
         mount --bind "$own" "$dir"
 }
 
@@ -244,10 +244,6 @@ lv_cleanup() {
         fi
         umount "$ROOT/proc" 2>/dev/null || true
         rm -rf "$W"
-        for d in $LV_CREATED; do
-                umount "$d" 2>/dev/null || true
-                rmdir "$d" 2>/dev/null || true
-        done
 }
 
 # The simulated host as the hook could have changed it: its tree, its store counter.
