@@ -27,20 +27,31 @@ static int open_in(struct place at, const char *name, int flags)
         return at.dir ? vgpu_dir_open_at(at.dir, name, flags) : vgpu_root_open(at.root, name, flags);
 }
 
+/* @want bytes on the heap: @heap grown, or a new block holding the @len bytes read into @small. */
+static char *grow(char *small, char *heap, size_t len, size_t want)
+{
+        char *p = realloc(heap, want);
+
+        if (p && !heap)
+                memcpy(p, small, len);
+        return p;
+}
+
+/*
+ * Read up to @max bytes (and one past it, so that "exactly max" and "more"
+ * differ).  Most files are a few bytes: they are read on the stack and kept
+ * in an allocation of their own size, not in one of @max (an inventory keeps
+ * thousands of attributes, and a 4 KiB block each is a page fault each).
+ */
 static int read_fd(int fd, size_t max, char **ret)
 {
-        _cleanup_free_ char *buf = malloc(max + 1);
-        size_t len = 0;
+        char small[ATTR_MAX + 1];
+        _cleanup_free_ char *heap = NULL;
+        size_t len = 0, cap = max + 1 < sizeof(small) ? max + 1 : sizeof(small);
+        char *buf = small, *grown;
 
-        if (!buf)
-                return -ENOMEM;
-        /*
-         * Read one byte past the cap so that "exactly max" and "more"
-         * differ.  A short read of a regular file (sysfs attributes are
-         * regular files too) means the end: no second read(2) to see 0.
-         */
-        while (len <= max) {
-                size_t room = max + 1 - len;
+        for (;;) {
+                size_t room = cap - len;
                 ssize_t n = read(fd, buf + len, room);
 
                 if (n < 0 && errno == EINTR)
@@ -48,13 +59,21 @@ static int read_fd(int fd, size_t max, char **ret)
                 if (n < 0)
                         return -errno;
                 len += (size_t)n;
+                /* A short read of a regular file (sysfs attributes too) is the end: no read(2) to see 0. */
                 if ((size_t)n < room)
                         break;
+                if (len > max)
+                        return -EFBIG;
+                cap = cap > (max + 1) / 2 ? max + 1 : cap * 2;
+                grown = grow(small, heap, len, cap);
+                if (!grown)
+                        return -ENOMEM;
+                buf = heap = grown;
         }
-        if (len > max)
-                return -EFBIG;
         buf[len] = '\0';
-        *ret = TAKE_PTR(buf);
+        if (!heap && !(heap = grow(small, NULL, len + 1, len + 1)))
+                return -ENOMEM;
+        *ret = TAKE_PTR(heap);
         return (int)len;
 }
 
