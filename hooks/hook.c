@@ -101,14 +101,21 @@ int hook_lock(const struct hook *h, struct vgpu_ledger **ret)
         return r;
 }
 
-/* VFs and whole GPUs need the PCI devices and IOMMU groups; mdevs alone do not. */
-int hook_load_host(const struct hook *h, struct vgpu_host **ret)
+/* VFs and whole GPUs need the PCI devices and IOMMU groups; mdevs alone do not, nor the parents out of @near. */
+int hook_load_host_near(const struct hook *h, const struct vgpu_pci_addr *near, size_t n_near, struct vgpu_host **ret)
 {
-        int r = vgpu_domain_wants_pci(h->dom) ? vgpu_host_load(h->root, ret) : vgpu_host_load_mdev(h->root, ret);
+        int r = vgpu_domain_wants_pci(h->dom) ? vgpu_host_load(h->root, ret)
+                : n_near                      ? vgpu_host_load_mdev_near(h->root, near, n_near, ret)
+                                              : vgpu_host_load_mdev(h->root, ret);
 
         if (r < 0)
                 hook_fail(h, "cannot read the host's devices under %s: %s", vgpu_root_path(h->root), strerror(-r));
         return r;
+}
+
+int hook_load_host(const struct hook *h, struct vgpu_host **ret)
+{
+        return hook_load_host_near(h, NULL, 0, ret);
 }
 
 void hook_lease_init(const struct hook *h, struct vgpu_lease *lease)

@@ -84,6 +84,8 @@ int hook_lock(const struct hook *h, struct vgpu_ledger **ret);
 
 /* Read the host; logs on failure. */
 int hook_load_host(const struct hook *h, struct vgpu_host **ret);
+/* The same for a placement limited to the PCI devices @near (all when @n_near is 0). */
+int hook_load_host_near(const struct hook *h, const struct vgpu_pci_addr *near, size_t n_near, struct vgpu_host **ret);
 
 /* A lease of this domain for @kind/@device, filled with our identity. */
 void hook_lease_init(const struct hook *h, struct vgpu_lease *lease);

@@ -307,7 +307,7 @@ static int locked_plan(struct prep *p)
         if (r < 0)
                 return r;
         /* Read the host under the lock: a device seen present must not be one whose release is under way. */
-        r = hook_load_host(p->h, &p->host);
+        r = prep_load_host(p);
         if (r == 0)
                 r = check_conflicts(p, l) ? -EBUSY : 0;
         if (r == 0)

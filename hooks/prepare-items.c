@@ -96,4 +96,5 @@ void prep_clear(struct prep *p)
         free(p->items);
         free(p->taken);
         vgpu_host_free(p->host);
+        vgpu_host_free(p->partial);
 }

@@ -97,9 +97,8 @@ static int no_room(struct prep *p, const struct item *it)
         return hook_fail(p->h, "cannot create mdev %s: %s", it->uuid, why);
 }
 
-static int place(struct prep *p, const struct vgpu_ledger *ledger, struct item *it)
+static int place_once(struct prep *p, const struct vgpu_ledger *ledger, struct item *it)
 {
-        const struct vgpu_candidate *c;
         int r;
 
         it->req.taken_physical = p->taken;
@@ -111,6 +110,41 @@ static int place(struct prep *p, const struct vgpu_ledger *ledger, struct item *
                 it->req.type_id = it->req.type_name;
                 it->req.type_name = NULL;
                 r = vgpu_place_mdev(p->host, p->h->config, ledger, p->h->dom, &it->req, &it->placement);
+        }
+        return r;
+}
+
+/*
+ * No room among the parents read: read them all and place again, so that a
+ * refusal gives the reasons it always gave (the first snapshot stays: what
+ * was placed before points into it).
+ */
+static int place_on_whole_host(struct prep *p, const struct vgpu_ledger *ledger, struct item *it,
+                               struct vgpu_mdev_request req)
+{
+        struct vgpu_host *whole;
+        int r = hook_load_host(p->h, &whole);
+
+        if (r < 0)
+                return r;
+        p->partial = p->host;
+        p->host = whole;
+        vgpu_placement_free(it->placement);
+        it->placement = NULL;
+        it->req = req;
+        return place_once(p, ledger, it);
+}
+
+static int place(struct prep *p, const struct vgpu_ledger *ledger, struct item *it)
+{
+        const struct vgpu_mdev_request req = it->req;
+        const struct vgpu_candidate *c;
+        int r = place_once(p, ledger, it);
+
+        if (r >= 0 && it->placement->n_usable == 0 && p->host->partial) {
+                r = place_on_whole_host(p, ledger, it, req);
+                if (r < 0 && !p->partial)
+                        return 1; /* hook_load_host() said why */
         }
         if (r < 0)
                 return hook_fail(p->h, "placement failed: %s", strerror(-r));
@@ -148,6 +182,37 @@ static int from_mdevctl(struct prep *p, struct item *it, const struct vgpu_mdevc
         it->owned = !it->def->autostart;
         note_taken(p, it->parent);
         return 0;
+}
+
+/* The PCI devices every item's profile is limited to, or 0 when one is not. */
+static size_t near_of(const struct prep *p, struct vgpu_pci_addr **ret)
+{
+        struct vgpu_pci_addr *near = NULL, *grown;
+        size_t n = 0;
+
+        for (size_t i = 0; i < p->n_items; i++) {
+                const struct item *it = &p->items[i];
+                const struct vgpu_profile *prof = it->profile;
+
+                if (it->kind != VGPU_DEVICE_MDEV || !it->spec || !prof || !prof->n_addresses ||
+                    !(grown = reallocarray(near, n + prof->n_addresses, sizeof(*near)))) {
+                        free(near);
+                        return 0;
+                }
+                near = grown;
+                memcpy(near + n, prof->addresses, prof->n_addresses * sizeof(*near));
+                n += prof->n_addresses;
+        }
+        *ret = near;
+        return n;
+}
+
+int prep_load_host(struct prep *p)
+{
+        _cleanup_free_ struct vgpu_pci_addr *near = NULL;
+        size_t n = near_of(p, &near);
+
+        return hook_load_host_near(p->h, near, n, &p->host);
 }
 
 int prep_resolve(struct prep *p, const struct vgpu_ledger *ledger)

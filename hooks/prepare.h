@@ -31,7 +31,8 @@ struct item {
 struct prep {
         struct hook *h;
         struct vgpu_host *host;
-        struct vgpu_claim *claim; /* the items' leases, once reserved */
+        struct vgpu_host *partial; /* read first without some parents; kept for what points into it */
+        struct vgpu_claim *claim;  /* the items' leases, once reserved */
         size_t n_items;
         struct item *items;
         const char **taken; /* physical GPUs given to this domain so far */
@@ -40,6 +41,9 @@ struct prep {
 
 /* Build the items from the domain's metadata and mdev hostdevs; fails with a sentence. */
 int prep_collect(struct prep *p);
+
+/* Read the host under the lock: only the parents the items' profiles can use, when they all list addresses. */
+int prep_load_host(struct prep *p);
 
 /* Decide for each item: present, to create (with its placement), or refuse. */
 int prep_resolve(struct prep *p, const struct vgpu_ledger *ledger);

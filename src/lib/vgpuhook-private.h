@@ -186,7 +186,25 @@ int vgpu_nvidia_load(struct vgpu_host *host, struct vgpu_pci_dev *dev, const str
 /* ---- host/mdev.c --------------------------------------------------------- */
 
 int vgpu_mdev_load(struct vgpu_host *host);
+/* The parent of mdev @uuid (the directory its /sys/bus/mdev/devices link points into). */
+int vgpu_mdev_instance_parent(const struct vgpu_root *root, const char *uuid, char **ret);
 void vgpu_mdev_parent_clear(struct vgpu_mdev_parent *parent);
+
+/* ---- host/mdev-reach.c --------------------------------------------------- */
+
+/* What vgpu_host_load_mdev_near() keeps: the listed devices with their PFs, and the parents holding mdevs. */
+struct vgpu_mdev_reach {
+        size_t n_gpus;
+        struct vgpu_pci_addr *gpus;
+        size_t n_holders;
+        char **holders;
+};
+
+int vgpu_mdev_reach_init(struct vgpu_mdev_reach *reach, const struct vgpu_root *root, const struct vgpu_pci_addr *near,
+                         size_t n_near);
+void vgpu_mdev_reach_clear(struct vgpu_mdev_reach *reach);
+/* Can a placement limited to the listed devices do without parent @parent? */
+bool vgpu_mdev_reach_leaves_out(const struct vgpu_mdev_reach *reach, const struct vgpu_root *root, const char *parent);
 
 /* ---- host/iommu.c -------------------------------------------------------- */
 

@@ -289,6 +289,53 @@ START_TEST(mdev_only_snapshot)
 }
 END_TEST
 
+/* The parents of a near read, in order, each as the full read has it; and whether parents were left out. */
+static void assert_near(const struct vgpu_host *full, const char *near_name, const char *const *want, bool partial)
+{
+        struct vgpu_root *root = NULL;
+        struct vgpu_pci_addr near;
+        size_t n = 0;
+
+        vgpu_host_free(host);
+        ck_assert_int_eq(vgpu_pci_addr_parse(near_name, &near), 0);
+        ck_assert_int_eq(vgpu_root_new(dir, &root), 0);
+        ck_assert_int_eq(vgpu_host_load_mdev_near(root, &near, 1, &host), 0);
+        vgpu_root_unref(root);
+        for (; want[n]; n++) {
+                const struct vgpu_mdev_parent *p = n < host->n_parents ? &host->parents[n] : NULL;
+                const struct vgpu_mdev_parent *f = vgpu_host_find_parent(full, want[n]);
+
+                ck_assert_msg(p && strcmp(p->name, want[n]) == 0, "near %s: parent %zu is not %s", near_name, n,
+                              want[n]);
+                ck_assert_str_eq(p->physical, f->physical);
+                ck_assert_uint_eq(p->n_types, f->n_types);
+        }
+        ck_assert_uint_eq(host->n_parents, n);
+        ck_assert_uint_eq(host->n_mdevs, full->n_mdevs); /* every instance, whatever its parent */
+        ck_assert(host->partial == partial);
+}
+
+START_TEST(mdev_near_snapshot)
+{
+        /* demo: mdevs on 0000:3b:00.0 and the A10 VF 0000:ca:00.4, and on the three samples */
+        static const char *const t4[] = {
+                "0000:3b:00.0", "0000:5e:00.0", "0000:ca:00.4", "mbochs", "mdpy", "mtty", NULL};
+        static const char *const a10[] = {"0000:3b:00.0", "0000:ca:00.4", "0000:ca:00.5",
+                                          "0000:ca:00.6", "0000:ca:00.7", "mbochs",
+                                          "mdpy",         "mtty",         NULL};
+        struct vgpu_host *full;
+
+        dir = testsuite_fake_root("demo");
+        full = testsuite_load(dir);
+        /* a T4: itself, the parents holding mdevs and the virtual ones; not the other GPUs */
+        assert_near(full, "0000:5e:00.0", t4, true);
+        /* an A10 VF: its PF's other VFs too (one physical GPU), as when the PF is named */
+        assert_near(full, "0000:ca:00.6", a10, true);
+        assert_near(full, "0000:ca:00.0", a10, true);
+        vgpu_host_free(full);
+}
+END_TEST
+
 START_TEST(garbage_attributes)
 {
         const struct vgpu_pci_dev *pf;
@@ -440,6 +487,7 @@ static Suite *host_suite(void)
         tcase_add_test(presets, numa_and_vmd_domain);
         tcase_add_test(presets, l4_vendor_vfio);
         tcase_add_test(presets, mdev_only_snapshot);
+        tcase_add_test(presets, mdev_near_snapshot);
         suite_add_tcase(s, presets);
         tcase_add_checked_fixture(odd, NULL, teardown);
         tcase_add_test(odd, garbage_attributes);

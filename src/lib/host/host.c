@@ -56,7 +56,8 @@ void vgpu_host_free(struct vgpu_host *host)
         free(host);
 }
 
-static int load(struct vgpu_root *root, bool mdev_only, struct vgpu_host **ret_host)
+static int load(struct vgpu_root *root, bool mdev_only, const struct vgpu_mdev_reach *reach,
+                struct vgpu_host **ret_host)
 {
         struct vgpu_host *host;
         int fd, r;
@@ -70,6 +71,7 @@ static int load(struct vgpu_root *root, bool mdev_only, struct vgpu_host **ret_h
                 return -ENOMEM;
         host->root = vgpu_root_ref(root);
         host->mdev_only = mdev_only;
+        host->reach = reach;
         /* PCI first: mdev parents are placed on the PCI devices. */
         r = mdev_only ? 0 : vgpu_pci_load(host);
         if (r >= 0)
@@ -78,6 +80,7 @@ static int load(struct vgpu_root *root, bool mdev_only, struct vgpu_host **ret_h
                 r = vgpu_iommu_load(host);
         if (r >= 0)
                 r = vgpu_numa_load(host);
+        host->reach = NULL;
         if (r < 0) {
                 vgpu_host_free(host);
                 return r;
@@ -88,12 +91,25 @@ static int load(struct vgpu_root *root, bool mdev_only, struct vgpu_host **ret_h
 
 int vgpu_host_load(struct vgpu_root *root, struct vgpu_host **ret_host)
 {
-        return load(root, false, ret_host);
+        return load(root, false, NULL, ret_host);
 }
 
 int vgpu_host_load_mdev(struct vgpu_root *root, struct vgpu_host **ret_host)
 {
-        return load(root, true, ret_host);
+        return load(root, true, NULL, ret_host);
+}
+
+int vgpu_host_load_mdev_near(struct vgpu_root *root, const struct vgpu_pci_addr *near, size_t n_near,
+                             struct vgpu_host **ret_host)
+{
+        struct vgpu_mdev_reach reach;
+        int r = vgpu_mdev_reach_init(&reach, root, near, n_near);
+
+        if (r < 0)
+                return r;
+        r = load(root, true, &reach, ret_host);
+        vgpu_mdev_reach_clear(&reach);
+        return r;
 }
 
 const struct vgpu_pci_dev *vgpu_host_find_pci(const struct vgpu_host *host, const struct vgpu_pci_addr *addr)

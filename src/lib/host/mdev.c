@@ -109,9 +109,14 @@ static int load_parents(struct vgpu_host *host)
         if (n < 0)
                 return n;
         for (char **name = names; *name; name++) {
-                struct vgpu_mdev_parent *p = vgpu_array_push(&host->parents, &host->n_parents, sizeof(*p));
+                struct vgpu_mdev_parent *p;
                 int r;
 
+                if (host->reach && vgpu_mdev_reach_leaves_out(host->reach, host->root, *name)) {
+                        host->partial = true;
+                        continue;
+                }
+                p = vgpu_array_push(&host->parents, &host->n_parents, sizeof(*p));
                 if (!p || !(p->name = strdup(*name)))
                         return -ENOMEM;
                 r = place_parent(host, p);
@@ -124,7 +129,7 @@ static int load_parents(struct vgpu_host *host)
 }
 
 /* The parent's name: the directory holding the instance, per its link. */
-static int instance_parent(struct vgpu_host *host, const char *uuid, char **ret)
+int vgpu_mdev_instance_parent(const struct vgpu_root *root, const char *uuid, char **ret)
 {
         _cleanup_free_ char *path = vgpu_strdup_printf(MDEV_DEVICES "/%s", uuid), *target = NULL;
         char *slash, *base;
@@ -132,7 +137,7 @@ static int instance_parent(struct vgpu_host *host, const char *uuid, char **ret)
 
         if (!path)
                 return -ENOMEM;
-        r = vgpu_root_read_link(host->root, path, &target);
+        r = vgpu_root_read_link(root, path, &target);
         if (r < 0)
                 return r;
         slash = strrchr(target, '/');
@@ -165,7 +170,7 @@ static int load_instance(struct vgpu_host *host, const char *name)
         if (!m)
                 return -ENOMEM;
         memcpy(m->uuid, uuid, sizeof(uuid));
-        r = instance_parent(host, name, &m->parent);
+        r = vgpu_mdev_instance_parent(host->root, name, &m->parent);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)

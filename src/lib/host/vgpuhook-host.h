@@ -106,6 +106,8 @@ struct vgpu_numa_node {
         char *cpulist; /* as the kernel wrote it, e.g. "0-3" */
 };
 
+struct vgpu_mdev_reach;
+
 struct vgpu_host {
         struct vgpu_root *root;
         size_t n_pci;
@@ -121,6 +123,9 @@ struct vgpu_host {
         size_t n_problems;
         char **problems; /* one sentence each */
         bool mdev_only;  /* read by vgpu_host_load_mdev() */
+        /* vgpu_host_load_mdev_near() left parents out; reach: while it loads */
+        bool partial;
+        const struct vgpu_mdev_reach *reach;
 };
 
 /*
@@ -147,6 +152,17 @@ const char *vgpu_pci_dev_model_short(const struct vgpu_pci_dev *dev, char *buf, 
  * reads at prepare on a host with hundreds of VFs.
  */
 int vgpu_host_load_mdev(struct vgpu_root *root, struct vgpu_host **ret_host);
+
+/*
+ * Like vgpu_host_load_mdev(), for a placement limited to the PCI devices
+ * @near (a profile's "addresses"): leaves out the mdev parents it would
+ * refuse as not listed and that change nothing it counts (no mdev on them,
+ * not on the physical GPU of a listed device), and sets host->partial when
+ * it did.  A placement that finds no room on such a snapshot should read the
+ * whole one before it says why: the reasons name every parent.
+ */
+int vgpu_host_load_mdev_near(struct vgpu_root *root, const struct vgpu_pci_addr *near, size_t n_near,
+                             struct vgpu_host **ret_host);
 
 const struct vgpu_pci_dev *vgpu_host_find_pci(const struct vgpu_host *host, const struct vgpu_pci_addr *addr);
 const struct vgpu_mdev_parent *vgpu_host_find_parent(const struct vgpu_host *host, const char *name);
