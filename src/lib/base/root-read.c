@@ -165,39 +165,48 @@ static int cmp_names(const void *a, const void *b)
         return strverscmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Append @name to the NULL-terminated @names (@n of them). */
+static int add_name(char ***names, size_t *n, const char *name)
+{
+        char **grown = reallocarray(*names, *n + 2, sizeof(char *));
+
+        if (!grown)
+                return -ENOMEM;
+        *names = grown;
+        grown[*n + 1] = NULL;
+        grown[*n] = strdup(name);
+        if (!grown[*n])
+                return -ENOMEM;
+        (*n)++;
+        return 0;
+}
+
+/*
+ * getdents64() on the descriptor itself: fdopendir() would spend two fcntl()
+ * calls on each of the hundreds of directories an inventory lists.
+ */
 static int list_dir(struct place at, const char *name, char ***ret)
 {
-        int fd = open_in(at, name, O_RDONLY | O_DIRECTORY);
+        _cleanup_close_ int fd = open_in(at, name, O_RDONLY | O_DIRECTORY);
         _cleanup_strv_ char **names = calloc(1, sizeof(char *));
+        char buf[16384] __attribute__((aligned(8)));
         size_t n = 0;
-        struct dirent *de;
-        DIR *d;
+        ssize_t len;
 
         if (fd < 0)
                 return fd;
-        d = fdopendir(fd);
-        if (!d || !names) {
-                close(fd);
+        if (!names)
                 return -ENOMEM;
-        }
-        while ((de = readdir(d))) {
-                char **grown;
+        while ((len = getdents64(fd, buf, sizeof(buf))) > 0)
+                for (ssize_t o = 0; o < len;) {
+                        const struct dirent64 *de = (const struct dirent64 *)(buf + o);
 
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                        continue;
-                grown = reallocarray(names, n + 2, sizeof(char *));
-                if (!grown)
-                        break;
-                names = grown;
-                names[n + 1] = NULL;
-                names[n] = strdup(de->d_name);
-                if (!names[n])
-                        break;
-                n++;
-        }
-        closedir(d);
-        if (de)
-                return -ENOMEM;
+                        o += de->d_reclen;
+                        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+                            add_name(&names, &n, de->d_name) < 0)
+                                return -ENOMEM;
+                }
+        /* an error ends the list, as it ended readdir(3) */
         vgpu_qsort(names, n, sizeof(char *), cmp_names);
         *ret = TAKE_PTR(names);
         return (int)n;
