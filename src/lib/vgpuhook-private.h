@@ -82,6 +82,11 @@ static inline void vgpu_qsort_r(void *base, size_t n, size_t size, int (*cmp)(co
 /* Grow *array (of *n elements of @size) by one zeroed element; NULL on ENOMEM. */
 void *vgpu_array_push(void *array_p, size_t *n, size_t size);
 
+/* ---- base/root-read.c ---------------------------------------------------- */
+
+/* The names in directory @fd but "." and "..", sorted as people read them (strverscmp); their count or -errno. */
+int vgpu_fd_list(int fd, char ***ret);
+
 /* ---- base/json-file.c ---------------------------------------------------- */
 
 /* A parsed JSON file and its text, in which values are located for errors. */

@@ -203,6 +203,46 @@ START_TEST(links_and_dirs)
 }
 END_TEST
 
+START_TEST(listed_dir)
+{
+        _cleanup_dir_ struct vgpu_dir dir = {.fd = -1}, none = {.fd = -1};
+        char **names = NULL, *s = NULL, path[4096];
+
+        snprintf(path, sizeof(path), "%s/sys/dev", inner);
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        ck_assert_int_eq(mkdir(strcat(path, "/nvidia"), 0755), 0);
+        testsuite_write(inner, "sys/dev/vendor", "0x10de\n");
+        testsuite_write(inner, "sys/dev/nvidia/current_vgpu_type", "0\n");
+        testsuite_symlink(inner, "sys/dev/driver", "../../bus/pci/drivers/nvidia");
+        ck_assert_int_eq(vgpu_dir_open_listed(root, "/sys/dev", &dir), 0);
+        ck_assert_uint_eq(dir.n_names, 3);
+        /* What was there when it was listed is read; a name it did not hold is absent without a lookup. */
+        testsuite_write(inner, "sys/dev/physfn", "later\n");
+        ck_assert_int_eq(vgpu_dir_read_attr(&dir, "vendor", &s), 6);
+        ck_assert_str_eq(s, "0x10de");
+        free(s);
+        ck_assert_int_eq(vgpu_dir_read_attr(&dir, "nvidia/current_vgpu_type", &s), 1);
+        free(s);
+        ck_assert_int_eq(vgpu_dir_read_link_name(&dir, "driver", &s), 6);
+        ck_assert_str_eq(s, "nvidia");
+        free(s);
+        ck_assert_int_eq(vgpu_dir_read_attr(&dir, "physfn", &s), -ENOENT);
+        ck_assert_int_eq(vgpu_dir_read_link_name(&dir, "physfn", &s), -ENOENT);
+        ck_assert_int_eq(vgpu_dir_read_attr(&dir, "net/eth0", &s), -ENOENT);
+        ck_assert_int_eq(vgpu_dir_read_attr(&dir, "../secret", &s), -ENOENT); /* ".." is looked up: not below */
+        /* the directory itself: its list */
+        ck_assert_int_eq(vgpu_dir_list(&dir, NULL, &names), 3);
+        ck_assert_str_eq(names[0], "driver");
+        ck_assert_str_eq(names[2], "vendor");
+        vgpu_strv_free(names);
+        /* one that will not open is not listed: each name is looked up from the root, as unlisted */
+        ck_assert_int_eq(vgpu_dir_open_listed(root, "/sys/none", &none), -ENOENT);
+        ck_assert_ptr_null(none.names);
+        testsuite_write(inner, "sys/none", "a file\n");
+        ck_assert_int_eq(vgpu_dir_read_attr(&none, "x", &s), -ENOTDIR);
+}
+END_TEST
+
 START_TEST(root_from_environment)
 {
         struct vgpu_root *r = NULL;
@@ -287,6 +327,7 @@ static Suite *root_suite(void)
         tcase_add_test(tc, log_callback);
         tcase_add_test(tc, fifo_refused);
         tcase_add_test(tc, links_and_dirs);
+        tcase_add_test(tc, listed_dir);
         tcase_add_test(tc, root_from_environment);
         tcase_add_test(tc, no_openat2_only_slash_falls_back);
         suite_add_tcase(s, tc);

@@ -36,11 +36,23 @@ int vgpu_dir_open(const struct vgpu_root *root, const char *path, struct vgpu_di
         return adopt(root, vgpu_root_open(root, path, O_PATH | O_DIRECTORY), strdup(path), ret);
 }
 
+int vgpu_dir_open_listed(const struct vgpu_root *root, const char *path, struct vgpu_dir *ret)
+{
+        int r = adopt(root, vgpu_root_open(root, path, O_RDONLY | O_DIRECTORY), strdup(path), ret);
+        /* Not listed (an error, a directory that will not open): every name is looked up, as ever. */
+        int n = r >= 0 ? vgpu_fd_list(ret->fd, &ret->names) : r;
+
+        if (n >= 0)
+                ret->n_names = (size_t)n;
+        return n == -ENOMEM ? n : r;
+}
+
 void vgpu_dir_close(struct vgpu_dir *dir)
 {
         if (dir->fd >= 0)
                 close(dir->fd);
         free(dir->path);
+        vgpu_strv_free(dir->names);
         *dir = (struct vgpu_dir){.fd = -1};
 }
 

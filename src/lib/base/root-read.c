@@ -22,8 +22,30 @@ struct place {
         const struct vgpu_dir *dir;
 };
 
+static int cmp_names(const void *a, const void *b)
+{
+        return strverscmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Not in the directory's list (its first component, for "nvidia/creatable_vgpu_types"): no lookup needed. */
+static bool unlisted(struct place at, const char *name)
+{
+        char first[NAME_MAX + 1];
+        const char *key = first;
+        size_t len = strcspn(name, "/");
+
+        if (!at.dir || !at.dir->names || len > NAME_MAX || (len == 1 && *name == '.') ||
+            (len == 2 && name[0] == '.' && name[1] == '.'))
+                return false;
+        memcpy(first, name, len);
+        first[len] = '\0';
+        return !bsearch(&key, at.dir->names, at.dir->n_names, sizeof(char *), cmp_names);
+}
+
 static int open_in(struct place at, const char *name, int flags)
 {
+        if (unlisted(at, name))
+                return -ENOENT;
         return at.dir ? vgpu_dir_open_at(at.dir, name, flags) : vgpu_root_open(at.root, name, flags);
 }
 
@@ -112,6 +134,8 @@ static int link_target(struct place at, const char *name, char *buf, size_t size
         _cleanup_close_ int fd = -1;
         ssize_t n;
 
+        if (unlisted(at, name))
+                return -ENOENT;
         /* A plain name in an open directory: readlinkat() it there, no open needed. */
         if (at.dir && at.dir->fd >= 0 && !strchr(name, '/')) {
                 n = readlinkat(at.dir->fd, name, buf, size - 1);
@@ -160,11 +184,6 @@ static int read_link_name(struct place at, const char *name, char **ret)
         return (int)strlen(s);
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-        return strverscmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Append @name to the NULL-terminated @names (@n of them). */
 static int add_name(char ***names, size_t *n, const char *name)
 {
@@ -185,16 +204,13 @@ static int add_name(char ***names, size_t *n, const char *name)
  * getdents64() on the descriptor itself: fdopendir() would spend two fcntl()
  * calls on each of the hundreds of directories an inventory lists.
  */
-static int list_dir(struct place at, const char *name, char ***ret)
+int vgpu_fd_list(int fd, char ***ret)
 {
-        _cleanup_close_ int fd = open_in(at, name, O_RDONLY | O_DIRECTORY);
         _cleanup_strv_ char **names = calloc(1, sizeof(char *));
         char buf[16384] __attribute__((aligned(8)));
         size_t n = 0;
         ssize_t len;
 
-        if (fd < 0)
-                return fd;
         if (!names)
                 return -ENOMEM;
         while ((len = getdents64(fd, buf, sizeof(buf))) > 0)
@@ -210,6 +226,31 @@ static int list_dir(struct place at, const char *name, char ***ret)
         vgpu_qsort(names, n, sizeof(char *), cmp_names);
         *ret = TAKE_PTR(names);
         return (int)n;
+}
+
+static int copy_names(const struct vgpu_dir *dir, char ***ret)
+{
+        _cleanup_strv_ char **names = calloc(1, sizeof(char *));
+        size_t n = 0;
+
+        if (!names)
+                return -ENOMEM;
+        for (size_t i = 0; i < dir->n_names; i++)
+                if (add_name(&names, &n, dir->names[i]) < 0)
+                        return -ENOMEM;
+        *ret = TAKE_PTR(names);
+        return (int)n;
+}
+
+static int list_dir(struct place at, const char *name, char ***ret)
+{
+        _cleanup_close_ int fd = -1;
+
+        /* A listed directory answers for itself. */
+        if (at.dir && at.dir->names && strcmp(name, ".") == 0)
+                return copy_names(at.dir, ret);
+        fd = open_in(at, name, O_RDONLY | O_DIRECTORY);
+        return fd < 0 ? fd : vgpu_fd_list(fd, ret);
 }
 
 #define ROOT(r) ((struct place){.root = (r)})

@@ -102,8 +102,10 @@ bool vgpu_root_exists(const struct vgpu_root *root, const char *path);
  */
 struct vgpu_dir {
         const struct vgpu_root *root;
-        int fd;     /* O_PATH | O_DIRECTORY */
-        char *path; /* below the root, as opened: for messages and the fallback */
+        int fd;       /* O_PATH | O_DIRECTORY (O_RDONLY when listed) */
+        char *path;   /* below the root, as opened: for messages and the fallback */
+        char **names; /* vgpu_dir_open_listed(): what it holds, sorted; NULL: not listed */
+        size_t n_names;
 };
 
 /*
@@ -112,6 +114,13 @@ struct vgpu_dir {
  * each name is then resolved from the root and fails as it would there.
  */
 int vgpu_dir_open(const struct vgpu_root *root, const char *path, struct vgpu_dir *ret);
+/*
+ * The same, listed once: a name it does not hold is then -ENOENT without a
+ * lookup, and vgpu_dir_list(dir, NULL) answers from the list.  For a
+ * directory where many names are looked for and few are there (a PCI
+ * function's: sriov_totalvfs, physfn, net, nvidia/...).
+ */
+int vgpu_dir_open_listed(const struct vgpu_root *root, const char *path, struct vgpu_dir *ret);
 void vgpu_dir_close(struct vgpu_dir *dir);
 #define _cleanup_dir_ __attribute__((cleanup(vgpu_dir_close)))
 /* openat2() @name (relative, may hold '/') below @dir.  A file descriptor or -errno. */

@@ -129,8 +129,13 @@ static int add_dev(struct vgpu_host *host, const struct vgpu_pci_addr *addr)
 
         vgpu_pci_addr_format(addr, name);
         snprintf(path, sizeof(path), PCI_DEVICES "/%s", name);
-        /* Resolved once here; a directory that will not open is read name by name from the root. */
-        if (vgpu_dir_open(host->root, path, &dir) == -ENOMEM)
+        /*
+         * Resolved and listed once here: most of the names looked for are not
+         * there (sriov_totalvfs, physfn, net, nvidia/), and the list says so
+         * without a lookup each.  A directory that will not open is read name
+         * by name from the root.
+         */
+        if (vgpu_dir_open_listed(host->root, path, &dir) == -ENOMEM)
                 return -ENOMEM;
         dev = vgpu_array_push(&host->pci, &host->n_pci, sizeof(*dev));
         if (!dev)
