@@ -55,6 +55,7 @@ static void dump_sriov(FILE *f, const struct fh_pci *p)
                         i + 1 < p->n_mig ? "," : "\"");
         if (p->vgpu_name_first)
                 fputs(" vgpu-format=name-first", f);
+        fh_xe_dump(f, p);
 }
 
 static void dump_pci(FILE *f, const struct fh_pci *p)
@@ -134,6 +135,13 @@ static void dump_mdev_side(FILE *f, const struct fakehost *fh)
 
 static void dump_kernel(FILE *f, const struct fakehost *fh)
 {
+        for (size_t i = 0; i < fh->modparams.n; i++) {
+                const struct fh_modparam *m = fh->modparams.v[i];
+
+                fprintf(f, "modparam %s", m->module);
+                str(f, m->name, m->value);
+                fputc('\n', f);
+        }
         if (!fh->kernel)
                 return;
         fprintf(f, "kernel %s\n", fh->kernel);

@@ -14,12 +14,15 @@
  *           [vgpu-mode=equal|mixed|mig] [mig-instances="GI:FB,..."] [vgpu-format=name-first]
  *           [physfn=ADDR] [vgpu-types="ID:NAME[:COST],..."] [current-type=ID] [vfio=N]
  *           [gpu-instance=GI] [placement=N] [vgpu-params=TEXT]
+ *           [compute-partition=SPX|DPX|CPX...] [memory-partition=NPS1...]
+ *           [xe-admin [xe-vram=BYTES] [xe-profiles="EQ:PT:PRIO:VRAM,..."]]
  *   mdev-pool NAME size=N [exclusive] [errno=ENOSPC|EUSERS]
  *   mdev-parent NAME pool= [max=] [class=] [mdev-driver=]
  *   mdev-type PARENT ID name= api= [description=] cost=
  *   mdev UUID parent= type= group= [vfio=]
  *   kernel RELEASE               uname -r: proc/sys/kernel/osrelease and
  *                                lib/modules/RELEASE/modules.{alias,dep,builtin}
+ *   modparam MODULE NAME=VALUE...  sys/module/MODULE/parameters/NAME
  *   kmod NAME [alias="PATTERN,..."] [builtin]   a module of that kernel:
  *                                "alias PATTERN NAME" lines in modules.alias,
  *                                and its file in modules.dep (modules.builtin)
@@ -48,6 +51,10 @@
  *               placement_id, vgpu_params
  *   vf-param    a PF's driver module parameter that sets its VF count (AMD
  *               GIM's vf_num): sys/module/MODULE/parameters/NAME holds numvfs
+ *   compute-partition, memory-partition  an AMD PF's partition modes
+ *               (amdgpu's current_compute_partition, current_memory_partition)
+ *   xe-admin, xe-vram, xe-profiles  an Intel xe PF's sriov_admin tree
+ *               (fakehost-xe.c)
  *   netdev      the network interface the bound driver registers: net/NAME
  *               below the device and sys/class/net/NAME (none while unbound)
  *   errno       create's answer when a pool is full: ENOSPC (default; mtty,
@@ -437,6 +444,32 @@ static int pci_vgpu_mode(struct pctx *c, struct line *l, struct fh_pci *p)
         return mode || mig || format;
 }
 
+/* An AMD PF's partition modes; an Intel xe PF's sriov_admin (fakehost-xe.c). */
+static int pci_vendor_pf(struct pctx *c, struct line *l, struct fh_pci *p)
+{
+        const char *vram = opt(l, "xe-vram"), *profiles = opt(l, "xe-profiles");
+        bool admin = flag(l, "xe-admin");
+        int r, any = admin;
+
+        if ((r = opt_str(c, l, "compute-partition", false, &p->compute_partition)) < 0)
+                return r;
+        any |= r;
+        if ((r = opt_str(c, l, "memory-partition", false, &p->memory_partition)) < 0)
+                return r;
+        any |= r;
+        if ((vram || profiles) && !admin)
+                return perr(c, "xe-vram= and xe-profiles= need xe-admin");
+        if (!admin)
+                return any;
+        if (p->totalvfs < 1)
+                return perr(c, "xe-admin needs totalvfs= first");
+        r = fh_xe_parse(p, vram, profiles);
+        if (r == -EINVAL)
+                return perr(c, "bad xe-vram= or xe-profiles= (want BYTES and \"EQ:PT:low|normal|high:VRAM,...\", "
+                               "at most 1 + totalvfs entries)");
+        return r < 0 ? r : 1;
+}
+
 /* Options that only a PF takes: 1 if any is present. */
 static int pci_pf_extras(struct pctx *c, struct line *l, struct fh_pci *p)
 {
@@ -455,6 +488,9 @@ static int pci_pf_extras(struct pctx *c, struct line *l, struct fh_pci *p)
                 return r;
         any |= r;
         if ((r = pci_vgpu_mode(c, l, p)) < 0)
+                return r;
+        any |= r;
+        if ((r = pci_vendor_pf(c, l, p)) < 0)
                 return r;
         return any | r;
 }
@@ -766,6 +802,25 @@ static int d_kmod(struct pctx *c, struct line *l)
         return 0;
 }
 
+/* modparam MODULE NAME=VALUE...: sys/module/MODULE/parameters/NAME. */
+static int d_modparam(struct pctx *c, struct line *l)
+{
+        const char *module = l->tok[1].s;
+        int r;
+
+        if (check_component(c, "module name", module) < 0)
+                return -EINVAL;
+        for (int i = 2; i < l->n; i++) {
+                l->tok[i].used = true;
+                r = fh_modparam_add(c->fh, c->at, module, l->tok[i].s);
+                if (r == -EINVAL)
+                        return perr(c, "bad module parameter '%s' (want NAME=VALUE)", l->tok[i].s);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* ---- files --------------------------------------------------------------- */
 
 static int parse_file(struct fakehost *fh, const char *file, char *err, size_t errlen);
@@ -793,9 +848,9 @@ static const struct directive {
         int args;
         int (*fn)(struct pctx *c, struct line *l);
 } directives[] = {
-        {"include", 1, d_include}, {"node", 1, d_node},          {"pci", 1, d_pci},
-        {"mdev-pool", 1, d_pool},  {"mdev-parent", 1, d_parent}, {"mdev-type", 2, d_type},
-        {"mdev", 1, d_mdev},       {"kernel", 1, d_kernel},      {"kmod", 1, d_kmod},
+        {"include", 1, d_include},    {"node", 1, d_node},         {"pci", 1, d_pci},   {"mdev-pool", 1, d_pool},
+        {"mdev-parent", 1, d_parent}, {"mdev-type", 2, d_type},    {"mdev", 1, d_mdev}, {"kernel", 1, d_kernel},
+        {"kmod", 1, d_kmod},          {"modparam", 1, d_modparam},
 };
 
 static int parse_line(struct pctx *c, char *s)

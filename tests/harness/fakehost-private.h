@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -95,6 +96,28 @@ struct fh_pci {
         int gpu_instance;  /* VF: nvidia/gpu_instance_id, -1 none */
         int placement;     /* VF: nvidia/placement_id, -1 none (the driver's choice once typed) */
         char *vgpu_params; /* VF: nvidia/vgpu_params */
+        struct fh_xe *xe;  /* PF: Intel xe's sriov_admin tree (fakehost-xe.c); NULL: none */
+        char *compute_partition, *memory_partition; /* AMD: current_{compute,memory}_partition */
+};
+
+/* Intel xe SR-IOV provisioning of one function (sriov_admin/{pf,vfN}/profile). */
+enum fh_xe_prio { FH_XE_LOW, FH_XE_NORMAL, FH_XE_HIGH };
+struct fh_xe_fn {
+        unsigned long long eq, pt, vram; /* exec_quantum_ms, preempt_timeout_us, vram_quota */
+        int prio;                        /* enum fh_xe_prio */
+};
+
+/* An xe PF's sriov_admin: function 0 is the PF, N is vfN (1-based, up to totalvfs). */
+struct fh_xe {
+        unsigned long long vram; /* VRAM the PF hands its VFs; 0: integrated (no vram_quota files) */
+        int n;                   /* 1 + totalvfs */
+        struct fh_xe_fn *fn;
+};
+
+/* A module parameter: sys/module/MODULE/parameters/NAME. */
+struct fh_modparam {
+        struct fh_where at;
+        char *module, *name, *value;
 };
 
 struct fh_pool {
@@ -149,8 +172,9 @@ struct fakehost {
         struct fh_vec files; /* display names of parsed presets (char *) */
         struct fh_vec real;  /* their realpath()s, to include each once */
         struct fh_vec nodes, pcis, pools, parents, types, mdevs;
-        char *kernel;        /* uname -r: proc/sys/kernel/osrelease; NULL: no kernel files */
-        struct fh_vec kmods; /* struct fh_kmod *, in preset order */
+        char *kernel;            /* uname -r: proc/sys/kernel/osrelease; NULL: no kernel files */
+        struct fh_vec kmods;     /* struct fh_kmod *, in preset order */
+        struct fh_vec modparams; /* struct fh_modparam * */
 };
 
 /* fakehost.c */
@@ -195,6 +219,16 @@ bool fh_cpuset_intersects(const struct fh_cpuset *a, const struct fh_cpuset *b);
 int fh_cpuset_nbits(const struct fh_cpuset *set);
 void fh_cpuset_list(const struct fh_cpuset *set, char *buf, size_t len);
 void fh_cpuset_mask(const struct fh_cpuset *set, int nbits, char *buf, size_t len);
+
+/* fakehost-xe.c */
+int fh_xe_parse(struct fh_pci *pf, const char *vram, const char *profiles);
+void fh_xe_free(struct fh_xe *x);
+void fh_xe_dump(FILE *f, const struct fh_pci *pf);
+void fh_xe_vfs_changed(struct fh_pci *pf);
+const char *fh_xe_prio_name(int prio);
+int fh_xe_prio_parse(const char *s);
+int fh_modparam_add(struct fakehost *fh, struct fh_where at, const char *module, const char *tok);
+void fh_modparam_free(struct fh_modparam *m);
 
 /* fakehost-write.c: the tree alone (fakehost_write() adds the model file).
  * With DRY nothing is written; RECORD (may be NULL) collects every path

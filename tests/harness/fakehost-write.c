@@ -577,6 +577,80 @@ static void write_sriov(struct wctx *w, const struct fh_pci *pf)
         }
 }
 
+/* amdgpu's partition modes (drivers/gpu/drm/amd/amdgpu/amdgpu_gfx.c, amdgpu_gmc.c). */
+static void write_partitions(struct wctx *w, const struct fh_pci *pf)
+{
+        if (pf->compute_partition)
+                attr(w, pf->path, "current_compute_partition", "%s\n", pf->compute_partition);
+        if (pf->memory_partition)
+                attr(w, pf->path, "current_memory_partition", "%s\n", pf->memory_partition);
+}
+
+/* One function's sriov_admin/{pf,vfN}/profile (xe_sriov_pf_sysfs.c): the
+ * scheduling priority reads "[low] normal high", and is read-only for VFs,
+ * whose list stops at normal. */
+static void write_xe_profile(struct wctx *w, const char *dir, const struct fh_xe *x, int i)
+{
+        const struct fh_xe_fn *fn = &x->fn[i];
+        char prio[32] = "";
+
+        for (int p = FH_XE_LOW; p <= (i ? FH_XE_NORMAL : FH_XE_HIGH); p++)
+                snprintf(prio + strlen(prio), sizeof(prio) - strlen(prio), "%s%s%s%s", p ? " " : "",
+                         p == fn->prio ? "[" : "", fh_xe_prio_name(p), p == fn->prio ? "]" : "");
+        attr(w, dir, "exec_quantum_ms", "%llu\n", fn->eq);
+        attr(w, dir, "preempt_timeout_us", "%llu\n", fn->pt);
+        put(w, dir, "sched_priority", strcat(prio, "\n"), i ? 0444 : 0644);
+        if (i && x->vram)
+                attr(w, dir, "vram_quota", "%llu\n", fn->vram);
+}
+
+/* sriov_admin/ (sysfs-driver-intel-xe-sriov): .bulk_profile (write-only),
+ * pf/ and vf1..vfN/ up to sriov_totalvfs, each VF's device link only while
+ * the VF is enabled. */
+static void write_xe(struct wctx *w, const struct fh_pci *pf)
+{
+        const struct fh_xe *x = pf->xe;
+        char dir[PATH_MAX], sub[PATH_MAX];
+
+        pathf(w, dir, "%s/sriov_admin/.bulk_profile", pf->path);
+        put(w, dir, "exec_quantum_ms", "", 0200);
+        put(w, dir, "preempt_timeout_us", "", 0200);
+        put(w, dir, "sched_priority", "", 0200);
+        if (x->vram)
+                put(w, dir, "vram_quota", "", 0200);
+        for (int i = 0; i < x->n; i++) {
+                if (i)
+                        pathf(w, dir, "%s/sriov_admin/vf%d", pf->path, i);
+                else
+                        pathf(w, dir, "%s/sriov_admin/pf", pf->path);
+                pathf(w, sub, "%s/profile", dir);
+                write_xe_profile(w, sub, x, i);
+                if (i)
+                        put(w, dir, "stop", "", 0200);
+                if (!i)
+                        lnk(w, dir, "device", pf->path);
+                for (size_t j = 0; i && j < w->fh->pcis.n; j++) {
+                        const struct fh_pci *vf = w->fh->pcis.v[j];
+
+                        if (vf->physfn == pf && vf->vf_index == i - 1)
+                                lnk(w, dir, "device", vf->path);
+                }
+        }
+}
+
+/* sys/module/MODULE/parameters/NAME. */
+static void write_modparams(struct wctx *w)
+{
+        char dir[PATH_MAX];
+
+        for (size_t i = 0; i < w->fh->modparams.n; i++) {
+                const struct fh_modparam *m = w->fh->modparams.v[i];
+
+                pathf(w, dir, "sys/module/%s/parameters", m->module);
+                attr(w, dir, m->name, "%s\n", m->value);
+        }
+}
+
 static void write_bus(struct wctx *w, const char *devdir, unsigned domain, unsigned bus, int numa)
 {
         char dir[PATH_MAX];
@@ -745,6 +819,10 @@ static void write_pci(struct wctx *w, size_t idx)
         write_bridge(w, p);
         if (p->is_pf)
                 write_sriov(w, p);
+        if (p->is_pf)
+                write_partitions(w, p);
+        if (p->xe && p->driver)
+                write_xe(w, p);
         if (p->netdev && p->driver)
                 write_netdev(w, p);
         if (p->vf_param && p->driver)
@@ -952,6 +1030,7 @@ static int write_tree(struct wctx w, const char *root_dir)
                 write_pci(&w, i);
         write_mdevs(&w);
         write_kernel(&w);
+        write_modparams(&w);
         return w.err;
 }
 

@@ -498,6 +498,9 @@ void fh_pci_free(struct fh_pci *p)
         free(p->netdev);
         free(p->vf_param);
         free(p->vgpu_params);
+        free(p->compute_partition);
+        free(p->memory_partition);
+        fh_xe_free(p->xe);
         free(p);
 }
 
@@ -550,6 +553,11 @@ static void kmod_free(void *k)
         fh_kmod_free(k);
 }
 
+static void modparam_free(void *m)
+{
+        fh_modparam_free(m);
+}
+
 static void parent_free(void *p)
 {
         fh_parent_free(p);
@@ -589,6 +597,7 @@ void fakehost_free(struct fakehost *fh)
         vec_free(&fh->types, type_free);
         vec_free(&fh->mdevs, free);
         vec_free(&fh->kmods, kmod_free);
+        vec_free(&fh->modparams, modparam_free);
         free(fh->kernel);
         free(fh);
 }

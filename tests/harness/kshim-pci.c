@@ -279,8 +279,12 @@ int ks_sriov_numvfs(struct kshim *k)
                 return -ENOENT;
         if (pf->numvfs_errno)
                 return -pf->numvfs_errno;
-        if (n == 0)
-                return disable_vfs(k, pf);
+        if (n == 0) {
+                int r = disable_vfs(k, pf);
+
+                fh_xe_vfs_changed(pf);
+                return r;
+        }
         if (pf->numvfs)
                 return -EBUSY;
         for (int i = 0; i < (int)n; i++) {
@@ -290,6 +294,7 @@ int ks_sriov_numvfs(struct kshim *k)
                         return r;
         }
         pf->numvfs = (int)n;
+        fh_xe_vfs_changed(pf);
         return 0;
 }
 

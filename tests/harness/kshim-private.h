@@ -86,3 +86,6 @@ int ks_vgpu_type(struct kshim *k);
 int ks_vgpu_instance(struct kshim *k);
 int ks_vgpu_placement(struct kshim *k);
 int ks_vgpu_params(struct kshim *k);
+
+/* kshim-xe.c */
+int ks_xe_profile(struct kshim *k);

@@ -4,7 +4,7 @@
  * call; the fd's path from /proc/self/fd) of a host built by fakehost (one
  * with ROOT/.fakehost/model.host) is a sysfs store: under flock() of
  * ROOT/.fakehost/lock the shim parses the model, answers the store as the
- * kernel does (kshim-mdev.c, kshim-pci.c), writes what changed in the tree
+ * kernel does (kshim-mdev.c, kshim-pci.c, kshim-xe.c), writes what changed in the tree
  * (the model's tree before and after the store compared in memory: unchanged
  * files are not touched), prunes what went away, writes the model back, and
  * only then returns: with the byte
@@ -190,6 +190,10 @@ static const struct {
         {"gpu_instance_id", ks_vgpu_instance},
         {"placement_id", ks_vgpu_placement},
         {"vgpu_params", ks_vgpu_params},
+        {"exec_quantum_ms", ks_xe_profile},
+        {"preempt_timeout_us", ks_xe_profile},
+        {"sched_priority", ks_xe_profile},
+        {"vram_quota", ks_xe_profile},
 };
 
 static int dispatch(struct kshim *k)
