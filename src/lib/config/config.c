@@ -98,6 +98,62 @@ static int cmp_vf_count(const void *a, const void *b)
                                  &((const struct vgpu_sriov_vf_count *)b)->pf);
 }
 
+/* A profile number in 0..@max (vram_quota: bytes, up to what JSON holds). */
+static int get_profile_number(const struct vgpu_json_node *obj, const char *key, json_int_t max, int64_t *ret,
+                              struct vgpu_error *err)
+{
+        json_t *value = json_object_get(obj->value, key);
+        struct vgpu_json_node node = vgpu_json_member(obj, key, value);
+        json_int_t v;
+
+        if (!value)
+                return 0;
+        if (!json_is_integer(value) || (v = json_integer_value(value)) < 0 || v > max)
+                return vgpu_json_error(&node, false, err, EINVAL, "expected an integer from 0 to %lld", (long long)max);
+        *ret = v;
+        return 0;
+}
+
+/* sched_priority: a VF's is "low" or "normal"; xe gives "high" only to the PF. */
+static int get_priority(const struct vgpu_json_node *obj, int *ret, struct vgpu_error *err)
+{
+        static const char *const names[] = {"low", "normal", NULL};
+        json_t *value = json_object_get(obj->value, "sched_priority");
+        struct vgpu_json_node node = vgpu_json_member(obj, "sched_priority", value);
+        int r;
+
+        if (!value)
+                return 0;
+        if (json_is_string(value) && strcmp(json_string_value(value), "high") == 0)
+                return vgpu_json_error(&node, false, err, EINVAL,
+                                       "the xe driver gives \"high\" to the PF only: use \"low\" or \"normal\"");
+        if ((r = vgpu_json_get_enum(&node, names, err)) < 0)
+                return r;
+        *ret = r;
+        return 0;
+}
+
+/* {"vfs": N, "exec_quantum_ms": …, "preempt_timeout_us": …, "sched_priority": …, "vram_quota": …}: an xe PF. */
+static int get_pf_object(const struct vgpu_json_node *node, struct vgpu_sriov_vf_count *c, struct vgpu_error *err)
+{
+        static const char *const keys[] = {
+                "vfs", "exec_quantum_ms", "preempt_timeout_us", "sched_priority", "vram_quota", NULL};
+        json_t *vfs = json_object_get(node->value, "vfs");
+        struct vgpu_json_node member = vgpu_json_member(node, "vfs", vfs);
+        int r;
+
+        if ((r = vgpu_json_check_keys(node, keys, err)) < 0)
+                return r;
+        if (!vfs)
+                return vgpu_json_error(node, false, err, EINVAL, "missing \"vfs\": the VF count of this PF");
+        if ((r = vgpu_json_get_uint(&member, NUM_VFS_MAX, &c->num_vfs, err)) < 0 ||
+            (r = get_profile_number(node, "exec_quantum_ms", UINT32_MAX, &c->xe.exec_quantum_ms, err)) < 0 ||
+            (r = get_profile_number(node, "preempt_timeout_us", UINT32_MAX, &c->xe.preempt_timeout_us, err)) < 0 ||
+            (r = get_profile_number(node, "vram_quota", INT64_MAX, &c->xe.vram_quota, err)) < 0)
+                return r;
+        return get_priority(node, &c->xe.sched_priority, err);
+}
+
 static int get_sriov_vfs(const struct vgpu_json_node *node, struct vgpu_config *config, struct vgpu_error *err)
 {
         const char *key;
@@ -120,7 +176,11 @@ static int get_sriov_vfs(const struct vgpu_json_node *node, struct vgpu_config *
                 for (size_t i = 0; i < config->n_sriov_vfs; i++)
                         if (vgpu_pci_addr_cmp(&config->sriov_vfs[i].pf, &c->pf) == 0)
                                 return vgpu_json_error(&member, true, err, EINVAL, "the same PF as an earlier key");
-                r = vgpu_json_get_uint(&member, NUM_VFS_MAX, &c->num_vfs, err);
+                c->xe = (struct vgpu_xe_profile){-1, -1, -1, -1};
+                if (json_is_object(value))
+                        r = get_pf_object(&member, c, err);
+                else
+                        r = vgpu_json_get_uint(&member, NUM_VFS_MAX, &c->num_vfs, err);
                 if (r < 0)
                         return r;
                 config->n_sriov_vfs++;

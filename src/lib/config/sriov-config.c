@@ -15,8 +15,8 @@
 #include "vgpuhook-private.h"
 
 static const char *const state_names[] = {
-        "ok",       "change",    "set",  "absent",       "not-sriov", "nvidia",
-        "too-many", "no-driver", "busy", "module-param", "failed",
+        "ok",        "change", "set",          "absent", "not-sriov", "nvidia",         "too-many",
+        "no-driver", "busy",   "module-param", "failed", "partition", "no-sriov-admin", "provision-failed",
 };
 
 const char *vgpu_vf_count_state_name(enum vgpu_vf_count_state state)
@@ -62,6 +62,53 @@ static bool vfs_busy(const struct vgpu_host *host, const struct vgpu_ledger *led
         return false;
 }
 
+/* Can xe PF @pf take the configured VF profile?  If not, c->detail says why. */
+static bool xe_ready(const struct vgpu_root *root, const struct vgpu_pci_dev *pf, struct vgpu_vf_count *c)
+{
+        bool vram = false;
+        int r;
+
+        if (!pf->driver || strcmp(pf->driver, "xe") != 0) {
+                snprintf(c->detail, sizeof(c->detail), "its driver is %s, not xe", pf->driver ? pf->driver : "none");
+                return false;
+        }
+        if ((r = vgpu_xe_admin(root, &pf->addr, &vram)) <= 0) {
+                snprintf(c->detail, sizeof(c->detail),
+                         "xe shows no sriov_admin for it (Linux 6.19 or later, xe in PF mode: see 'vgpuctl doctor')");
+                return false;
+        }
+        if (c->xe.vram_quota >= 0 && !vram) {
+                snprintf(c->detail, sizeof(c->detail),
+                         "its VFs have no vram_quota (Linux 7.0 or later, on a GPU with its own VRAM)");
+                return false;
+        }
+        return true;
+}
+
+/* Do VFs 1..configured of an xe PF hold the configured profile? */
+static bool xe_provisioned(const struct vgpu_root *root, const struct vgpu_pci_dev *pf, const struct vgpu_vf_count *c)
+{
+        for (unsigned vf = 1; vf <= c->configured; vf++) {
+                struct vgpu_xe_profile have;
+
+                if (vgpu_xe_read_profile(root, &pf->addr, vf, c->xe.vram_quota >= 0, &have) < 0 ||
+                    !vgpu_xe_profile_matches(&c->xe, &have))
+                        return false;
+        }
+        return true;
+}
+
+/* AMD MxGPU: the VFs its partition mode allows (c->partition_limit, 0 unknown). */
+static void amd_partition(const struct vgpu_root *root, const struct vgpu_pci_dev *pf, struct vgpu_vf_count *c)
+{
+        c->partition_limit = vgpu_amd_vf_limit(root, &pf->addr, c->partition, sizeof(c->partition));
+        if (c->partition_limit == 0)
+                vgpu_dbg(root, "PF %s: its partition mode cannot be known (%s), so its VF limit is sriov_totalvfs (%d)",
+                         pf->name, *c->partition ? c->partition : "no current_compute_partition", c->total);
+        if (c->partition_limit < 0)
+                c->partition_limit = 0;
+}
+
 static enum vgpu_vf_count_state judge(const struct vgpu_host *host, const struct vgpu_ledger *ledger,
                                       const struct vgpu_pci_dev *pf, struct vgpu_vf_count *c)
 {
@@ -75,10 +122,21 @@ static enum vgpu_vf_count_state judge(const struct vgpu_host *host, const struct
         /* NVIDIA's vGPU manager enables and disables these VFs itself (sriov-manage). */
         if (pf->driver && strcmp(pf->driver, "nvidia") == 0)
                 return VGPU_VF_COUNT_NVIDIA;
+        if (!vgpu_xe_profile_empty(&c->xe) && !xe_ready(host->root, pf, c))
+                return VGPU_VF_COUNT_NO_ADMIN;
+        if (c->current == (int)c->configured && !vgpu_xe_profile_empty(&c->xe) && !xe_provisioned(host->root, pf, c)) {
+                /* The profiles may change while VFs run (the xe ABI); the count stays. */
+                c->provision_only = true;
+                return VGPU_VF_COUNT_CHANGE;
+        }
         if (c->current == (int)c->configured)
                 return VGPU_VF_COUNT_OK;
+        if (pf->vendor == VGPU_PCI_VENDOR_AMD && c->configured > 0)
+                amd_partition(host->root, pf, c);
         if ((int)c->configured > c->total)
                 return VGPU_VF_COUNT_TOO_MANY;
+        if (c->partition_limit > 0 && (int)c->configured > c->partition_limit)
+                return VGPU_VF_COUNT_PARTITION;
         if (!pf->driver)
                 return VGPU_VF_COUNT_NO_DRIVER;
         return vfs_busy(host, ledger, pf, c) ? VGPU_VF_COUNT_BUSY : VGPU_VF_COUNT_CHANGE;
@@ -96,7 +154,8 @@ int vgpu_vf_counts_check(const struct vgpu_host *host, const struct vgpu_config 
 
                 c->pf = config->sriov_vfs[i].pf;
                 c->configured = config->sriov_vfs[i].num_vfs;
-                c->current = c->total = -1;
+                c->xe = config->sriov_vfs[i].xe;
+                c->current = c->total = c->partition_limit = -1;
                 c->state = judge(host, ledger, vgpu_host_find_pci(host, &c->pf), c);
         }
         *ret = v;
@@ -134,13 +193,9 @@ static void find_module_param(const struct vgpu_root *root, struct vgpu_vf_count
                 }
 }
 
-int vgpu_vf_count_apply(const struct vgpu_root *root, struct vgpu_vf_count *c)
+/* The state after sriov_numvfs answered @r. */
+static int numvfs_result(const struct vgpu_root *root, struct vgpu_vf_count *c, int r)
 {
-        int r;
-
-        if (c->state != VGPU_VF_COUNT_CHANGE)
-                return c->state == VGPU_VF_COUNT_OK ? 0 : -EINVAL;
-        r = vgpu_sriov_set_numvfs(root, &c->pf, (int)c->configured, -1);
         c->error = r;
         if (r == 0)
                 c->state = VGPU_VF_COUNT_SET;
@@ -157,6 +212,43 @@ int vgpu_vf_count_apply(const struct vgpu_root *root, struct vgpu_vf_count *c)
         } else
                 c->state = VGPU_VF_COUNT_FAILED;
         return r;
+}
+
+/* An xe PF: its VFs provisioned while they are disabled (VRAM given before
+ * sriov_numvfs stays theirs; disabling releases it), then enabled. */
+static int apply_xe(const struct vgpu_root *root, struct vgpu_vf_count *c)
+{
+        int r = 0;
+
+        if (!c->provision_only && c->current > 0)
+                r = vgpu_sriov_set_numvfs(root, &c->pf, 0, -1);
+        if (r < 0)
+                return numvfs_result(root, c, r);
+        r = vgpu_xe_provision(root, &c->pf, c->configured, &c->xe, c->detail, sizeof(c->detail));
+        if (r < 0) {
+                c->error = r;
+                c->state = VGPU_VF_COUNT_PROVISION_FAILED;
+                return r;
+        }
+        if (c->provision_only) {
+                c->state = VGPU_VF_COUNT_SET;
+                return 0;
+        }
+        return numvfs_result(root, c, vgpu_sriov_set_numvfs(root, &c->pf, (int)c->configured, -1));
+}
+
+int vgpu_vf_count_apply(const struct vgpu_root *root, struct vgpu_vf_count *c)
+{
+        if (c->state != VGPU_VF_COUNT_CHANGE)
+                return c->state == VGPU_VF_COUNT_OK ? 0 : -EINVAL;
+        if (!vgpu_xe_profile_empty(&c->xe) && c->configured > 0)
+                return apply_xe(root, c);
+        return numvfs_result(root, c, vgpu_sriov_set_numvfs(root, &c->pf, (int)c->configured, -1));
+}
+
+static bool provisions(const struct vgpu_vf_count *c)
+{
+        return !vgpu_xe_profile_empty(&c->xe) && c->configured > 0;
 }
 
 static void describe_param(const struct vgpu_vf_count *c, const char *pf, char *buf, size_t size)
@@ -186,10 +278,19 @@ char *vgpu_vf_count_describe(const struct vgpu_vf_count *c, bool dry_run, char *
                 snprintf(buf, size, "%s: %u VFs, as configured", pf, n);
                 break;
         case VGPU_VF_COUNT_CHANGE:
-                snprintf(buf, size, "%s: %s %u VFs (now %d)", pf, dry_run ? "would set" : "to set", n, c->current);
+                if (c->provision_only)
+                        snprintf(buf, size, "%s: %s the profiles of its %u VFs", pf,
+                                 dry_run ? "would provision" : "to provision", n);
+                else
+                        snprintf(buf, size, "%s: %s%s %u VFs (now %d)", pf, dry_run ? "would " : "to ",
+                                 provisions(c) ? "provision and set" : "set", n, c->current);
                 break;
         case VGPU_VF_COUNT_SET:
-                snprintf(buf, size, "%s: set %u VFs (was %d)", pf, n, c->current);
+                if (c->provision_only)
+                        snprintf(buf, size, "%s: provisioned the profiles of its %u VFs", pf, n);
+                else
+                        snprintf(buf, size, "%s: %s %u VFs (was %d)", pf, provisions(c) ? "provisioned and set" : "set",
+                                 n, c->current);
                 break;
         case VGPU_VF_COUNT_ABSENT:
                 snprintf(buf, size, "%s: no such PCI device on this host; fix sriov_vfs in " VGPU_CONFIG_PATH, pf);
@@ -207,8 +308,25 @@ char *vgpu_vf_count_describe(const struct vgpu_vf_count *c, bool dry_run, char *
                 break;
         case VGPU_VF_COUNT_TOO_MANY:
                 snprintf(buf, size,
-                         "%s: %u VFs configured, but the PF has at most %d (sriov_totalvfs); lower sriov_vfs", pf, n,
-                         c->total);
+                         "%s: %u VFs configured, but the PF has at most %d (sriov_totalvfs%s); lower sriov_vfs", pf, n,
+                         c->total, c->partition_limit == 0 ? ", as its partition mode cannot be read here" : "");
+                break;
+        case VGPU_VF_COUNT_PARTITION:
+                snprintf(buf, size,
+                         "%s: %u VFs configured, but its compute partition mode %s allows at most %d; lower sriov_vfs "
+                         "or change the partition mode",
+                         pf, n, c->partition, c->partition_limit);
+                break;
+        case VGPU_VF_COUNT_NO_ADMIN:
+                snprintf(buf, size,
+                         "%s: sriov_vfs sets VF profiles, but %s; remove them from sriov_vfs in " VGPU_CONFIG_PATH, pf,
+                         c->detail);
+                break;
+        case VGPU_VF_COUNT_PROVISION_FAILED:
+                snprintf(buf, size,
+                         "%s: the xe driver refused %s (%s), so no VFs were enabled; fix that value in sriov_vfs "
+                         "of " VGPU_CONFIG_PATH,
+                         pf, c->detail, strerror(-c->error));
                 break;
         case VGPU_VF_COUNT_NO_DRIVER:
                 snprintf(buf, size,

@@ -142,7 +142,10 @@ void vgpu_mdevctl_defs_free(struct vgpu_mdevctl_defs *defs);
  *   "release_retries": 3       retries of a busy release, 0–100
  *   "log_level": "info"        "err" | "warning" | "info" | "debug"
  *   "cordoned": []             mdev parents / PCI addresses kept out of placement
- *   "sriov_vfs": {}            PF PCI address → VF count (0–65535) set at boot
+ *   "sriov_vfs": {}            PF PCI address → VF count (0–65535) set at boot,
+ *                              or an object: {"vfs": N} and an Intel xe PF's
+ *                              VF profile ("exec_quantum_ms", "preempt_timeout_us",
+ *                              "sched_priority", "vram_quota") provisioned first
  *   "root": null               for test setups: an absolute path the programs
  *                              use as root prefix when none was given to them
  */
@@ -151,6 +154,7 @@ void vgpu_mdevctl_defs_free(struct vgpu_mdevctl_defs *defs);
 struct vgpu_sriov_vf_count {
         struct vgpu_pci_addr pf;
         unsigned num_vfs;
+        struct vgpu_xe_profile xe; /* each VF's sriov_admin profile; all -1: none */
 };
 
 struct vgpu_config {
@@ -362,17 +366,20 @@ struct vgpu_config;
 struct vgpu_ledger;
 
 enum vgpu_vf_count_state {
-        VGPU_VF_COUNT_OK,           /* the PF has the configured count */
-        VGPU_VF_COUNT_CHANGE,       /* it differs: applying writes sriov_numvfs */
-        VGPU_VF_COUNT_SET,          /* applied: the count was changed */
-        VGPU_VF_COUNT_ABSENT,       /* no such PCI device */
-        VGPU_VF_COUNT_NOT_SRIOV,    /* not an SR-IOV PF (no sriov_totalvfs) */
-        VGPU_VF_COUNT_NVIDIA,       /* bound to nvidia: its VFs are sriov-manage's, never touched */
-        VGPU_VF_COUNT_TOO_MANY,     /* above sriov_totalvfs */
-        VGPU_VF_COUNT_NO_DRIVER,    /* no PF driver: the kernel cannot change VFs */
-        VGPU_VF_COUNT_BUSY,         /* a VM holds, or a lease names, one of its VFs */
-        VGPU_VF_COUNT_MODULE_PARAM, /* ENOENT with a driver: it sets VFs by module parameter (AMD GIM) */
-        VGPU_VF_COUNT_FAILED,       /* the kernel refused otherwise (error) */
+        VGPU_VF_COUNT_OK,               /* the PF has the configured count */
+        VGPU_VF_COUNT_CHANGE,           /* it differs: applying writes sriov_numvfs */
+        VGPU_VF_COUNT_SET,              /* applied: the count was changed */
+        VGPU_VF_COUNT_ABSENT,           /* no such PCI device */
+        VGPU_VF_COUNT_NOT_SRIOV,        /* not an SR-IOV PF (no sriov_totalvfs) */
+        VGPU_VF_COUNT_NVIDIA,           /* bound to nvidia: its VFs are sriov-manage's, never touched */
+        VGPU_VF_COUNT_TOO_MANY,         /* above sriov_totalvfs */
+        VGPU_VF_COUNT_NO_DRIVER,        /* no PF driver: the kernel cannot change VFs */
+        VGPU_VF_COUNT_BUSY,             /* a VM holds, or a lease names, one of its VFs */
+        VGPU_VF_COUNT_MODULE_PARAM,     /* ENOENT with a driver: it sets VFs by module parameter (AMD GIM) */
+        VGPU_VF_COUNT_FAILED,           /* the kernel refused otherwise (error) */
+        VGPU_VF_COUNT_PARTITION,        /* AMD: above what its compute partition mode allows */
+        VGPU_VF_COUNT_NO_ADMIN,         /* VF profiles configured, but no xe sriov_admin (detail: why) */
+        VGPU_VF_COUNT_PROVISION_FAILED, /* xe refused a profile store (detail: the attribute); VFs not enabled */
 };
 
 struct vgpu_vf_count {
@@ -382,8 +389,12 @@ struct vgpu_vf_count {
         int total;   /* sriov_totalvfs, -1 unknown */
         char driver[64];
         enum vgpu_vf_count_state state;
-        int error;        /* VGPU_VF_COUNT_FAILED: the kernel's -errno */
-        char detail[192]; /* BUSY: which VF and who; MODULE_PARAM: "MODULE PARAM" or "MODULE" */
+        int error;                 /* VGPU_VF_COUNT_FAILED: the kernel's -errno */
+        char detail[192];          /* BUSY: which VF and who; MODULE_PARAM: "MODULE PARAM" or "MODULE" */
+        struct vgpu_xe_profile xe; /* the configured xe VF profile; all -1: none */
+        bool provision_only;       /* CHANGE/SET: the count is right, only the xe profiles differ(ed) */
+        char partition[16];        /* AMD: its compute partition mode ("DPX"); "" unknown */
+        int partition_limit;       /* AMD: the VFs that mode allows, 0 unknown; -1 not judged */
 };
 
 /*
@@ -399,7 +410,9 @@ int vgpu_vf_counts_check(const struct vgpu_host *host, const struct vgpu_config 
 /*
  * Apply one checked count in state CHANGE: write sriov_numvfs (0 first
  * between two non-zero counts; a VF a VM holds makes it BUSY, nothing
- * written).  Sets the state to SET, BUSY, NO_DRIVER, MODULE_PARAM (detail:
+ * written).  With an xe profile the VFs are provisioned through sriov_admin
+ * between the two (PROVISION_FAILED: the refused attribute in detail, the
+ * VFs left disabled).  Sets the state to SET, BUSY, NO_DRIVER, MODULE_PARAM (detail:
  * the driver's module and its VF parameter when /sys/module shows one),
  * TOO_MANY or FAILED.  Other states are left alone.  Returns 0 when set.
  */
@@ -408,7 +421,8 @@ int vgpu_vf_count_apply(const struct vgpu_root *root, struct vgpu_vf_count *c);
 /* Is @state one where the PF does not have (and will not get) the configured count? */
 bool vgpu_vf_count_refused(enum vgpu_vf_count_state state);
 
-/* "ok", "change", "set", "absent", "not-sriov", "nvidia", "too-many", "no-driver", "busy", "module-param", "failed". */
+/* "ok", "change", "set", "absent", "not-sriov", "nvidia", "too-many", "no-driver", "busy", "module-param", "failed",
+ * "partition", "no-sriov-admin", "provision-failed". */
 const char *vgpu_vf_count_state_name(enum vgpu_vf_count_state state);
 
 /*

@@ -252,4 +252,44 @@ int vgpu_dir_iommu_group(const struct vgpu_dir *dir, int *ret_group);
 /* vgpu_vfio_group_busy() of the group of device directory @dir. */
 int vgpu_device_busy(const struct vgpu_root *root, const char *dir);
 
+/* ---- Intel xe SR-IOV provisioning (host/xe.c) -------------------------- */
+
+/* One function's profile under sriov_admin/; -1: not set (or not read). */
+struct vgpu_xe_profile {
+        int64_t exec_quantum_ms;    /* 0: unlimited */
+        int64_t preempt_timeout_us; /* 0: unlimited */
+        int sched_priority;         /* 0 low, 1 normal, 2 high */
+        int64_t vram_quota;         /* bytes; discrete parts, Linux >= 7.0 */
+};
+
+/* "low", "normal", "high"; and back (-EINVAL). */
+const char *vgpu_xe_priority_name(int prio);
+int vgpu_xe_priority_parse(const char *s);
+/* Is nothing set in @p? */
+bool vgpu_xe_profile_empty(const struct vgpu_xe_profile *p);
+/* Does @have hold every value @want sets? */
+bool vgpu_xe_profile_matches(const struct vgpu_xe_profile *want, const struct vgpu_xe_profile *have);
+
+/*
+ * Has PF @pf xe's sriov_admin/ (PF mode, Linux >= 6.19)?  1 yes, with
+ * *ret_vram whether its VFs have vram_quota; 0 no; -errno.
+ */
+int vgpu_xe_admin(const struct vgpu_root *root, const struct vgpu_pci_addr *pf, bool *ret_vram);
+
+/* VF @vf's (1-based) profile of PF @pf; vram_quota only with @vram.  0 or -errno. */
+int vgpu_xe_read_profile(const struct vgpu_root *root, const struct vgpu_pci_addr *pf, unsigned vf, bool vram,
+                         struct vgpu_xe_profile *ret);
+
+/* ---- AMD MxGPU partition modes (host/amd.c) ---------------------------- */
+
+#define VGPU_PCI_VENDOR_AMD 0x1002
+
+/*
+ * The VFs PF @pf's compute partition mode allows (SPX 1, DPX 2, CPX 8), its
+ * mode ("DPX") into @mode; 0 when it cannot be known (no
+ * current_compute_partition, or a mode not in the table: @mode says which),
+ * or -errno.
+ */
+int vgpu_amd_vf_limit(const struct vgpu_root *root, const struct vgpu_pci_addr *pf, char *mode, size_t size);
+
 #endif

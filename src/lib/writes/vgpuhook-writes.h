@@ -104,4 +104,16 @@ int vgpu_mdev_create(const struct vgpu_root *root, const char *parent, const cha
  */
 int vgpu_mdev_remove(const struct vgpu_root *root, const char *uuid);
 
+/* ---- Intel xe SR-IOV provisioning (writes/xe-ops.c) --------------------- */
+
+/*
+ * Write profile @p (its set values) to VFs 1..@num_vfs of xe PF @pf under
+ * sriov_admin/: vram_quota, exec_quantum_ms, preempt_timeout_us per VF,
+ * sched_priority through .bulk_profile (every function's, the PF's too).
+ * Run before sriov_numvfs enables the VFs.  0, or the kernel's -errno with
+ * the refused attribute ("sriov_admin/vf1/profile/vram_quota") in @failed.
+ */
+int vgpu_xe_provision(const struct vgpu_root *root, const struct vgpu_pci_addr *pf, unsigned num_vfs,
+                      const struct vgpu_xe_profile *p, char *failed, size_t size);
+
 #endif
