@@ -15,10 +15,18 @@
 #include "doctor.h"
 
 static const struct doctor_check checks[] = {
-        {"iommu", doctor_iommu},     {"modules", doctor_modules},           {"nouveau", doctor_nouveau},
-        {"devices", doctor_parents}, {"vgpu-manager", doctor_vgpu_manager}, {"vf-counts", doctor_vf_counts},
-        {"hook", doctor_hook},       {"confinement", doctor_confinement},   {"config", doctor_config},
-        {"ledger", doctor_ledger},   {"license", doctor_license},
+        {"iommu", doctor_iommu},
+        {"modules", doctor_modules},
+        {"nouveau", doctor_nouveau},
+        {"devices", doctor_parents},
+        {"vgpu-manager", doctor_vgpu_manager},
+        {"vf-counts", doctor_vf_counts},
+        {"xe-pf", doctor_xe_pf},
+        {"hook", doctor_hook},
+        {"confinement", doctor_confinement},
+        {"config", doctor_config},
+        {"ledger", doctor_ledger},
+        {"license", doctor_license},
 };
 
 void doctor_set(struct doctor_result *res, enum doctor_status status, const char *fmt, ...)
@@ -93,6 +101,8 @@ static int run(const struct doctor *d)
                 struct doctor_result res = {0};
 
                 if (checks[i].fn == doctor_license && !d->license)
+                        continue;
+                if (checks[i].fn == doctor_xe_pf && !doctor_has_xe_pf(d))
                         continue;
                 checks[i].fn(d, &res);
                 counts[res.status]++;

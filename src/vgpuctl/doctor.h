@@ -61,6 +61,10 @@ void doctor_vf_counts(const struct doctor *d, struct doctor_result *res);
 void doctor_config(const struct doctor *d, struct doctor_result *res);
 void doctor_license(const struct doctor *d, struct doctor_result *res);
 
+/* doctor-vendor.c: run only where doctor_has_xe_pf() */
+bool doctor_has_xe_pf(const struct doctor *d);
+void doctor_xe_pf(const struct doctor *d, struct doctor_result *res);
+
 /* doctor-ledger.c */
 void doctor_ledger(const struct doctor *d, struct doctor_result *res);
 

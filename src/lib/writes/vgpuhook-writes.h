@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libvgpuhook: the sysfs stores that change the host — mdevs, vfio-pci
- * binding, VF counts, vendor-VFIO vGPU types.  Included by vgpuhook.h.
+ * binding, VF counts, vendor-VFIO vGPU types, xe VF provisioning.  Included by
+ * vgpuhook.h.
  */
 #ifndef VGPUHOOK_WRITES_H
 #define VGPUHOOK_WRITES_H
 
 #include "base/vgpuhook-base.h"
+#include "host/vgpuhook-host.h"
 
 /* ---- binding to vfio-pci (writes/vfio-bind.c) ----------------------------- */
 
