@@ -197,6 +197,44 @@ struct bad {
         const char *text;
 };
 
+/* An xe PF's object form: the count and the VFs' profile; what is left out stays -1. */
+START_TEST(sriov_vfs_object)
+{
+        static const char text[] = "{\"sriov_vfs\": {\"03:00.0\": {\"vfs\": 4, \"exec_quantum_ms\": 25, "
+                                   "\"sched_priority\": \"normal\", \"vram_quota\": 8589934592}, \"0000:01:00.0\": 2}}";
+        static const struct {
+                const char *text, *error;
+        } bad[] = {
+                {"{\"sriov_vfs\": {\"03:00.0\": {\"exec_quantum_ms\": 1}}}",
+                 "missing \"vfs\": the VF count of this PF"},
+                {"{\"sriov_vfs\": {\"03:00.0\": {\"vfs\": 1, \"exec_quantum_ms\": 4294967296}}}",
+                 "key 'sriov_vfs.03:00.0.exec_quantum_ms': expected an integer from 0 to 4294967295"},
+                {"{\"sriov_vfs\": {\"03:00.0\": {\"vfs\": 1, \"sched_priority\": \"high\"}}}",
+                 "the xe driver gives \"high\" to the PF only"},
+                {"{\"sriov_vfs\": {\"03:00.0\": {\"vfs\": 1, \"vram\": 1}}}", "unknown key"},
+        };
+        struct vgpu_config *c = NULL;
+        struct vgpu_error e = {0};
+
+        ck_assert_int_eq(vgpu_config_parse("t.conf", text, strlen(text), &c, &e), 0);
+        ck_assert_uint_eq(c->n_sriov_vfs, 2);
+        ck_assert_uint_eq(c->sriov_vfs[0].num_vfs, 2);
+        ck_assert(vgpu_xe_profile_empty(&c->sriov_vfs[0].xe));
+        ck_assert_uint_eq(c->sriov_vfs[1].num_vfs, 4);
+        ck_assert_int_eq(c->sriov_vfs[1].xe.exec_quantum_ms, 25);
+        ck_assert_int_eq(c->sriov_vfs[1].xe.preempt_timeout_us, -1);
+        ck_assert_int_eq(c->sriov_vfs[1].xe.sched_priority, 1);
+        ck_assert_int_eq(c->sriov_vfs[1].xe.vram_quota, 8589934592LL);
+        vgpu_config_free(c);
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+                c = NULL;
+                ck_assert_int_eq(vgpu_config_parse("t.conf", bad[i].text, strlen(bad[i].text), &c, &e), -EINVAL);
+                ck_assert_ptr_null(c);
+                ck_assert_msg(strstr(e.text, bad[i].error), "%s: %s", bad[i].text, e.text);
+        }
+}
+END_TEST
+
 static const struct bad bad_configs[] = {
         {"syntax.conf", EINVAL, 3, 23, "string or '}' expected near ','"},
         {"bool-type.conf", EINVAL, 2, 20, "key 'profiles_only': expected true or false"},
@@ -600,6 +638,7 @@ static Suite *config_suite(void)
         tcase_add_test(conf, config_defaults);
         tcase_add_test(conf, config_example);
         tcase_add_test(conf, config_every_key);
+        tcase_add_test(conf, sriov_vfs_object);
         tcase_add_test(conf, config_log_levels);
         tcase_add_loop_test(conf, config_bad, 0, ARRAY_SIZE(bad_configs));
         tcase_add_test(conf, config_not_a_file);

@@ -314,6 +314,77 @@ START_TEST(module_parameter_named)
 }
 END_TEST
 
+#define XE_PF "0000:03:00.0" /* bmg-xe: xe with sriov_admin, 0 of 12 VFs, VRAM */
+
+/* xe: the VFs' profiles and VRAM under sriov_admin, then sriov_numvfs. */
+START_TEST(xe_provisioned_then_enabled)
+{
+        use_root(testsuite_fake_root("bmg-xe"));
+        ck_assert_int_eq(check("{\"" XE_PF "\": {\"vfs\": 2, \"exec_quantum_ms\": 25, \"sched_priority\": \"normal\", "
+                               "\"vram_quota\": 4096}}"),
+                         1);
+        ck_assert_int_eq(counts[0].state, VGPU_VF_COUNT_CHANGE);
+        ck_assert(!counts[0].provision_only);
+        ck_assert_str_eq(describe(&counts[0], true), XE_PF ": would provision and set 2 VFs (now 0)");
+        ck_assert_int_eq(vgpu_vf_count_apply(sim.root, &counts[0]), 0);
+        ck_assert_int_eq(counts[0].state, VGPU_VF_COUNT_SET);
+        ck_assert_str_eq(describe(&counts[0], false), XE_PF ": provisioned and set 2 VFs (was 0)");
+        /* 2 VFs x (vram_quota, exec_quantum_ms), the priority once, sriov_numvfs */
+        ck_assert_int_eq(stores(), 6);
+        assert_attr("/sys/bus/pci/devices/" XE_PF "/sriov_admin/vf2/profile/exec_quantum_ms", "25");
+        assert_attr("/sys/bus/pci/devices/" XE_PF "/sriov_admin/vf2/profile/vram_quota", "4096");
+        assert_attr("/sys/bus/pci/devices/" XE_PF "/sriov_admin/vf1/profile/sched_priority", "low [normal]");
+        assert_attr("/sys/bus/pci/devices/" XE_PF "/sriov_numvfs", "2");
+        /* as configured now; a changed quantum is written live, the count stays */
+        ck_assert_int_eq(check("{\"" XE_PF "\": {\"vfs\": 2, \"exec_quantum_ms\": 25}}"), 1);
+        ck_assert_int_eq(counts[0].state, VGPU_VF_COUNT_OK);
+        ck_assert_int_eq(check("{\"" XE_PF "\": {\"vfs\": 2, \"exec_quantum_ms\": 30}}"), 1);
+        ck_assert(counts[0].provision_only);
+        ck_assert_int_eq(vgpu_vf_count_apply(sim.root, &counts[0]), 0);
+        ck_assert_str_eq(describe(&counts[0], false), XE_PF ": provisioned the profiles of its 2 VFs");
+        ck_assert_int_eq(stores(), 8);
+}
+END_TEST
+
+/* Profile keys where there is no xe sriov_admin: refused before any store. */
+START_TEST(xe_profile_without_admin)
+{
+        use_root(testsuite_fake_root("nvme-sriov"));
+        ck_assert_int_eq(check("{\"" NVME_PF "\": {\"vfs\": 3, \"preempt_timeout_us\": 5}}"), 1);
+        ck_assert_int_eq(counts[0].state, VGPU_VF_COUNT_NO_ADMIN);
+        ck_assert_str_eq(describe(&counts[0], false),
+                         NVME_PF ": sriov_vfs sets VF profiles, but its driver is nvme, not xe; remove them from "
+                                 "sriov_vfs in /etc/vgpu-hook/vgpu-hook.conf");
+        ck_assert_int_eq(vgpu_vf_count_apply(sim.root, &counts[0]), -EINVAL);
+        ck_assert_int_eq(stores(), 0);
+}
+END_TEST
+
+/* AMD: the compute partition mode's limit, or sriov_totalvfs where the mode is unknown. */
+START_TEST(amd_partition_limit)
+{
+        use_root(testsuite_fake_root("mi300x"));
+        ck_assert_int_eq(check("{\"0000:05:00.0\": 3}"), 1);
+        ck_assert_int_eq(counts[0].state, VGPU_VF_COUNT_PARTITION);
+        ck_assert_int_eq(counts[0].partition_limit, 2);
+        ck_assert_str_eq(describe(&counts[0], false),
+                         "0000:05:00.0: 3 VFs configured, but its compute partition mode DPX allows at most 2; lower "
+                         "sriov_vfs or change the partition mode");
+        ck_assert_int_eq(check("{\"0000:05:00.0\": 2}"), 1);
+        ck_assert_int_eq(counts[0].state, VGPU_VF_COUNT_CHANGE);
+        ck_assert_str_eq(counts[0].partition, "DPX");
+        teardown();
+        use_root(testsuite_fake_root("v710"));
+        ck_assert_int_eq(check("{\"0000:c3:00.0\": 12}"), 1);
+        ck_assert_int_eq(counts[0].state, VGPU_VF_COUNT_CHANGE);
+        ck_assert_int_eq(counts[0].partition_limit, 0);
+        ck_assert_int_eq(check("{\"0000:c3:00.0\": 13}"), 1);
+        ck_assert_int_eq(counts[0].state, VGPU_VF_COUNT_TOO_MANY);
+        ck_assert_ptr_nonnull(strstr(describe(&counts[0], false), "as its partition mode cannot be read here"));
+        ck_assert_int_eq(stores(), 0);
+}
+END_TEST
+
 START_TEST(none_configured)
 {
         use_root(testsuite_fake_root("nvme-sriov"));
@@ -324,10 +395,11 @@ END_TEST
 
 START_TEST(state_names)
 {
-        static const char *const names[] = {"ok",       "change",    "set",  "absent",       "not-sriov", "nvidia",
-                                            "too-many", "no-driver", "busy", "module-param", "failed"};
+        static const char *const names[] = {
+                "ok",        "change", "set",          "absent", "not-sriov", "nvidia",         "too-many",
+                "no-driver", "busy",   "module-param", "failed", "partition", "no-sriov-admin", "provision-failed"};
 
-        for (int s = VGPU_VF_COUNT_OK; s <= VGPU_VF_COUNT_FAILED; s++) {
+        for (int s = VGPU_VF_COUNT_OK; s <= VGPU_VF_COUNT_PROVISION_FAILED; s++) {
                 ck_assert_str_eq(vgpu_vf_count_state_name((enum vgpu_vf_count_state)s), names[s]);
                 ck_assert(vgpu_vf_count_refused((enum vgpu_vf_count_state)s) == (s > VGPU_VF_COUNT_SET));
         }
@@ -349,6 +421,9 @@ static Suite *vf_counts_suite(void)
         tcase_add_test(tc, busy_at_apply);
         tcase_add_test(tc, odd_pfs_refused);
         tcase_add_test(tc, module_parameter_named);
+        tcase_add_test(tc, xe_provisioned_then_enabled);
+        tcase_add_test(tc, xe_profile_without_admin);
+        tcase_add_test(tc, amd_partition_limit);
         tcase_add_test(tc, none_configured);
         tcase_add_test(tc, state_names);
         suite_add_tcase(s, tc);
