@@ -77,6 +77,11 @@ check "xe 2 -> 3: provisioned and set ($(cat "$work/out"))" says "$XE: provision
 check "xe 2 -> 3: sriov_numvfs 0, the quotas, then 3" [ "$(grep -o 'sriov_numvfs "[0-9]*"\|vf[0-9]/profile/vram_quota' \
         "$VGPU_KSHIM_LOG" | tr '\n' ' ')" = 'sriov_numvfs "0" vf1/profile/vram_quota vf2/profile/vram_quota vf3/profile/vram_quota sriov_numvfs "3" ' ]
 check "xe 2 -> 3: vf3 has its VRAM" [ "$(admin vf3/profile/vram_quota)" = $G8 ]
+# the VFs to xe's variant driver through a profile
+profile xe-vf "{\"sriov_vf\": {\"pfs\": [\"$XE\"]}, \"driver\": \"xe-vfio-pci\"}"
+expect 0 - "$VGPUCTL" profile check xe-vf
+check "xe profile: 3 VFs on xe-vfio-pci ($(cat "$work/out"))" \
+        grep -q "^xe-vf: VF of $XE on xe-vfio-pci; 3 devices here serve it" "$work/out"
 
 # ---- xe: bad values refused with one sentence, nothing written ------------------------
 fresh bmg-xe
