@@ -2,7 +2,9 @@
 /*
  * release end: free what the domain held.  Always exits 0 (libvirt ignores
  * it anyway); idempotent; a device a VM still holds (or that the kernel
- * refuses to free) stays "releasing" for 'vgpuctl reconcile', and is logged.
+ * refuses to free) stays "releasing" for 'vgpuctl reconcile', is logged,
+ * and its mdev parent (or the VF) is quarantined: the fallback, never a
+ * failure.
  * The library's release marks under the lock, frees outside it, drops
  * under it.
  */
@@ -26,8 +28,11 @@ static void report(const struct hook *h, const struct vgpu_release_device *d)
                                                        : " (vGPU type cleared)",
                          h->dom->uuid, h->name);
         else
-                hook_log(h, LOG_ERR, "%s %s of domain %s stays releasing: %s; 'vgpuctl reconcile' retries", kind,
-                         d->device, h->name, strerror(-d->result));
+                hook_log(h, LOG_ERR,
+                         "%s %s of domain %s stays releasing: %s; %s%s quarantined, 'vgpuctl reconcile' retries", kind,
+                         d->device, h->name, strerror(-d->result),
+                         d->kind == VGPU_DEVICE_MDEV ? "its parent " : "it is",
+                         d->kind == VGPU_DEVICE_MDEV ? d->parent : "");
 }
 
 int hook_release(struct hook *h)
@@ -45,6 +50,8 @@ int hook_release(struct hook *h)
                 rel->record = true;
                 rel->domain_name = h->dom->name;
                 rel->reason = hook_shutoff_reason(h);
+                rel->crash.count = h->config->quarantine_crashes;
+                rel->crash.window_s = h->config->quarantine_crash_window_s;
         }
         /* After a rebuild the XML says what the domain held: the release adopts it first (lease-adopt.c). */
         if (rel && vgpu_ledger_damage_seen(h->root) && hook_load_host(h, &host) == 0) {

@@ -241,6 +241,11 @@ void vgpu_lease_clear(struct vgpu_lease *lease);
 /* Under the lock: replace file @name of the ledger's directory with @text atomically (temp file, fsync, rename). */
 int vgpu_ledger_write_file(struct vgpu_ledger *ledger, const char *name, const char *text);
 
+/* ledger/quarantine.c: quarantine.json read into @ledger (damaged: empty, logged); written when changed; freed. */
+int vgpu_quarantine_load(struct vgpu_ledger *ledger);
+int vgpu_quarantine_write(struct vgpu_ledger *ledger);
+void vgpu_quarantine_clear_all(struct vgpu_ledger *ledger);
+
 /* vgpu_ledger_add() without the log line: for leases read from the file. */
 struct vgpu_lease *vgpu_ledger_append(struct vgpu_ledger *ledger, const struct vgpu_lease *lease);
 /* A lease appears or goes: a debug line when the ledger is locked (a change to commit). */
@@ -299,6 +304,8 @@ void vgpu_numa_wanted(const struct vgpu_host *host, const struct vgpu_domain *do
 bool vgpu_numa_fits(const struct vgpu_numa_want *w, int node);
 /* vgpu_config_is_cordoned() of @name or of @physical (either may be NULL). */
 bool vgpu_cordoned(const struct vgpu_config *config, const char *name, const char *physical);
+/* Is @name quarantined in @ledger (may be NULL)?  Then @detail says since when and why. */
+bool vgpu_quarantined(const struct vgpu_ledger *ledger, const char *name, char *detail, size_t size);
 
 /* ---- report/inventory.c, report/inventory-totals.c ----------------------- */
 

@@ -164,6 +164,18 @@ static void print_cordoned(const struct vgpu_config *config)
         putchar('\n');
 }
 
+static void print_quarantine(const struct vgpu_ledger *ledger)
+{
+        char why[512];
+
+        if (!ledger || !ledger->n_quarantined)
+                return;
+        puts("\nquarantined (kept out of placement; see 'vgpuctl quarantine'):");
+        for (size_t i = 0; i < ledger->n_quarantined; i++)
+                printf("  %s quarantined %s\n", ledger->quarantined[i].device,
+                       vgpu_quarantine_describe(&ledger->quarantined[i], why, sizeof(why)));
+}
+
 static int print_table(const struct vgpu_host *host, const struct vgpu_config *config, const struct vgpu_ledger *ledger,
                        bool wide)
 {
@@ -174,6 +186,7 @@ static int print_table(const struct vgpu_host *host, const struct vgpu_config *c
         if (r == VGPUCTL_OK)
                 r = print_mdevs(host, ledger, wide);
         print_cordoned(config);
+        print_quarantine(ledger);
         for (size_t i = 0; i < host->n_problems; i++)
                 fprintf(stderr, "vgpuctl: warning: %s\n", host->problems[i]);
         return r;

@@ -102,6 +102,25 @@ static void print_leases(const struct vgpu_ledger *ledger)
         }
 }
 
+/* One sample per quarantined device: since when (Unix time); the count even when none. */
+static void print_quarantine(const struct vgpu_ledger *ledger)
+{
+        if (!ledger)
+                return;
+        header("vgpu_quarantined_devices", "devices (mdev parents, VFs, GPUs) quarantined: kept out of placement.");
+        printf("vgpu_quarantined_devices %zu\n", ledger->n_quarantined);
+        header("vgpu_quarantined_since_seconds",
+               "when the device was quarantined (Unix time); cause: not freed, or crashes.");
+        for (size_t i = 0; i < ledger->n_quarantined; i++) {
+                const struct vgpu_quarantine *q = &ledger->quarantined[i];
+
+                printf("vgpu_quarantined_since_seconds{");
+                put_label("device", q->device, true);
+                put_label("cause", vgpu_quarantine_cause_name(q->cause), false);
+                printf("} %lld\n", q->since);
+        }
+}
+
 /* Leases on VFs of @pf, and its VFs holding a vendor-VFIO vGPU type. */
 static void vf_use(const struct vgpu_host *host, const struct vgpu_ledger *ledger, const struct vgpu_pci_dev *pf,
                    size_t *leased, size_t *typed)
@@ -171,6 +190,7 @@ static void print_all(const struct vgpuctl_state *st)
         print_types(st->host, "vgpu_mdev_available", "mdev instances of a type a parent can still create.", 2);
         print_cordons(st->host, st->config);
         print_leases(st->ledger);
+        print_quarantine(st->ledger);
         print_vfs(st);
         header("vgpu_host_problems", "odd sysfs entries skipped or read as unknown (see vgpuctl inventory).");
         printf("vgpu_host_problems %zu\n", st->host->n_problems);

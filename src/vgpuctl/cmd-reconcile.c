@@ -37,6 +37,15 @@ static int print_json(const struct vgpu_reconcile *rc, bool dry_run)
                         return vgpuctl_fail("out of memory");
         doc = json_pack("{s:i, s:b, s:O, s:I}", "schema_version", 1, "dry_run", dry_run, "actions", arr, "kept",
                         (json_int_t)rc->n_kept);
+        /* Only when there is any: the key is newer than the format's version 1. */
+        for (size_t i = 0; doc && i < rc->n_lifted; i++) {
+                json_t *lifted = json_object_get(doc, "quarantine_lifted");
+
+                if (!lifted && json_object_set_new(doc, "quarantine_lifted", lifted = json_array()) < 0)
+                        return vgpuctl_fail("out of memory");
+                if (json_array_append_new(lifted, json_string(rc->lifted[i])) < 0)
+                        return vgpuctl_fail("out of memory");
+        }
         if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || putchar('\n') == EOF)
                 return vgpuctl_fail("cannot write to standard output");
         return VGPUCTL_OK;
@@ -64,6 +73,14 @@ static void report(const struct vgpu_reconcile *rc, const struct opts *o)
                 vgpu_reconcile_describe(a, o->dry_run, line, sizeof(line));
                 if (!o->dry_run)
                         syslog(a->result < 0 ? LOG_ERR : LOG_NOTICE, "reconcile: %s", line);
+                if (!o->json)
+                        printf("%s\n", line);
+        }
+        for (size_t i = 0; i < rc->n_lifted; i++) {
+                snprintf(line, sizeof(line), "%s the quarantine of %s: it is free and answers again",
+                         o->dry_run ? "would lift" : "lifted", rc->lifted[i]);
+                if (!o->dry_run)
+                        syslog(LOG_NOTICE, "reconcile: %s", line);
                 if (!o->json)
                         printf("%s\n", line);
         }
@@ -114,8 +131,9 @@ static int usage(void)
              "\n"
              "Repair the lease ledger after crashes: reclaim stale leases (remove the mdev\n"
              "if vgpu-hook created it and no VM holds it), finish releases that did not\n"
-             "finish, drop leases whose device is gone.  A device vgpu-hook did not create\n"
-             "is never removed.  Each action is logged to syslog.\n"
+             "finish, drop leases whose device is gone, and lift the quarantine of a device\n"
+             "whose release had failed once it is free and answers again.  A device\n"
+             "vgpu-hook did not create is never removed.  Each action is logged to syslog.\n"
              "\n"
              "  --dry-run          say what would be done, change nothing\n"
              "  --json             machine-readable output\n"

@@ -3,8 +3,8 @@
  * vgpuctl doctor: the lease ledger — readable, ours (owner and mode), and
  * consistent with the host: no lease naming a device that is gone, no
  * release left unfinished, no mdev of a manual mdevctl definition (the hook
- * starts and stops those) that no lease names.  Says what is wrong and what
- * will happen to it.
+ * starts and stops those) that no lease names, no device quarantined.  Says
+ * what is wrong and what will happen to it.
  */
 #include "config.h"
 
@@ -81,9 +81,24 @@ static void check_unleased(const struct doctor *d, struct findings *f)
         vgpu_mdevctl_defs_free(defs);
 }
 
+/* Devices placement skips as broken (ledger/quarantine.c), with why and since when. */
+static void check_quarantine(const struct doctor *d, struct findings *f)
+{
+        char why[512];
+
+        for (size_t i = 0; i < d->ledger->n_quarantined; i++)
+                found(f, "%s quarantined %s", d->ledger->quarantined[i].device,
+                      vgpu_quarantine_describe(&d->ledger->quarantined[i], why, sizeof(why)));
+}
+
 static void report(const struct doctor *d, struct doctor_result *res, const struct findings *f)
 {
         bool rebuilt = vgpu_ledger_rebuilt(d->ledger);
+        const char *quarantine = d->ledger->n_quarantined
+                                         ? "; a device quarantined because its release failed is lifted by 'vgpuctl "
+                                           "reconcile' once it is free, one whose VMs crashed by 'vgpuctl quarantine "
+                                           "clear DEVICE' once you have looked at it"
+                                         : "";
 
         if (!f->n) {
                 doctor_set(res, DOCTOR_OK, "lease ledger: %zu lease%s, consistent with the host%s", d->ledger->n_leases,
@@ -95,8 +110,9 @@ static void report(const struct doctor *d, struct doctor_result *res, const stru
         doctor_fix(res,
                    "'vgpuctl reconcile' drops the leases of gone devices and retries unfinished releases (its "
                    "timer runs every 10 minutes); an mdev no lease names is stopped by its VM's release%s, or "
-                   "by 'mdevctl stop -u UUID' once no VM uses it",
-                   rebuilt ? " (the ledger was rebuilt: it adopts it by the VM's XML)" : " after a libvirtd restart");
+                   "by 'mdevctl stop -u UUID' once no VM uses it%s",
+                   rebuilt ? " (the ledger was rebuilt: it adopts it by the VM's XML)" : " after a libvirtd restart",
+                   quarantine);
 }
 
 void doctor_ledger(const struct doctor *d, struct doctor_result *res)
@@ -130,5 +146,6 @@ void doctor_ledger(const struct doctor *d, struct doctor_result *res)
         }
         check_leases(d, &f);
         check_unleased(d, &f);
+        check_quarantine(d, &f);
         report(d, res, &f);
 }

@@ -26,6 +26,7 @@ static const struct vgpuctl_cmd commands[] = {
         {"define", vgpuctl_define, "write a persistent mdev in mdevctl's format"},
         {"cordon", vgpuctl_cordon, "keep a GPU or mdev parent out of placement"},
         {"uncordon", vgpuctl_uncordon, "let placement use a cordoned GPU again"},
+        {"quarantine", vgpuctl_quarantine, "list the devices kept out of placement as broken; clear DEVICE"},
         {"migrate-check", vgpuctl_migrate_check, "can a domain's devices move to another host? (asks its libvirt)"},
         {"sriov", vgpuctl_sriov, "sriov apply: set the VF counts of the configuration"},
         {"reconcile", vgpuctl_reconcile, "repair the leases after crashes (--dry-run to see what it would do)"},

@@ -75,6 +75,7 @@ int vgpuctl_detach(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_start(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_cordon(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_uncordon(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
+int vgpuctl_quarantine(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_migrate_check(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_sriov(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);
 int vgpuctl_doctor(const struct vgpuctl_ctx *ctx, int argc, char *argv[]);

@@ -11,11 +11,15 @@
 
 #include "vgpuhook-private.h"
 
-#define LOCK_WAIT_MS_DEFAULT    5000
-#define LOCK_WAIT_MS_MAX        60000 /* libvirt's domain lock is held meanwhile */
-#define RELEASE_RETRIES_DEFAULT 3
-#define RELEASE_RETRIES_MAX     100
-#define NUM_VFS_MAX             65535 /* sriov_totalvfs is 16 bits */
+#define LOCK_WAIT_MS_DEFAULT       5000
+#define LOCK_WAIT_MS_MAX           60000 /* libvirt's domain lock is held meanwhile */
+#define RELEASE_RETRIES_DEFAULT    3
+#define RELEASE_RETRIES_MAX        100
+#define QUARANTINE_CRASHES_DEFAULT 3
+#define QUARANTINE_CRASHES_MAX     100
+#define QUARANTINE_WINDOW_DEFAULT  600
+#define QUARANTINE_WINDOW_MAX      604800 /* a week */
+#define NUM_VFS_MAX                65535  /* sriov_totalvfs is 16 bits */
 
 static const char *const log_names[] = {"err", "warning", "info", "debug", NULL};
 static const enum vgpu_log_level log_levels[] = {VGPU_LOG_ERR, VGPU_LOG_WARNING, VGPU_LOG_INFO, VGPU_LOG_DEBUG};
@@ -48,6 +52,8 @@ int vgpu_config_new_default(struct vgpu_config **ret_config)
                 return -ENOMEM;
         config->lock_wait_ms = LOCK_WAIT_MS_DEFAULT;
         config->release_retries = RELEASE_RETRIES_DEFAULT;
+        config->quarantine_crashes = QUARANTINE_CRASHES_DEFAULT;
+        config->quarantine_crash_window_s = QUARANTINE_WINDOW_DEFAULT;
         config->log_level = VGPU_LOG_INFO;
         *ret_config = config;
         return 0;
@@ -212,8 +218,27 @@ static int get_log_level(const struct vgpu_json_node *node, struct vgpu_config *
         return 0;
 }
 
+static int get_window(const struct vgpu_json_node *node, struct vgpu_config *config, struct vgpu_error *err)
+{
+        int r = vgpu_json_get_uint(node, QUARANTINE_WINDOW_MAX, &config->quarantine_crash_window_s, err);
+
+        if (r == 0 && config->quarantine_crash_window_s == 0)
+                return vgpu_json_error(node, false, err, EINVAL, "0 is out of range: expected 1 to %u",
+                                       QUARANTINE_WINDOW_MAX);
+        return r;
+}
+
 static const char *const config_keys[] = {
-        "profiles_only", "lock_wait_ms", "release_retries", "log_level", "cordoned", "sriov_vfs", "root", NULL,
+        "profiles_only",
+        "lock_wait_ms",
+        "release_retries",
+        "quarantine_crashes",
+        "quarantine_crash_window_s",
+        "log_level",
+        "cordoned",
+        "sriov_vfs",
+        "root",
+        NULL,
 };
 
 static int config_member(const struct vgpu_json_node *member, struct vgpu_config *config, struct vgpu_error *err)
@@ -226,6 +251,10 @@ static int config_member(const struct vgpu_json_node *member, struct vgpu_config
                 return vgpu_json_get_uint(member, LOCK_WAIT_MS_MAX, &config->lock_wait_ms, err);
         if (strcmp(key, "release_retries") == 0)
                 return vgpu_json_get_uint(member, RELEASE_RETRIES_MAX, &config->release_retries, err);
+        if (strcmp(key, "quarantine_crashes") == 0)
+                return vgpu_json_get_uint(member, QUARANTINE_CRASHES_MAX, &config->quarantine_crashes, err);
+        if (strcmp(key, "quarantine_crash_window_s") == 0)
+                return get_window(member, config, err);
         if (strcmp(key, "log_level") == 0)
                 return get_log_level(member, config, err);
         if (strcmp(key, "cordoned") == 0)

@@ -140,6 +140,9 @@ void vgpu_mdevctl_defs_free(struct vgpu_mdevctl_defs *defs);
  *   "profiles_only": false     refuse <vgpu:mdev type=…> without a profile
  *   "lock_wait_ms": 5000       bounded wait for the ledger lock, 0–60000
  *   "release_retries": 3       retries of a busy release, 0–100
+ *   "quarantine_crashes": 3    quarantine a device whose VMs crashed this many
+ *                              times in a row (0: never), 0–100
+ *   "quarantine_crash_window_s": 600   … within this many seconds, 1–604800
  *   "log_level": "info"        "err" | "warning" | "info" | "debug"
  *   "cordoned": []             mdev parents / PCI addresses kept out of placement
  *   "sriov_vfs": {}            PF PCI address → VF count (0–65535) set at boot,
@@ -161,7 +164,9 @@ struct vgpu_config {
         bool profiles_only;
         unsigned lock_wait_ms;
         unsigned release_retries;
-        enum vgpu_log_level log_level; /* base/: the root's log priority takes it */
+        unsigned quarantine_crashes;        /* K crashes in a row (0: crashes never quarantine) … */
+        unsigned quarantine_crash_window_s; /* … within T seconds */
+        enum vgpu_log_level log_level;      /* base/: the root's log priority takes it */
         size_t n_cordoned;
         char **cordoned; /* PCI addresses in the kernel's form ("0000:3b:00.0"), other names as given */
         size_t n_sriov_vfs;

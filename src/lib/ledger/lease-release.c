@@ -88,6 +88,7 @@ int vgpu_release_mark(struct vgpu_release *rel, struct vgpu_ledger *ledger, stru
         memcpy(d->domain_uuid, lease->domain_uuid, sizeof(d->domain_uuid));
         d->kind = lease->kind;
         snprintf(d->device, sizeof(d->device), "%s", lease->device);
+        snprintf(d->parent, sizeof(d->parent), "%s", lease->parent ? lease->parent : "");
         d->free = to_free;
         lease->hook = rel->self;
         vgpu_lease_set_state(ledger, lease, VGPU_LEASE_RELEASING);
@@ -113,9 +114,51 @@ static bool marked_by(const struct vgpu_lease *l, const struct vgpu_release *rel
                l->hook.pid == rel->self.pid && l->hook.start == rel->self.start;
 }
 
+static const char *key_of(const struct vgpu_release_device *d)
+{
+        const char *key = vgpu_quarantine_key(d->kind, d->device, d->parent);
+
+        return key && *key ? key : NULL;
+}
+
+/* Did an earlier device of @rel count for the same quarantine key?  A VM's two mdevs on one parent are one crash. */
+static bool counted(const struct vgpu_release *rel, size_t i, const char *key)
+{
+        for (size_t j = 0; j < i; j++) {
+                const char *other = key_of(&rel->devices[j]);
+
+                if (other && strcmp(other, key) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/*
+ * Under the lock: a device we could not free after the retries goes into
+ * quarantine (its mdev's parent, or the VF) — the release itself never
+ * fails for it; a crash counts towards the crash policy.
+ */
+static void judge_health(struct vgpu_release *rel, struct vgpu_ledger *l, size_t i, long long now)
+{
+        const struct vgpu_release_device *d = &rel->devices[i];
+        const char *key = key_of(d);
+        char why[160];
+
+        if (!key)
+                return;
+        if (d->free && d->result < 0) {
+                snprintf(why, sizeof(why), "%s %s of domain %s could not be freed: %s", vgpu_device_kind_name(d->kind),
+                         d->device, d->domain_uuid, strerror(-d->result));
+                vgpu_quarantine_add(l, key, d->kind, VGPU_QUARANTINE_NOT_FREED, why);
+        }
+        if (rel->record && !counted(rel, i, key))
+                vgpu_quarantine_note_release(l, key, d->kind, rel->reason, now, &rel->crash);
+}
+
 int vgpu_release_drop(struct vgpu_release *rel, struct vgpu_error *err)
 {
         struct vgpu_ledger *l;
+        long long now = (long long)time(NULL);
         int r = vgpu_ledger_lock(rel->root, rel->wait_ms, &l, err);
 
         for (size_t i = 0; r == 0 && i < rel->n; i++) {
@@ -124,6 +167,7 @@ int vgpu_release_drop(struct vgpu_release *rel, struct vgpu_error *err)
 
                 if (lease && marked_by(lease, rel, d))
                         vgpu_ledger_drop(l, lease);
+                judge_health(rel, l, i, now);
         }
         if (r == 0) {
                 r = vgpu_ledger_commit(l);

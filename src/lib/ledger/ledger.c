@@ -198,6 +198,8 @@ static int load_into(struct vgpu_ledger *l, int r, struct vgpu_ledger **ret, str
                 err = &local;
         if (r >= 0)
                 r = recover(l, load(l, err), err);
+        if (r >= 0)
+                r = vgpu_quarantine_load(l);
         if (r < 0) {
                 vgpu_ledger_free(l);
                 return r;
@@ -267,12 +269,18 @@ int vgpu_ledger_write_file(struct vgpu_ledger *l, const char *name, const char *
 int vgpu_ledger_commit(struct vgpu_ledger *l)
 {
         _cleanup_free_ char *text = NULL;
+        int r;
 
         if (l->lock_fd < 0)
                 return -ENOLCK;
         text = vgpu_ledger_to_json(l);
         if (!text)
                 return -ENOMEM;
+        /* The quarantine first: a device found broken stays out of placement even if the ledger's write dies. */
+        r = vgpu_quarantine_write(l);
+        if (r < 0)
+                return r;
+        l->quarantine_changed = false;
         return vgpu_ledger_write_file(l, "ledger.json", text);
 }
 
@@ -323,6 +331,7 @@ void vgpu_ledger_free(struct vgpu_ledger *l)
         for (size_t i = 0; i < l->n_leases; i++)
                 vgpu_lease_clear(&l->leases[i]);
         free(l->leases);
+        vgpu_quarantine_clear_all(l);
         if (l->lock_fd >= 0)
                 close(l->lock_fd); /* drops the flock */
         if (l->dir_fd >= 0)

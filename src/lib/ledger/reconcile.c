@@ -189,6 +189,7 @@ static int mark_locked(const struct vgpu_root *root, const struct vgpu_reconcile
         /* A damaged ledger: set aside by the lock (a dry run only reads it as empty). */
         memcpy(rc->set_aside, l->set_aside, sizeof(rc->set_aside));
         memcpy(rc->damage, l->damage, sizeof(rc->damage));
+        rc->n_lifted = l->n_quarantined; /* a hint for lift_healed(): is there any? */
         r = mark(l, o, rc, rel);
         if (r == 0 && (rc->n_actions || l->set_aside[0]) && !o->dry_run)
                 r = vgpu_ledger_commit(l);
@@ -210,6 +211,54 @@ static void free_marked(struct vgpu_reconcile *rc, struct vgpu_release *rel, str
                         rc->actions[i].result = rel->devices[k++].result;
 }
 
+static int lifted(struct vgpu_reconcile *rc, const char *device)
+{
+        char **slot = vgpu_array_push(&rc->lifted, &rc->n_lifted, sizeof(*rc->lifted));
+
+        if (!slot)
+                return -ENOMEM;
+        *slot = strdup(device);
+        if (!*slot) {
+                rc->n_lifted--;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+/*
+ * Last, under the lock: lift the quarantine of each device whose release
+ * had failed and that is whole again (vgpu_quarantine_healed()).  A device
+ * quarantined for its VMs' crashes answers the kernel as well as ever: only
+ * a person lifts that ('vgpuctl quarantine clear').
+ */
+static void lift_healed(const struct vgpu_root *root, const struct vgpu_reconcile_opts *o, struct vgpu_reconcile *rc)
+{
+        struct vgpu_ledger *l = NULL;
+        int r = o->dry_run ? vgpu_ledger_read(root, &l, NULL) : vgpu_ledger_lock(root, o->wait_ms, &l, NULL);
+
+        for (size_t i = 0; r == 0 && i < l->n_quarantined;) {
+                const struct vgpu_quarantine *q = &l->quarantined[i];
+
+                if (q->cause != VGPU_QUARANTINE_NOT_FREED || !vgpu_quarantine_healed(l, q)) {
+                        i++;
+                        continue;
+                }
+                r = lifted(rc, q->device);
+                if (r == 0 && !o->dry_run)
+                        r = vgpu_quarantine_lift(l, q->device, "the device is free and answers again (reconcile)");
+                i += o->dry_run;
+        }
+        if (r == 0 && rc->n_lifted && !o->dry_run)
+                r = vgpu_ledger_commit(l);
+        vgpu_ledger_free(l);
+        /* The repair is done: a quarantine left in place only waits for the next reconcile. */
+        if (r < 0) {
+                vgpu_warn(root, "reconcile: the quarantine was not looked at: %s", strerror(-r));
+                while (rc->n_lifted)
+                        free(rc->lifted[--rc->n_lifted]);
+        }
+}
+
 int vgpu_reconcile(const struct vgpu_root *root, const struct vgpu_reconcile_opts *o, struct vgpu_reconcile **ret,
                    struct vgpu_error *err)
 {
@@ -225,6 +274,10 @@ int vgpu_reconcile(const struct vgpu_root *root, const struct vgpu_reconcile_opt
         if (rel->n)
                 free_marked(rc, rel, err);
         vgpu_release_free(rel);
+        if (rc->n_lifted) {
+                rc->n_lifted = 0;
+                lift_healed(root, o, rc);
+        }
         *ret = rc;
         return 0;
 }
@@ -267,5 +320,8 @@ void vgpu_reconcile_free(struct vgpu_reconcile *rc)
         for (size_t i = 0; i < rc->n_actions; i++)
                 action_clear(&rc->actions[i]);
         free(rc->actions);
+        for (size_t i = 0; i < rc->n_lifted; i++)
+                free(rc->lifted[i]);
+        free(rc->lifted);
         free(rc);
 }

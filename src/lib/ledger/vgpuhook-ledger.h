@@ -55,6 +55,20 @@ struct vgpu_lease {
         long long since; /* time() of the last state change */
 };
 
+/* A device kept out of placement (quarantine.c): an mdev parent, or a VF or GPU by PCI address. */
+enum vgpu_quarantine_cause {
+        VGPU_QUARANTINE_NOT_FREED, /* its release could not free what it made, after the retries */
+        VGPU_QUARANTINE_CRASHES,   /* its VMs crashed K times in a row within T seconds */
+};
+
+struct vgpu_quarantine {
+        char *device;               /* the parent's name or the PCI address, as the kernel spells it */
+        enum vgpu_device_kind kind; /* of the lease that put it here: MDEV means an mdev parent */
+        enum vgpu_quarantine_cause cause;
+        char *reason; /* one sentence, for people */
+        long long since;
+};
+
 struct vgpu_ledger {
         const struct vgpu_root *root;
         int dir_fd;  /* /run/vgpu-hook, or -1 when absent */
@@ -63,6 +77,11 @@ struct vgpu_ledger {
         struct vgpu_lease *leases;
         char set_aside[64]; /* locked: the name this lock moved a damaged ledger.json to, else "" */
         char damage[256];   /* read unlocked: why ledger.json is damaged (read as empty), else "" */
+        /* quarantine.json beside ledger.json, read and written with it under the same lock */
+        size_t n_quarantined;
+        struct vgpu_quarantine *quarantined;
+        json_t *crashes;         /* device → the times of its VMs' crashes in a row */
+        bool quarantine_changed; /* locked: quarantine.json is written with the next commit */
 };
 
 /*
@@ -94,7 +113,7 @@ bool vgpu_ledger_damage_seen(const struct vgpu_root *root);
  */
 int vgpu_ledger_check_private(const struct vgpu_root *root, struct vgpu_error *err);
 
-/* Write the ledger back atomically; only while locked. */
+/* Write the ledger back atomically (and quarantine.json first, when changed); only while locked. */
 int vgpu_ledger_commit(struct vgpu_ledger *ledger);
 
 /* Unlock (if locked) and free. */
@@ -171,6 +190,66 @@ struct vgpu_adopt {
  */
 int vgpu_ledger_adopt(struct vgpu_ledger *ledger, const struct vgpu_adopt *adopt);
 
+/* ---- quarantine (quarantine.c) ---------------------------------------------- */
+
+/*
+ * The quarantine lives in /run/vgpu-hook/quarantine.json beside the ledger,
+ * read with it by vgpu_ledger_lock()/_read() and written by
+ * vgpu_ledger_commit() under the same lock: a placement decided under the
+ * lock sees it, and a damaged ledger.json set aside (its leases rebuilt from
+ * the host) does not take it along — a quarantine cannot be rebuilt from
+ * the host.  A damaged quarantine.json reads as empty, logged as a warning.
+ */
+
+/* The quarantine of @device (an mdev parent's name or a PCI address, any spelling), or NULL; @ledger may be NULL. */
+const struct vgpu_quarantine *vgpu_quarantine_find(const struct vgpu_ledger *ledger, const char *device);
+
+/*
+ * Under the lock: quarantine @device (what a lease of @kind names: for an
+ * mdev, its parent) for @cause, @reason one sentence.  Logged as a warning.
+ * 1 when added, 0 when it was quarantined already (its since is kept), -errno.
+ */
+int vgpu_quarantine_add(struct vgpu_ledger *ledger, const char *device, enum vgpu_device_kind kind,
+                        enum vgpu_quarantine_cause cause, const char *reason);
+
+/* Under the lock: lift @device's quarantine, logged with @why.  0, or -ENOENT when it was not quarantined. */
+int vgpu_quarantine_lift(struct vgpu_ledger *ledger, const char *device, const char *why);
+
+/* When K crashes in a row within T seconds quarantine a device (config: quarantine_crashes, _crash_window_s). */
+struct vgpu_crash_policy {
+        unsigned count;    /* K; 0: crashes never quarantine */
+        unsigned window_s; /* T */
+};
+
+/*
+ * Under the lock: a release of a VM that held @device (for an mdev, its
+ * parent) with libvirt's shut-off @reason (NULL: not given) at @now.
+ * "crashed" extends the device's run of crashes, any other given reason
+ * ends it; the Kth crash within T seconds quarantines the device.  1 when
+ * it did, 0, or -ENOMEM.
+ */
+int vgpu_quarantine_note_release(struct vgpu_ledger *ledger, const char *device, enum vgpu_device_kind kind,
+                                 const char *reason, long long now, const struct vgpu_crash_policy *policy);
+
+/*
+ * Is a quarantined @q's device whole again: no lease on it still being
+ * released, and the device there and answering (an mdev parent that lists
+ * its types; a VF or GPU that no VM holds)?  For reconcile.
+ */
+bool vgpu_quarantine_healed(const struct vgpu_ledger *ledger, const struct vgpu_quarantine *q);
+
+/* [{"device", "kind", "cause", "reason", "since"}] in device order; a new reference, NULL on ENOMEM. */
+json_t *vgpu_quarantine_json(const struct vgpu_ledger *ledger);
+
+/* "since 2026-12-08 00:10:00 UTC: REASON" for people.  Returns @buf. */
+char *vgpu_quarantine_describe(const struct vgpu_quarantine *q, char *buf, size_t size);
+
+/* "not freed" or "crashes". */
+const char *vgpu_quarantine_cause_name(enum vgpu_quarantine_cause cause);
+
+/* What a lease of @kind on @device, under @parent, quarantines: the mdev parent, else the device. */
+const char *vgpu_quarantine_key(enum vgpu_device_kind kind, const char *device, const char *parent);
+
 /* ---- releasing devices (lease-release.c) ---------------------------------- */
 
 /*
@@ -187,6 +266,7 @@ struct vgpu_release_device {
         char domain_uuid[VGPU_UUID_STRLEN];
         enum vgpu_device_kind kind;
         char device[VGPU_UUID_STRLEN]; /* an mdev UUID or a PCI address */
+        char parent[64];               /* an mdev's parent, else "": what a failure quarantines */
         bool free;                     /* ours to free (an mdev we created, a VF we typed); else left in place */
         int result;                    /* after the free: 0, or -errno and the lease stays releasing */
 };
@@ -201,6 +281,7 @@ struct vgpu_release {
         bool record;                    /* keep the release in the devices' history (history.c) */
         const char *domain_name;        /* for the history; may be NULL */
         const char *reason;             /* libvirt's shut-off reason; NULL: not given (libvirt before 10.5) */
+        struct vgpu_crash_policy crash; /* with record: crashes in a row that quarantine a device */
         size_t n;
         struct vgpu_release_device *devices;
 };
@@ -231,7 +312,9 @@ int vgpu_release_drop(struct vgpu_release *rel, struct vgpu_error *err);
  * drop.  Returns 0 and the release (its devices' results say what became of
  * each; none listed: the domain held no such lease), or -errno with why in
  * @err when the leases could not be marked.  A failure to drop is in the
- * results.
+ * results.  A device that could not be freed is quarantined (its mdev's
+ * parent, or the VF) with the drop; with @rel->record a crash counts
+ * towards @rel->crash.
  */
 int vgpu_release_domain(struct vgpu_release *rel, const char *domain_uuid, enum vgpu_device_kind kind,
                         const char *device, struct vgpu_error *err);
@@ -356,6 +439,8 @@ struct vgpu_reconcile {
         size_t n_kept;      /* leases left alone: in use, in progress or within the grace */
         char set_aside[64]; /* a damaged ledger was moved to this name in VGPU_LEDGER_DIR, else "" */
         char damage[256];   /* a dry run: why the ledger is damaged (read as empty), else "" */
+        size_t n_lifted;    /* quarantines lifted (a dry run: that would be): devices whole again */
+        char **lifted;
 };
 
 struct vgpu_reconcile_opts {

@@ -112,6 +112,8 @@ static enum vgpu_fit evaluate(const struct vgpu_host *host, const struct vgpu_co
                 return VGPU_FIT_FILTERED;
         if (vgpu_cordoned(config, c->dev->name, phys))
                 return VGPU_FIT_CORDONED;
+        if (vgpu_quarantined(ledger, c->dev->name, c->detail, sizeof(c->detail)))
+                return VGPU_FIT_QUARANTINED;
         if (l) {
                 snprintf(c->detail, sizeof(c->detail), "to domain %.64s, %s", l->domain_name ? l->domain_name : "?",
                          vgpu_lease_state_name(l->state));

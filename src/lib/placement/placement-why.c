@@ -90,6 +90,12 @@ static void candidate_why(const struct vgpu_mdev_request *req, const struct vgpu
                 snprintf(buf, size, "%s%s is cordoned; run 'vgpuctl uncordon %s' to use it", p,
                          has_room(c) ? " has room but" : "", p);
                 break;
+        case VGPU_FIT_QUARANTINED:
+                snprintf(buf, size,
+                         "%s is quarantined (%s); 'vgpuctl reconcile' lifts it once the device is free, or "
+                         "'vgpuctl quarantine clear %s'",
+                         p, c->detail, p);
+                break;
         case VGPU_FIT_OTHER_TYPE:
                 snprintf(buf, size,
                          "%s, and an NVIDIA GPU runs one vGPU type at a time; stop the VMs on it or ask for that type",
@@ -127,7 +133,7 @@ enum vgpu_fit vgpu_placement_why(const struct vgpu_placement *pl, const struct v
                 return c->fit;
         }
         if (first(pl, false, VGPU_FIT_FULL) || first(pl, false, VGPU_FIT_CORDONED) || first(pl, false, VGPU_FIT_NUMA) ||
-            first(pl, false, VGPU_FIT_SAME_VM_GPU)) {
+            first(pl, false, VGPU_FIT_SAME_VM_GPU) || first(pl, false, VGPU_FIT_QUARANTINED)) {
                 snprintf(buf, size, "every parent that offers %s is full; stop a VM or pick another profile",
                          type_of(req));
                 return VGPU_FIT_FULL;

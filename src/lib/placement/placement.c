@@ -28,6 +28,7 @@ static const char *const fit_reasons[] = {
         [VGPU_FIT_LEASED] = "leased",
         [VGPU_FIT_NAMED] = "named by a defined domain",
         [VGPU_FIT_IN_USE] = "in use",
+        [VGPU_FIT_QUARANTINED] = "quarantined",
 };
 
 const char *vgpu_fit_reason(enum vgpu_fit fit)
@@ -246,6 +247,15 @@ bool vgpu_cordoned(const struct vgpu_config *config, const char *name, const cha
                           (physical && vgpu_config_is_cordoned(config, physical)));
 }
 
+bool vgpu_quarantined(const struct vgpu_ledger *ledger, const char *name, char *detail, size_t size)
+{
+        const struct vgpu_quarantine *q = vgpu_quarantine_find(ledger, name);
+
+        if (q)
+                vgpu_quarantine_describe(q, detail, size);
+        return q;
+}
+
 static bool gpu_taken(const struct vgpu_mdev_request *req, const char *physical)
 {
         for (size_t i = 0; i < req->n_taken; i++)
@@ -270,6 +280,8 @@ static enum vgpu_fit evaluate(const struct vgpu_host *host, const struct vgpu_co
                 return VGPU_FIT_FILTERED;
         if (vgpu_cordoned(config, c->parent->name, c->parent->physical))
                 return VGPU_FIT_CORDONED;
+        if (vgpu_quarantined(ledger, c->parent->name, c->detail, sizeof(c->detail)))
+                return VGPU_FIT_QUARANTINED;
         if (!c->type)
                 return VGPU_FIT_TYPE_ABSENT;
         if (nvidia && other_type_on_gpu(host, ledger, c))

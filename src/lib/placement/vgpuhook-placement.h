@@ -23,9 +23,10 @@ enum vgpu_fit {
         VGPU_FIT_NUMA,        /* strict NUMA, other node */
         VGPU_FIT_FULL,        /* no instance available (pending leases counted) */
         /* PCI devices (VFs, vendor-VFIO VFs, whole GPUs): vgpu_place_pci() */
-        VGPU_FIT_LEASED, /* a lease of another domain holds it */
-        VGPU_FIT_NAMED,  /* a defined domain names it in a <hostdev> */
-        VGPU_FIT_IN_USE, /* NVIDIA: the VF has a vGPU type already */
+        VGPU_FIT_LEASED,      /* a lease of another domain holds it */
+        VGPU_FIT_NAMED,       /* a defined domain names it in a <hostdev> */
+        VGPU_FIT_IN_USE,      /* NVIDIA: the VF has a vGPU type already */
+        VGPU_FIT_QUARANTINED, /* the parent or device is quarantined (ledger/quarantine.c) */
 };
 
 struct vgpu_candidate {

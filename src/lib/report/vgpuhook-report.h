@@ -10,7 +10,7 @@
 
 /* ---- inventory (report/inventory.c) -------------------------------------- */
 
-#define VGPU_INVENTORY_SCHEMA_VERSION 4
+#define VGPU_INVENTORY_SCHEMA_VERSION 5
 
 struct vgpu_config;
 struct vgpu_ledger;
