@@ -30,22 +30,16 @@ static json_t *action_json(const struct vgpu_reconcile_action *a)
 
 static int print_json(const struct vgpu_reconcile *rc, bool dry_run)
 {
-        _cleanup_json_ json_t *arr = json_array(), *doc = NULL;
+        _cleanup_json_ json_t *arr = json_array(), *lifted = json_array(), *doc = NULL;
 
         for (size_t i = 0; arr && i < rc->n_actions; i++)
                 if (json_array_append_new(arr, action_json(&rc->actions[i])) < 0)
                         return vgpuctl_fail("out of memory");
-        doc = json_pack("{s:i, s:b, s:O, s:I}", "schema_version", 1, "dry_run", dry_run, "actions", arr, "kept",
-                        (json_int_t)rc->n_kept);
-        /* Only when there is any: the key is newer than the format's version 1. */
-        for (size_t i = 0; doc && i < rc->n_lifted; i++) {
-                json_t *lifted = json_object_get(doc, "quarantine_lifted");
-
-                if (!lifted && json_object_set_new(doc, "quarantine_lifted", lifted = json_array()) < 0)
-                        return vgpuctl_fail("out of memory");
+        for (size_t i = 0; lifted && i < rc->n_lifted; i++)
                 if (json_array_append_new(lifted, json_string(rc->lifted[i])) < 0)
                         return vgpuctl_fail("out of memory");
-        }
+        doc = json_pack("{s:i, s:b, s:O, s:I, s:O}", "schema_version", 2, "dry_run", dry_run, "actions", arr, "kept",
+                        (json_int_t)rc->n_kept, "quarantine_lifted", lifted);
         if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || putchar('\n') == EOF)
                 return vgpuctl_fail("cannot write to standard output");
         return VGPUCTL_OK;

@@ -60,6 +60,8 @@ check "the hook logs why" grep -q "stays releasing: Device or resource busy; its
 V quarantine list >"$X/list"
 check "the list says since when" grep -Eq "^mtty +mdev parent +not freed +20[0-9-]+T[0-9:]+Z +mdev $U1 of" "$X/list"
 check "and why" grep -q "\"reason\": \"mdev $U1 of domain $D1 could not be freed: Device or resource busy\"" "$X/q.json"
+check "quarantine list --json is valid against its schema" \
+        $PY "$top_srcdir/tests/e2e/schema-check.py" "$top_srcdir/docs/schemas/quarantine.schema.json" "$X/q.json"
 check "the quarantine is private" [ "$(stat -c %a "$ROOT/run/vgpu-hook/quarantine.json")" = 600 ]
 V plan --profile serial --json >"$X/plan.json"
 check "plan: mtty skipped as quarantined" grep -q '"reason": "quarantined"' "$X/plan.json"
@@ -92,6 +94,39 @@ VK reconcile >"$X/rec" 2>&1
 check "reconcile removes the freed mdev" not mdev_exists $U1
 check "and lifts the quarantine ($(cat "$X/rec"))" grep -q "^lifted the quarantine of mtty" "$X/rec"
 check "nothing quarantined now" [ -z "$(quarantined)" ]
+
+# ---- the busy probe through the VFIO device cdev (iommufd) ----------------------------
+# A VM that uses the device's /dev/vfio/devices/vfioN: a process of the
+# simulated /proc holding it.  The kernel then refuses the group's open with
+# EBUSY (the emulation does too); a kernel without group nodes has only the
+# cdev, whose open tells nothing: the library looks in /proc.
+cdev_of() { basename "$(ls -d "$ROOT/sys/bus/mdev/devices/$1/vfio-dev/"vfio*)"; }
+hold_cdev() { # UUID
+        sleep 600 &
+        HOLDER=$!
+        QEMU_PIDS="$QEMU_PIDS $HOLDER"
+        proc_show $HOLDER
+        mkdir -p "$ROOT/proc/$HOLDER/fd"
+        ln -s "/dev/vfio/devices/$(cdev_of "$1")" "$ROOT/proc/$HOLDER/fd/3"
+}
+cdev_case() { # WHAT: vm1 released while a process holds its mdev's cdev; reconcile once it lets go
+        start "$X/vm1.xml" vm1 $D1
+        P1=$(mdev_parent $U1)
+        check "$1: the mdev has a VFIO device cdev" [ -n "$(cdev_of $U1)" ]
+        [ "$1" = "no group node" ] && rm "$ROOT/dev/vfio/$(group_of $U1)"
+        hold_cdev $U1
+        hook "$X/vm1.xml" vm1 release end destroyed
+        check "$1: the release does not fail (exit $rc)" [ "$rc" = 0 ]
+        check "$1: the probe saw it busy: no remove was tried" not grep -q "BLOCKED" "$ROOT/.err"
+        check "$1: an mdev held through its cdev is not removed" mdev_exists $U1
+        check "$1: its parent $P1 is quarantined ($(quarantined))" grep -q "^$P1 not freed$" <(quarantined)
+        proc_gone $HOLDER
+        VK reconcile >"$X/rec" 2>&1
+        check "$1: once let go, reconcile removes it" not mdev_exists $U1
+        check "$1: and lifts $P1" grep -q "^lifted the quarantine of $P1" "$X/rec"
+}
+cdev_case "group node"
+cdev_case "no group node"
 
 # ---- K crashes in a row within T quarantine --------------------------------------
 cycle() { # REASON: vm2 released with that shut-off reason, then started again

@@ -29,12 +29,16 @@
  *                          would block in the kernel (remove, unbind,
  *                          sriov_numvfs=0) fails with EDEADLK and prints
  *                          "kshim: BLOCKED: PATH" to stderr and the log
+ *   ROOT/proc/PID/fd/N -> /dev/vfio/devices/vfioM  a VM holds a device of
+ *                          group G through its VFIO device cdev (sysfs
+ *                          vfio-dev/vfioM): the same as held/G
  *   ROOT/.fakehost/eperm/ADDR  holding N: the next N stores to that VF's
  *                          nvidia/current_vgpu_type fail with EPERM
  */
 #undef _FORTIFY_SOURCE
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -136,11 +140,70 @@ bool ks_sysfs_streq(const char *a, const char *b)
 
 /* ---- marker files, log ------------------------------------------------------ */
 
+/* Does a process of the simulated /proc hold @node open (a link of ROOT/proc/PID/fd)? */
+static bool node_open(const char *root, const char *node)
+{
+        char path[PATH_MAX], target[PATH_MAX];
+        struct dirent *p, *f;
+        bool found = false;
+        DIR *procs, *fds;
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "%s/proc", root);
+        if (!(procs = opendir(path)))
+                return false;
+        while (!found && (p = readdir(procs))) {
+                snprintf(path, sizeof(path), "%s/proc/%s/fd", root, p->d_name);
+                if (p->d_name[0] == '.' || !(fds = opendir(path)))
+                        continue;
+                while (!found && (f = readdir(fds))) {
+                        snprintf(path, sizeof(path), "%s/proc/%s/fd/%s", root, p->d_name, f->d_name);
+                        n = readlink(path, target, sizeof(target) - 1);
+                        found = n > 0 && (target[n] = '\0', strcmp(target, node) == 0);
+                }
+                closedir(fds);
+        }
+        closedir(procs);
+        return found;
+}
+
+/*
+ * Is a device of @group bound through its VFIO device cdev: its
+ * /dev/vfio/devices/vfioN (sysfs vfio-dev/vfioN) held open by a process?
+ * The kernel then refuses the group's open with EBUSY (drivers/vfio/group.c:
+ * cdev_device_open_cnt), and its remove blocks as for a group user.
+ */
+static bool group_cdev_held(const char *root, int group)
+{
+        char path[PATH_MAX], node[PATH_MAX];
+        struct dirent *d, *v;
+        bool found = false;
+        DIR *devs, *cdevs;
+
+        snprintf(path, sizeof(path), "%s/sys/kernel/iommu_groups/%d/devices", root, group);
+        if (!(devs = opendir(path)))
+                return false;
+        while (!found && (d = readdir(devs))) {
+                snprintf(path, sizeof(path), "%s/sys/kernel/iommu_groups/%d/devices/%s/vfio-dev", root, group,
+                         d->d_name);
+                if (d->d_name[0] == '.' || !(cdevs = opendir(path)))
+                        continue;
+                while (!found && (v = readdir(cdevs)))
+                        if (strncmp(v->d_name, "vfio", 4) == 0) {
+                                snprintf(node, sizeof(node), "/dev/vfio/devices/%s", v->d_name);
+                                found = node_open(root, node);
+                        }
+                closedir(cdevs);
+        }
+        closedir(devs);
+        return found;
+}
+
 bool ks_group_held(const struct kshim *k, int group)
 {
         _cleanup_free_ char *path = ks_host_file(k->root, "held/%d", group);
 
-        return path && access(path, F_OK) == 0;
+        return (path && access(path, F_OK) == 0) || group_cdev_held(k->root, group);
 }
 
 bool ks_eperm_take(const struct kshim *k, const char *addr)

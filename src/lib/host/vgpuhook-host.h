@@ -249,7 +249,12 @@ int vgpu_device_iommu_group(const struct vgpu_root *root, const char *dir, int *
 /* The same for a device directory already open. */
 int vgpu_dir_iommu_group(const struct vgpu_dir *dir, int *ret_group);
 
-/* vgpu_vfio_group_busy() of the group of device directory @dir. */
+/*
+ * vgpu_vfio_group_busy() of the group of device directory @dir; where the
+ * group has no node (a kernel with only the VFIO device cdev), whether a
+ * process holds the device's /dev/vfio/devices/vfioN (its sysfs
+ * vfio-dev/vfioN) open, from /proc.  1 held, 0 free, or -errno.
+ */
 int vgpu_device_busy(const struct vgpu_root *root, const char *dir);
 
 /* ---- Intel xe SR-IOV provisioning (host/xe.c) -------------------------- */

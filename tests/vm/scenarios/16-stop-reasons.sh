@@ -9,7 +9,8 @@
 # QEMU announces as a SHUTDOWN event (host-qmp-quit) before it exits, the
 # path libvirt takes for a guest's poweroff too; "destroyed" is virsh
 # destroy; "crashed" is QEMU killed with SIGKILL.  Each time the release
-# removes the mdev and drops the lease.
+# removes the mdev and drops the lease; inventory --json's release_history keeps
+# the three reasons, "crashed" last.
 DOM=6b2e3d4c-5a6b-4798-8b7e-8d7e6f5a4b16
 U=4c1f2d3e-0000-4000-8000-0000000000b6
 syslog_capture /tmp/syslog
@@ -47,3 +48,11 @@ stop quit shutdown
 stop destroy destroyed
 stop kill crashed
 assert_eq 3 "$(grep -c "release end of domain $DOM vm-a, shut off:" /tmp/syslog)" "releases logged"
+# the releases are in the device's history (inventory --json), the crash told from the others
+got=$(vgpuctl inventory --json | python3 -c 'import json, sys
+for d in json.load(sys.stdin)["release_history"]:
+    if d["device"] == sys.argv[1]:
+        print(" ".join(r["reason"] + "/" + r["reason_source"] for r in d["releases"]))' "$U")
+assert_eq "shutdown/libvirt destroyed/libvirt crashed/libvirt" "$got" "the release history of $U"
+# one crash is no run of crashes: nothing is quarantined
+assert_eq "no device is quarantined" "$(vgpuctl quarantine list)" "the quarantine after one crash"
