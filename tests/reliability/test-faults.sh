@@ -193,6 +193,29 @@ rebuild_cycle() {
         [ -e "$ROOT"/run/vgpu-hook/ledger.json.damaged-* ] || fail "$CASE: the damaged ledger was not kept"
 }
 
+# A release that cannot free its mdev (a process holds the IOMMU group):
+# the parent is quarantined (quarantine.json, a new file beside the ledger:
+# its rename is a fault point); once let go, reconcile frees the mdev and
+# lifts the quarantine (issue 25).  A fault at any step leaves what the next
+# reconcile finishes.
+quarantine_setup() { lifecycle_setup; }
+quarantine_cycle() {
+        op "$X/vm1.xml" vm1 prepare begin -
+        if [ "$rc" = 0 ]; then
+                fake_qemu vm1 $D1
+                op "$X/vm1.xml" vm1 started begin -
+                qemu_exit vm1
+                mkdir -p "$ROOT/.fakehost/held"
+                : >"$ROOT/.fakehost/held/$(basename "$(readlink "$ROOT/sys/bus/mdev/devices/$U1/iommu_group")")"
+        fi
+        op "$X/vm1.xml" vm1 release end -
+        rm -rf "$ROOT/.fakehost/held"
+        reconcile_op
+        # (a fault in the lift leaves it to the next reconcile: the recovery's)
+        [ "$FAULT" != 0:none ] || [ "$(V_quarantine)" = 0 ] || fail "$CASE: still quarantined after reconcile"
+}
+V_quarantine() { "$VGPUCTL" quarantine list --json --root "$ROOT" | grep -c '"device"' || true; }
+
 # The same dead VM, freed by vgpuctl reconcile.
 reconcile_setup() { dead_vm; }
 reconcile_cycle() { reconcile_op; }
@@ -276,7 +299,7 @@ worker() {
 JOBS=$X
 total=0
 : >"$JOBS/list"
-for scenario in lifecycle vendorvfio vendormig rollback reclaim reconcile retry rebuild; do
+for scenario in ${VGPU_FAULT_SCENARIOS:-lifecycle vendorvfio vendormig rollback reclaim reconcile retry rebuild quarantine}; do
         CASE="$scenario, no fault"
         run $scenario
         grep -v '^kshim:' "$X/log" >"$X/count.$scenario.log"

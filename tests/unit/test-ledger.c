@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The ledger: atomic, private, strictly read, locked with a bounded wait;
- * and the staleness rule of docs/design.md §5.4 against a simulated /proc.
+ * the staleness rule of docs/design.md §5.4 against a simulated /proc; the
+ * quarantine kept beside it (docs/design.md §11).
  */
 #include "config.h"
 
@@ -322,6 +323,115 @@ START_TEST(staleness_rule)
 }
 END_TEST
 
+/* ---- the quarantine beside the ledger (ledger/quarantine.c) ------------------- */
+
+static struct vgpu_ledger *locked(void)
+{
+        struct vgpu_ledger *l = NULL;
+
+        ck_assert_int_eq(vgpu_ledger_lock(root, 100, &l, NULL), 0);
+        return l;
+}
+
+/* Kept under the lock beside the ledger, by device however spelled; lifted once; private. */
+START_TEST(quarantine_round_trip)
+{
+        struct vgpu_ledger *l = locked();
+        const struct vgpu_quarantine *q;
+        struct stat st;
+        char path[4096];
+
+        ck_assert_ptr_null(vgpu_quarantine_find(l, "mtty"));
+        ck_assert_int_eq(vgpu_quarantine_add(l, "mtty", VGPU_DEVICE_MDEV, VGPU_QUARANTINE_NOT_FREED, "busy"), 1);
+        ck_assert_int_eq(vgpu_quarantine_add(l, "mtty", VGPU_DEVICE_MDEV, VGPU_QUARANTINE_CRASHES, "again"), 0);
+        ck_assert_int_eq(vgpu_quarantine_add(l, "3B:00.0", VGPU_DEVICE_VF, VGPU_QUARANTINE_CRASHES, "crashes"), 1);
+        ck_assert_int_eq(vgpu_quarantine_add(l, "../x", VGPU_DEVICE_MDEV, VGPU_QUARANTINE_NOT_FREED, "no"), -EINVAL);
+        ck_assert_int_eq(vgpu_ledger_commit(l), 0);
+        vgpu_ledger_free(l);
+
+        ck_assert_int_eq(vgpu_ledger_read(root, &l, NULL), 0);
+        ck_assert_uint_eq(l->n_quarantined, 2);
+        ck_assert_str_eq(l->quarantined[0].device, "0000:3b:00.0"); /* in device order */
+        q = vgpu_quarantine_find(l, "mtty");
+        ck_assert_ptr_nonnull(q);
+        ck_assert_str_eq(q->reason, "busy"); /* the first cause stays */
+        ck_assert_int_eq(q->cause, VGPU_QUARANTINE_NOT_FREED);
+        ck_assert_int_eq(q->kind, VGPU_DEVICE_MDEV);
+        ck_assert(q->since >= time(NULL) - 60);
+        ck_assert_int_eq(vgpu_quarantine_lift(l, "mtty", "test"), -ENOLCK); /* read, not locked */
+        vgpu_ledger_free(l);
+        snprintf(path, sizeof(path), "%s/run/vgpu-hook/quarantine.json", dir);
+        ck_assert_int_eq(stat(path, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 0777, 0600);
+
+        l = locked();
+        ck_assert_int_eq(vgpu_quarantine_lift(l, "3b:00.0", "test"), 0);
+        ck_assert_int_eq(vgpu_quarantine_lift(l, "0000:3b:00.0", "test"), -ENOENT);
+        ck_assert_int_eq(vgpu_ledger_commit(l), 0);
+        vgpu_ledger_free(l);
+        ck_assert_int_eq(vgpu_ledger_read(root, &l, NULL), 0);
+        ck_assert_uint_eq(l->n_quarantined, 1);
+        ck_assert_ptr_null(vgpu_quarantine_find(l, "3b:00.0"));
+        vgpu_ledger_free(l);
+}
+END_TEST
+
+/* K crashes in a row within T quarantine; any other shut-off ends the run; older ones fall out. */
+START_TEST(quarantine_crash_run)
+{
+        const struct vgpu_crash_policy p = {3, 600};
+        const struct vgpu_crash_policy never = {0, 600};
+        struct vgpu_ledger *l = locked();
+        const struct vgpu_quarantine *q;
+
+        ck_assert_int_eq(vgpu_quarantine_note_release(l, "mtty", VGPU_DEVICE_MDEV, "crashed", 1000, &p), 0);
+        ck_assert_int_eq(vgpu_quarantine_note_release(l, "mtty", VGPU_DEVICE_MDEV, "crashed", 1100, &p), 0);
+        ck_assert_int_eq(vgpu_quarantine_note_release(l, "mtty", VGPU_DEVICE_MDEV, "shutdown", 1150, &p), 0);
+        ck_assert_int_eq(vgpu_quarantine_note_release(l, "mtty", VGPU_DEVICE_MDEV, "crashed", 1200, &p), 0);
+        ck_assert_int_eq(vgpu_quarantine_note_release(l, "mtty", VGPU_DEVICE_MDEV, NULL, 1250, &p), 0);
+        ck_assert_int_eq(vgpu_quarantine_note_release(l, "mtty", VGPU_DEVICE_MDEV, "crashed", 1300, &p), 0);
+        ck_assert_ptr_null(vgpu_quarantine_find(l, "mtty"));
+        /* the run survives the commit: the third crash in a row comes with the next release */
+        ck_assert_int_eq(vgpu_ledger_commit(l), 0);
+        vgpu_ledger_free(l);
+        l = locked();
+        ck_assert_int_eq(vgpu_quarantine_note_release(l, "mtty", VGPU_DEVICE_MDEV, "crashed", 1400, &p), 1);
+        q = vgpu_quarantine_find(l, "mtty");
+        ck_assert_ptr_nonnull(q);
+        ck_assert_int_eq(q->cause, VGPU_QUARANTINE_CRASHES);
+        ck_assert_str_eq(q->reason, "its VMs crashed 3 times in a row within 600 s");
+        /* crashes further apart than T never make a run */
+        for (long long t = 0; t < 5 * 700; t += 700)
+                ck_assert_int_eq(vgpu_quarantine_note_release(l, "mdpy", VGPU_DEVICE_MDEV, "crashed", t, &p), 0);
+        ck_assert_ptr_null(vgpu_quarantine_find(l, "mdpy"));
+        /* K = 0: crashes never quarantine */
+        for (long long t = 0; t < 5; t++)
+                ck_assert_int_eq(vgpu_quarantine_note_release(l, "mbochs", VGPU_DEVICE_MDEV, "crashed", t, &never), 0);
+        ck_assert_ptr_null(vgpu_quarantine_find(l, "mbochs"));
+        vgpu_ledger_free(l);
+}
+END_TEST
+
+/* A damaged quarantine.json reads as none; a damaged ledger set aside does not take the quarantine along. */
+START_TEST(quarantine_damage)
+{
+        struct vgpu_ledger *l = locked();
+
+        ck_assert_int_eq(vgpu_quarantine_add(l, "mtty", VGPU_DEVICE_MDEV, VGPU_QUARANTINE_NOT_FREED, "busy"), 1);
+        ck_assert_int_eq(vgpu_ledger_commit(l), 0);
+        vgpu_ledger_free(l);
+        write_ledger("{\"version\": 1, \"leases\": [{\"domain_uuid\": 7");
+        l = locked();
+        ck_assert_str_ne(l->set_aside, "");
+        ck_assert_ptr_nonnull(vgpu_quarantine_find(l, "mtty"));
+        vgpu_ledger_free(l);
+        testsuite_write(dir, "run/vgpu-hook/quarantine.json", "{\"version\": 1, \"devices\": {\"../../etc\": {}}}");
+        ck_assert_int_eq(vgpu_ledger_read(root, &l, NULL), 0);
+        ck_assert_uint_eq(l->n_quarantined, 0);
+        vgpu_ledger_free(l);
+}
+END_TEST
+
 static Suite *ledger_suite(void)
 {
         Suite *s = suite_create("ledger");
@@ -335,6 +445,9 @@ static Suite *ledger_suite(void)
         tcase_add_test(tc, bounded_wait);
         tcase_add_test(tc, proc_identity);
         tcase_add_test(tc, staleness_rule);
+        tcase_add_test(tc, quarantine_round_trip);
+        tcase_add_test(tc, quarantine_crash_run);
+        tcase_add_test(tc, quarantine_damage);
         suite_add_tcase(s, tc);
         return s;
 }

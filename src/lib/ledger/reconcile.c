@@ -177,7 +177,7 @@ static int mark(struct vgpu_ledger *l, const struct vgpu_reconcile_opts *o, stru
 }
 
 static int mark_locked(const struct vgpu_root *root, const struct vgpu_reconcile_opts *o, struct vgpu_reconcile *rc,
-                       struct vgpu_release *rel, struct vgpu_error *err)
+                       struct vgpu_release *rel, bool *quarantined, struct vgpu_error *err)
 {
         struct vgpu_ledger *l;
         int r;
@@ -189,7 +189,7 @@ static int mark_locked(const struct vgpu_root *root, const struct vgpu_reconcile
         /* A damaged ledger: set aside by the lock (a dry run only reads it as empty). */
         memcpy(rc->set_aside, l->set_aside, sizeof(rc->set_aside));
         memcpy(rc->damage, l->damage, sizeof(rc->damage));
-        rc->n_lifted = l->n_quarantined; /* a hint for lift_healed(): is there any? */
+        *quarantined = l->n_quarantined > 0; /* lift_healed() has work */
         r = mark(l, o, rc, rel);
         if (r == 0 && (rc->n_actions || l->set_aside[0]) && !o->dry_run)
                 r = vgpu_ledger_commit(l);
@@ -264,7 +264,8 @@ int vgpu_reconcile(const struct vgpu_root *root, const struct vgpu_reconcile_opt
 {
         struct vgpu_reconcile *rc = calloc(1, sizeof(*rc));
         struct vgpu_release *rel = vgpu_release_new(root, o->wait_ms, 0, &o->self);
-        int r = rc && rel ? mark_locked(root, o, rc, rel, err) : -ENOMEM;
+        bool quarantined = false;
+        int r = rc && rel ? mark_locked(root, o, rc, rel, &quarantined, err) : -ENOMEM;
 
         if (r < 0) {
                 vgpu_release_free(rel);
@@ -274,10 +275,8 @@ int vgpu_reconcile(const struct vgpu_root *root, const struct vgpu_reconcile_opt
         if (rel->n)
                 free_marked(rc, rel, err);
         vgpu_release_free(rel);
-        if (rc->n_lifted) {
-                rc->n_lifted = 0;
+        if (quarantined)
                 lift_healed(root, o, rc);
-        }
         *ret = rc;
         return 0;
 }
