@@ -116,7 +116,7 @@ static int publish(const struct vgpuctl_ctx *ctx, const struct publish *p)
                 return r;
         if (vgpu_profiles_load(st.root, &all) < 0)
                 r = vgpuctl_fail("cannot list %s", VGPU_PROFILES_DIR);
-        else if (vgpu_capacity_of(st.host, st.config, all, &caps, &n) < 0)
+        else if (vgpu_capacity_of(st.host, st.config, st.ledger, all, &caps, &n) < 0)
                 r = vgpuctl_fail("out of memory");
         if (r == VGPUCTL_OK && n == 0)
                 fprintf(stderr, "vgpuctl: no mdev profile in %s: nothing to publish\n", VGPU_PROFILES_DIR);

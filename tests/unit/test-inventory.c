@@ -143,7 +143,8 @@ static void capacity_profiles(const char *t4_1q_addresses, const char *config)
         testsuite_write(dir, "etc/vgpu-hook/vgpu-hook.conf", config);
 }
 
-static void capacity_check(long want_4q, size_t shared_4q, long want_1q, size_t shared_1q)
+static void capacity_check_with(const struct vgpu_ledger *ledger, long want_4q, size_t shared_4q, long want_1q,
+                                size_t shared_1q)
 {
         struct vgpu_config *config = NULL;
         struct vgpu_profiles *profiles = NULL;
@@ -153,7 +154,7 @@ static void capacity_check(long want_4q, size_t shared_4q, long want_1q, size_t 
         host = testsuite_load(dir);
         ck_assert_int_eq(vgpu_config_load(host->root, &config, NULL), 0);
         ck_assert_int_eq(vgpu_profiles_load(host->root, &profiles), 0);
-        ck_assert_int_eq(vgpu_capacity_of(host, config, profiles, &caps, &n), 0);
+        ck_assert_int_eq(vgpu_capacity_of(host, config, ledger, profiles, &caps, &n), 0);
         /* sorted by name; the VF profile is left out */
         ck_assert_uint_eq(n, 2);
         ck_assert_str_eq(caps[0].profile->name, "t4-1q");
@@ -165,6 +166,11 @@ static void capacity_check(long want_4q, size_t shared_4q, long want_1q, size_t 
         free(caps);
         vgpu_profiles_free(profiles);
         vgpu_config_free(config);
+}
+
+static void capacity_check(long want_4q, size_t shared_4q, long want_1q, size_t shared_1q)
+{
+        capacity_check_with(NULL, want_4q, shared_4q, want_1q, shared_1q);
 }
 
 START_TEST(capacity_pinned)
@@ -183,6 +189,26 @@ START_TEST(capacity_cordoned)
                           "{\"cordoned\": [\"0000:3b:00.0\", \"0000:5e:00.0\"]}\n");
         /* a cordoned GPU keeps its running T4-4Q and offers no more */
         capacity_check(1, 0, 16, 0);
+}
+END_TEST
+
+START_TEST(capacity_quarantined)
+{
+        struct vgpu_ledger *l = NULL;
+        struct vgpu_root *root;
+        char run[4096];
+
+        dir = testsuite_fake_root("placement");
+        capacity_profiles("{\"mdev_type\": {\"name\": \"GRID T4-1Q\"}, \"addresses\": [\"10000:01:00.0\"]}\n", "{}\n");
+        snprintf(run, sizeof(run), "%s/run", dir);
+        ck_assert(mkdir(run, 0755) == 0 || errno == EEXIST);
+        ck_assert_int_eq(vgpu_root_new(dir, &root), 0);
+        ck_assert_int_eq(vgpu_ledger_lock(root, 100, &l, NULL), 0);
+        ck_assert_int_eq(vgpu_quarantine_add(l, "5e:00.0", VGPU_DEVICE_MDEV, VGPU_QUARANTINE_NOT_FREED, "test"), 1);
+        /* a quarantined GPU keeps its running devices (none on 5e) and offers no more: 3b's four */
+        capacity_check_with(l, 4, 0, 16, 0);
+        vgpu_ledger_free(l);
+        vgpu_root_unref(root);
 }
 END_TEST
 
@@ -207,6 +233,7 @@ static Suite *inventory_suite(void)
         tcase_add_test(tc, problems_reach_json);
         tcase_add_test(tc, capacity_pinned);
         tcase_add_test(tc, capacity_cordoned);
+        tcase_add_test(tc, capacity_quarantined);
         tcase_add_test(tc, capacity_shared_gpu);
         suite_add_tcase(s, tc);
         return s;

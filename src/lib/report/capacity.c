@@ -18,7 +18,7 @@ struct serving {
         size_t profile;       /* index in the result */
         const char *physical; /* the GPU the parent is part of */
         long instances, available;
-        bool cordoned;
+        bool held_back; /* cordoned or quarantined: keeps what runs on it, offers no more */
 };
 
 struct servings {
@@ -42,9 +42,9 @@ static int add_serving(struct servings *all, const struct serving *s)
         return 0;
 }
 
-/* The parents that offer @prof's type and pass its filters, cordoned or not. */
-static int collect(const struct vgpu_host *host, const struct vgpu_config *config, const struct vgpu_profile *prof,
-                   size_t index, struct servings *all)
+/* The parents that offer @prof's type and pass its filters, cordoned, quarantined or not. */
+static int collect(const struct vgpu_host *host, const struct vgpu_config *config, const struct vgpu_ledger *ledger,
+                   const struct vgpu_profile *prof, size_t index, struct servings *all)
 {
         struct vgpu_mdev_request req = {
                 .type_name = prof->mdev_type_name,
@@ -52,7 +52,7 @@ static int collect(const struct vgpu_host *host, const struct vgpu_config *confi
                 .profile = prof,
         };
         struct vgpu_placement *pl = NULL;
-        int r = vgpu_place_mdev(host, config, NULL, NULL, &req, &pl);
+        int r = vgpu_place_mdev(host, config, ledger, NULL, &req, &pl);
 
         for (size_t i = 0; r >= 0 && i < pl->n; i++) {
                 const struct vgpu_candidate *c = &pl->candidates[i];
@@ -62,7 +62,7 @@ static int collect(const struct vgpu_host *host, const struct vgpu_config *confi
                         continue;
                 s.instances = (long)c->type->n_instances;
                 s.available = c->type->available > 0 ? c->type->available : 0;
-                s.cordoned = c->fit == VGPU_FIT_CORDONED;
+                s.held_back = c->fit == VGPU_FIT_CORDONED || c->fit == VGPU_FIT_QUARANTINED;
                 r = add_serving(all, &s);
         }
         vgpu_placement_free(pl);
@@ -90,12 +90,11 @@ static void add_up(const struct vgpu_host *host, const struct servings *all, str
                         continue;
                 }
                 c->n_devices++;
-                /* a cordoned device keeps what runs on it, and offers no more */
-                c->total += s->instances + (s->cordoned ? 0 : s->available);
+                c->total += s->instances + (s->held_back ? 0 : s->available);
         }
 }
 
-int vgpu_capacity_of(const struct vgpu_host *host, const struct vgpu_config *config,
+int vgpu_capacity_of(const struct vgpu_host *host, const struct vgpu_config *config, const struct vgpu_ledger *ledger,
                      const struct vgpu_profiles *profiles, struct vgpu_capacity **ret, size_t *ret_n)
 {
         struct servings all = {0};
@@ -109,7 +108,7 @@ int vgpu_capacity_of(const struct vgpu_host *host, const struct vgpu_config *con
                 if (prof->kind != VGPU_PROFILE_MDEV)
                         continue;
                 caps[n].profile = prof;
-                r = collect(host, config, prof, n++, &all);
+                r = collect(host, config, ledger, prof, n++, &all);
         }
         if (r >= 0)
                 add_up(host, &all, caps);

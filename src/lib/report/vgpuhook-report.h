@@ -42,13 +42,14 @@ struct vgpu_capacity {
  * devices and are left out), in order, with the instances this host can
  * give it in all: for every mdev parent offering its type and passing its
  * filters, the instances of the type plus, unless the parent or its GPU is
- * cordoned (@config, may be NULL), those still available.  A GPU that
+ * cordoned (@config, may be NULL) or the parent quarantined (@ledger, may
+ * be NULL), those still available.  A GPU that
  * serves more than one profile counts for none of them (one vGPU type at a
  * time on an NVIDIA GPU, shared room elsewhere): pin GPUs to profiles with
  * the profiles' "addresses".  Returns 0 and a new array of *@ret_n entries
  * in *@ret (free()), or -ENOMEM.
  */
-int vgpu_capacity_of(const struct vgpu_host *host, const struct vgpu_config *config,
+int vgpu_capacity_of(const struct vgpu_host *host, const struct vgpu_config *config, const struct vgpu_ledger *ledger,
                      const struct vgpu_profiles *profiles, struct vgpu_capacity **ret, size_t *ret_n);
 
 #endif
