@@ -28,11 +28,13 @@ static void report(const struct hook *h, const struct vgpu_release_device *d)
                                                        : " (vGPU type cleared)",
                          h->dom->uuid, h->name);
         else
-                hook_log(h, LOG_ERR,
-                         "%s %s of domain %s stays releasing: %s; %s%s quarantined, 'vgpuctl reconcile' retries", kind,
+                hook_log(h, LOG_ERR, "%s %s of domain %s stays releasing: %s; %s%s%s'vgpuctl reconcile' retries", kind,
                          d->device, h->name, strerror(-d->result),
-                         d->kind == VGPU_DEVICE_MDEV ? "its parent " : "it is",
-                         d->kind == VGPU_DEVICE_MDEV ? d->parent : "");
+                         !d->quarantined               ? ""
+                         : d->kind == VGPU_DEVICE_MDEV ? "its parent "
+                                                       : "it is quarantined, ",
+                         d->quarantined && d->kind == VGPU_DEVICE_MDEV ? d->parent : "",
+                         d->quarantined && d->kind == VGPU_DEVICE_MDEV ? " quarantined, " : "");
 }
 
 int hook_release(struct hook *h)

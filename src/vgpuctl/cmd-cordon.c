@@ -15,16 +15,14 @@
 
 static int change(const struct vgpuctl_ctx *ctx, const char *typed, bool cordon)
 {
-        _cleanup_free_ char *name = vgpu_device_name_canonical(typed);
+        _cleanup_free_ char *name = NULL;
         struct vgpu_host *host = NULL;
         struct vgpu_error err = {0};
         char where[512];
-        int r;
+        int r = vgpuctl_device_arg(typed, &name);
 
-        if (!name)
-                return vgpuctl_fail("out of memory");
-        if (!vgpu_mdevctl_name_valid(name))
-                return vgpuctl_usage_error("'%s' is not an mdev parent or PCI address", typed);
+        if (r != 0)
+                return r;
         r = vgpuctl_load_host(ctx, &host);
         if (r != VGPUCTL_OK)
                 return r;

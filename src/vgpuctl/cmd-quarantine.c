@@ -74,17 +74,15 @@ static int list(struct vgpu_root *root, bool json)
 
 static int clear(struct vgpu_root *root, const char *typed)
 {
-        _cleanup_free_ char *name = vgpu_device_name_canonical(typed);
+        _cleanup_free_ char *name = NULL;
         struct vgpu_config *config = NULL;
         struct vgpu_ledger *l = NULL;
         struct vgpu_error err = {0};
         char where[512];
-        int r;
+        int r = vgpuctl_device_arg(typed, &name);
 
-        if (!name)
-                return vgpuctl_fail("out of memory");
-        if (!vgpu_mdevctl_name_valid(name))
-                return vgpuctl_usage_error("'%s' is not an mdev parent or PCI address", typed);
+        if (r != 0)
+                return r;
         r = vgpu_config_load(root, &config, &err);
         if (r < 0)
                 return vgpuctl_fail("%s", vgpu_error_format(&err, where, sizeof(where)));

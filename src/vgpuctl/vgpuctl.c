@@ -129,6 +129,20 @@ int vgpuctl_root_new(const struct vgpuctl_ctx *ctx, struct vgpu_root **ret_root)
         return 0;
 }
 
+int vgpuctl_device_arg(const char *typed, char **ret)
+{
+        char *name = vgpu_device_name_canonical(typed);
+
+        if (!name)
+                return vgpuctl_fail("out of memory");
+        if (!vgpu_mdevctl_name_valid(name)) {
+                free(name);
+                return vgpuctl_usage_error("'%s' is not an mdev parent or PCI address", typed);
+        }
+        *ret = name;
+        return 0;
+}
+
 int vgpuctl_load_host(const struct vgpuctl_ctx *ctx, struct vgpu_host **ret_host)
 {
         struct vgpu_root *root;

@@ -57,6 +57,13 @@ int vgpuctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2
  */
 int vgpuctl_root_new(const struct vgpuctl_ctx *ctx, struct vgpu_root **ret_root);
 
+/*
+ * A device a person typed (an mdev parent, or a PCI address as the kernel or
+ * lspci writes it) as the kernel spells it: 0 and a new string in *@ret, or
+ * the exit code after one sentence (a malformed name is a usage error).
+ */
+int vgpuctl_device_arg(const char *typed, char **ret);
+
 /* Open ctx->root and read the host; prints the reason on failure. */
 int vgpuctl_load_host(const struct vgpuctl_ctx *ctx, struct vgpu_host **ret_host);
 

@@ -140,7 +140,7 @@ static bool counted(const struct vgpu_release *rel, size_t i, const char *key)
  */
 static void judge_health(struct vgpu_release *rel, struct vgpu_ledger *l, size_t i, long long now)
 {
-        const struct vgpu_release_device *d = &rel->devices[i];
+        struct vgpu_release_device *d = &rel->devices[i];
         const char *key = key_of(d);
         char why[160];
 
@@ -149,7 +149,7 @@ static void judge_health(struct vgpu_release *rel, struct vgpu_ledger *l, size_t
         if (d->free && d->result < 0) {
                 snprintf(why, sizeof(why), "%s %s of domain %s could not be freed: %s", vgpu_device_kind_name(d->kind),
                          d->device, d->domain_uuid, strerror(-d->result));
-                vgpu_quarantine_add(l, key, d->kind, VGPU_QUARANTINE_NOT_FREED, why);
+                d->quarantined = vgpu_quarantine_add(l, key, d->kind, VGPU_QUARANTINE_NOT_FREED, why) >= 0;
         }
         if (rel->record && !counted(rel, i, key))
                 vgpu_quarantine_note_release(l, key, d->kind, rel->reason, now, &rel->crash);

@@ -269,6 +269,7 @@ struct vgpu_release_device {
         char parent[64];               /* an mdev's parent, else "": what a failure quarantines */
         bool free;                     /* ours to free (an mdev we created, a VF we typed); else left in place */
         int result;                    /* after the free: 0, or -errno and the lease stays releasing */
+        bool quarantined;              /* not freed: its parent (or the VF) was quarantined */
 };
 
 /* A release: mark under the lock, free outside it, drop under it again. */
