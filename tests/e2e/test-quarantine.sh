@@ -5,7 +5,8 @@
 # parent offering the type; plan says why), inventory, metrics and doctor
 # show it, and reconcile lifts it once the device is free.  K crashes in a
 # row within T seconds quarantine a device too, which only a person lifts.
-# `vgpuctl quarantine list | clear DEVICE`; bad input changes nothing.
+# `vgpuctl quarantine list | clear DEVICE` (a VF by its short address too);
+# bad input changes nothing.
 set -eu
 export VGPU_TEST_PRELOAD="$top_builddir/tests/reliability/.libs/libkfault.so" # its syslog capture
 . "$top_srcdir/tests/harness/hooklib.sh"
@@ -160,4 +161,22 @@ check "the quarantine is as it was" cmp -s "$X/before.json" "$ROOT/run/vgpu-hook
 # ---- clear, in the CLI's forms --------------------------------------------------------
 expect 0 0 V quarantine clear "$P"
 check "clear lifts it" [ -z "$(quarantined)" ]
+
+# ---- a VF: crashes quarantine it; clear takes lspci's short form ----------------------
+fresh nvme-sriov
+printf '{"lock_wait_ms": 300, "release_retries": 0, "quarantine_crashes": 3, "quarantine_crash_window_s": 600}\n' \
+        >"$ROOT/etc/vgpu-hook/vgpu-hook.conf"
+profile nvme-vf '{"sriov_vf": {"pfs": ["0000:01:00.0"]}}'
+pcidom vm3 $D1 "<vgpu:vf address='0000:01:00.1' profile='nvme-vf'/>" 0000:01:00.1:no >"$X/vf.xml"
+for i in 1 2 3; do
+        hook "$X/vf.xml" vm3 prepare begin -
+        hook "$X/vf.xml" vm3 release end crashed
+done
+check "three crashes quarantine the VF ($(quarantined))" [ "$(quarantined)" = "0000:01:00.1 crashes" ]
+check "as a VF" grep -q '"kind": "vf"' "$X/q.json"
+expect 1 1 V quarantine clear 01:00.2
+check "another VF is not quarantined" grep -q "^vgpuctl: 0000:01:00.2 is not quarantined" "$X/err"
+expect 0 0 V quarantine clear 01:00.1
+check "clear takes 01:00.1 for 0000:01:00.1" grep -q "^0000:01:00.1: quarantine lifted" "$X/out"
+check "nothing quarantined after" [ -z "$(quarantined)" ]
 finish
