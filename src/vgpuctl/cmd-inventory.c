@@ -203,9 +203,9 @@ static int print_json(const struct vgpu_host *host, const struct vgpu_config *co
                 return vgpuctl_fail("out of memory");
         for (size_t i = 0; i < n_extra; i++)
                 json_array_append_new(problems, json_string(extra[i]));
-        r = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        r = vgpuctl_json_print(j);
         json_decref(j);
-        if (r < 0 || putchar('\n') == EOF)
+        if (r < 0)
                 return vgpuctl_fail("cannot write to standard output");
         return VGPUCTL_OK;
 }

@@ -25,7 +25,7 @@ static int print_json(const struct vgpu_ledger *l)
                 if (json_array_append_new(arr, lease_json(&l->leases[i])) < 0)
                         return vgpuctl_fail("out of memory");
         doc = json_pack("{s:i, s:O}", "schema_version", 1, "leases", arr);
-        if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || putchar('\n') == EOF)
+        if (!doc || vgpuctl_json_print(doc) < 0)
                 return vgpuctl_fail("cannot write to standard output");
         return VGPUCTL_OK;
 }

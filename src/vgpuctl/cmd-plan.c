@@ -237,7 +237,7 @@ static int finish(struct plan *p, size_t count, size_t placed)
                                 vgpu_policy_name(p->prof->policy), "numa", vgpu_profile_numa_name(p->prof->numa),
                                 "domain_numa", numa_of_domain(p->dom, numa, sizeof(numa)), "count", (json_int_t)count,
                                 "placed", (json_int_t)placed, "devices", p->devices);
-                if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || putchar('\n') == EOF)
+                if (!doc || vgpuctl_json_print(doc) < 0)
                         return vgpuctl_fail("cannot write to standard output");
         }
         if (placed < count)

@@ -250,7 +250,7 @@ static int emit_json(struct listing *l)
         _cleanup_json_ json_t *doc = json_pack("{s:i, s:O, s:o}", "schema_version", 1, "profiles", l->out, "problems",
                                                problems_json(l->all, l->only));
 
-        if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || putchar('\n') == EOF)
+        if (!doc || vgpuctl_json_print(doc) < 0)
                 return vgpuctl_fail("cannot write to standard output");
         for (size_t i = 0; i < l->all->n_problems; i++)
                 l->bad += problem_of(&l->all->problems[i], l->only);

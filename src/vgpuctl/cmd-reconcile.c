@@ -40,7 +40,7 @@ static int print_json(const struct vgpu_reconcile *rc, bool dry_run)
                         return vgpuctl_fail("out of memory");
         doc = json_pack("{s:i, s:b, s:O, s:I, s:O}", "schema_version", 2, "dry_run", dry_run, "actions", arr, "kept",
                         (json_int_t)rc->n_kept, "quarantine_lifted", lifted);
-        if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || putchar('\n') == EOF)
+        if (!doc || vgpuctl_json_print(doc) < 0)
                 return vgpuctl_fail("cannot write to standard output");
         return VGPUCTL_OK;
 }

@@ -39,7 +39,7 @@ static int print_json(const struct vgpu_vf_count *v, size_t n, const int *before
                 if (json_array_append_new(arr, count_json(&v[i], before[i], dry_run)) < 0)
                         return vgpuctl_fail("out of memory");
         doc = json_pack("{s:i, s:b, s:O}", "schema_version", 1, "dry_run", dry_run, "pfs", arr);
-        if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || putchar('\n') == EOF)
+        if (!doc || vgpuctl_json_print(doc) < 0)
                 return vgpuctl_fail("cannot write to standard output");
         return VGPUCTL_OK;
 }

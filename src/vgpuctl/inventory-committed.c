@@ -196,9 +196,9 @@ static int print_json(const struct committed *c)
         root = arr ? json_pack("{s:i, s:o}", "schema_version", 1, "committed", arr) : NULL;
         if (!root)
                 return vgpuctl_fail("out of memory");
-        r = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        r = vgpuctl_json_print(root);
         json_decref(root);
-        return r == 0 && puts("") != EOF ? VGPUCTL_OK : vgpuctl_fail("cannot write to standard output");
+        return r == 0 ? VGPUCTL_OK : vgpuctl_fail("cannot write to standard output");
 }
 
 static void print_table(const struct committed *c)

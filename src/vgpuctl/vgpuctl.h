@@ -48,6 +48,8 @@ int vgpuctl_no_profile(const struct vgpu_root *root, const char *name);
 
 /* Print "vgpuctl: <sentence>" to stderr; returns VGPUCTL_FAILED. */
 int vgpuctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* @doc indented by 2, in its keys' order, and a newline on standard output: 0, or -1 when it cannot be written. */
+int vgpuctl_json_print(const json_t *doc);
 /* The same for usage errors; returns VGPUCTL_USAGE. */
 int vgpuctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
