@@ -29,7 +29,7 @@ static int list_json(const struct vgpu_ledger *l)
         _cleanup_json_ json_t *doc =
                 json_pack("{s:i, s:o}", "schema_version", 1, "quarantine", vgpu_quarantine_json(l));
 
-        if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || putchar('\n') == EOF)
+        if (!doc || vgpuctl_json_print(doc) < 0)
                 return vgpuctl_fail("cannot write to standard output");
         return VGPUCTL_OK;
 }
