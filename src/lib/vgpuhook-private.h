@@ -274,6 +274,21 @@ struct _xmlDoc *vgpu_domain_xml_read(const char *xml, size_t len, int options, s
  */
 int vgpu_domain_from_xml(const struct _xmlDoc *doc, struct vgpu_domain **ret_domain, struct vgpu_error *err);
 
+/* ---- report/inventory-nvidia.c ---------------------------------------------- */
+
+/* The inventory's "nvidia_gpus" array; NULL when out of memory. */
+json_t *vgpu_inventory_nvidia_json(const struct vgpu_host *host);
+
+/* ---- config/nvidia-pfs.c --------------------------------------------------- */
+
+/* "nvidia_vfs" of the configuration into config->nvidia_pfs. */
+int vgpu_config_nvidia_pfs(const struct vgpu_json_node *node, struct vgpu_config *config, struct vgpu_error *err);
+
+/* ---- writes/nvidia-vfs.c --------------------------------------------------- */
+
+/* sriov_numvfs = @total on @pf, then each VF without a driver bound to nvidia: the count bound, or -errno. */
+int vgpu_nvidia_enable_vfs(const struct vgpu_root *root, const struct vgpu_pci_addr *pf, int total);
+
 /* ---- config/profile-nvidia.c --------------------------------------------- */
 
 /* @member if it is gpu_instance_id, placement_id or vgpu_params: 1 when read, 0 when not one of them. */

@@ -22,6 +22,7 @@ static const struct doctor_check checks[] = {
         {"vgpu-manager", doctor_vgpu_manager},
         {"vf-counts", doctor_vf_counts},
         {"xe-pf", doctor_xe_pf},
+        {"nvidia", doctor_nvidia},
         {"hook", doctor_hook},
         {"confinement", doctor_confinement},
         {"config", doctor_config},
@@ -104,6 +105,8 @@ static int run(const struct doctor *d)
                         continue;
                 if (checks[i].fn == doctor_xe_pf && !doctor_has_xe_pf(d))
                         continue;
+                if (checks[i].fn == doctor_nvidia && !doctor_nvidia_relevant(d))
+                        continue;
                 checks[i].fn(d, &res);
                 counts[res.status]++;
                 printf("%s %s\n", marks[res.status], res.what);
@@ -122,7 +125,8 @@ static int run(const struct doctor *d)
 static const char usage[] = "Usage: vgpuctl doctor [--license-server HOST[:PORT]] [--root DIR]\n"
                             "\n"
                             "Check the host: IOMMU, vfio and mdev modules, nouveau, mdev parents or\n"
-                            "vendor-VFIO VFs, the NVIDIA vGPU manager, VF counts, the hook in libvirt's\n"
+                            "vendor-VFIO VFs, the NVIDIA vGPU manager, VF counts, NVIDIA GPUs' VFs,\n"
+                            "modes and driver branch (what the boot could not restore), the hook in libvirt's\n"
                             "hook directory, AppArmor or SELinux, configuration and profiles, the lease\n"
                             "ledger (private, readable, consistent with the host).  Each\n"
                             "check prints ✔ or ✘ with the fix; exit 1 when any fails.\n"

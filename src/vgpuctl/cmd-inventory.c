@@ -182,6 +182,8 @@ static int print_table(const struct vgpu_host *host, const struct vgpu_config *c
         int r = print_pci(host, wide);
 
         if (r == VGPUCTL_OK)
+                r = vgpuctl_print_nvidia_modes(host, wide);
+        if (r == VGPUCTL_OK)
                 r = print_parents(host, wide);
         if (r == VGPUCTL_OK)
                 r = print_mdevs(host, ledger, wide);

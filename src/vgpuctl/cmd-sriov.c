@@ -31,14 +31,15 @@ static json_t *count_json(const struct vgpu_vf_count *c, int before, bool dry_ru
                          "state", vgpu_vf_count_state_name(c->state), "message", line);
 }
 
-static int print_json(const struct vgpu_vf_count *v, size_t n, const int *before, bool dry_run)
+static int print_json(const struct vgpu_vf_count *v, size_t n, const int *before, bool dry_run, json_t *nvidia)
 {
         _cleanup_json_ json_t *arr = json_array(), *doc = NULL;
 
         for (size_t i = 0; arr && i < n; i++)
                 if (json_array_append_new(arr, count_json(&v[i], before[i], dry_run)) < 0)
                         return vgpuctl_fail("out of memory");
-        doc = json_pack("{s:i, s:b, s:O}", "schema_version", 1, "dry_run", dry_run, "pfs", arr);
+        doc = json_pack("{s:i, s:b, s:O, s:O}", "schema_version", 2, "dry_run", dry_run, "pfs", arr, "nvidia_pfs",
+                        nvidia);
         if (!doc || vgpuctl_json_print(doc) < 0)
                 return vgpuctl_fail("cannot write to standard output");
         return VGPUCTL_OK;
@@ -76,6 +77,7 @@ static int run(const struct opts *o)
         struct vgpuctl_state st;
         struct vgpu_vf_count *v = NULL;
         _cleanup_free_ int *before = NULL;
+        _cleanup_json_ json_t *nvidia = o->json ? json_array() : NULL;
         size_t refused;
         int n, r = vgpuctl_state_load(&o->ctx, &st);
 
@@ -90,10 +92,11 @@ static int run(const struct opts *o)
         }
         for (int i = 0; i < n; i++)
                 before[i] = v[i].current;
-        if (n == 0 && !o->json)
-                printf("no VF counts configured (sriov_vfs in %s)\n", VGPU_CONFIG_PATH);
+        if (n == 0 && !st.config->n_nvidia_pfs && !o->json)
+                printf("no VF counts configured (sriov_vfs or nvidia_vfs in %s)\n", VGPU_CONFIG_PATH);
         refused = apply_all(&st, v, (size_t)n, o);
-        r = o->json ? print_json(v, (size_t)n, before, o->dry_run) : VGPUCTL_OK;
+        refused += vgpuctl_sriov_nvidia(&st, o->dry_run, nvidia);
+        r = o->json ? print_json(v, (size_t)n, before, o->dry_run, nvidia) : VGPUCTL_OK;
         free(v);
         vgpuctl_state_clear(&st);
         if (r == VGPUCTL_OK && refused)
@@ -109,11 +112,13 @@ static int usage(void)
              "Set the VF count of every PF listed in \"sriov_vfs\" of " VGPU_CONFIG_PATH ".\n"
              "Run at boot, before libvirt; VF counts are never changed per VM.  A PF\n"
              "whose VFs a VM holds or a lease names is refused, and so are PFs bound to\n"
-             "nvidia (their VFs are NVIDIA sriov-manage's).  A driver without\n"
-             "sriov_numvfs support (AMD GIM) is named with its module parameter.  An\n"
-             "Intel xe PF's VF profiles (an object in sriov_vfs) are written under its\n"
-             "sriov_admin before its VFs are enabled; an AMD PF's count above its\n"
-             "compute partition mode (SPX 1, DPX 2, CPX 8) is refused.\n"
+             "nvidia there.  A driver without sriov_numvfs support (AMD GIM) is named\n"
+             "with its module parameter.  An Intel xe PF's VF profiles (an object in\n"
+             "sriov_vfs) are written under its sriov_admin before its VFs are enabled;\n"
+             "an AMD PF's count above its compute partition mode (SPX 1, DPX 2, CPX 8)\n"
+             "is refused.  Each NVIDIA PF of \"nvidia_vfs\" gets all its VFs, as\n"
+             "NVIDIA's sriov-manage -e does; a mixed-size or MIG mode, which no sysfs\n"
+             "file sets, is named with its nvidia-smi command.\n"
              "\n"
              "  --dry-run   say what would change, write nothing\n"
              "  --json      machine-readable output\n"

@@ -108,7 +108,25 @@ struct waiter {
         bool *done; /* per profile: served already */
         size_t n_left;
         double start;
+        struct vgpu_config *config; /* NULL: unreadable, no NVIDIA PFs waited for */
+        bool *pf_done;              /* per PF of config->nvidia_pfs: all its VFs offer types */
+        size_t n_pfs_left;
 };
+
+/* The configured NVIDIA PFs whose VFs all offer types now: marked and reported. */
+static void look_pfs(struct waiter *w, const struct vgpu_host *host)
+{
+        char why[160], name[VGPU_PCI_ADDR_STRLEN];
+
+        for (size_t i = 0; w->config && i < w->config->n_nvidia_pfs; i++) {
+                if (w->pf_done[i] || vgpu_nvidia_pf_ready(host, &w->config->nvidia_pfs[i].pf, why, sizeof(why)) <= 0)
+                        continue;
+                w->pf_done[i] = true;
+                w->n_pfs_left--;
+                vgpu_pci_addr_format(&w->config->nvidia_pfs[i].pf, name);
+                say(LOG_INFO, "NVIDIA GPU %s: every VF offers vGPU types, after %.1f s", name, now_s() - w->start);
+        }
+}
 
 /* One look at the host: mark and report the profiles served now.  -errno when the host cannot be read. */
 static int look(struct waiter *w)
@@ -119,6 +137,7 @@ static int look(struct waiter *w)
 
         if (r < 0)
                 return r;
+        look_pfs(w, host);
         for (size_t i = 0; i < w->profiles->n_profiles; i++) {
                 const struct vgpu_profile *p = &w->profiles->profiles[i];
 
@@ -133,10 +152,28 @@ static int look(struct waiter *w)
         return 0;
 }
 
+static void report_pfs(const struct waiter *w, int timeout_s)
+{
+        struct vgpu_host *host = NULL;
+        char why[160] = "the host cannot be read", name[VGPU_PCI_ADDR_STRLEN];
+
+        (void)vgpu_host_load(w->root, &host);
+        for (size_t i = 0; w->config && i < w->config->n_nvidia_pfs; i++) {
+                if (w->pf_done[i])
+                        continue;
+                if (host)
+                        vgpu_nvidia_pf_ready(host, &w->config->nvidia_pfs[i].pf, why, sizeof(why));
+                vgpu_pci_addr_format(&w->config->nvidia_pfs[i].pf, name);
+                say(LOG_ERR, "NVIDIA GPU %s: %s after %d s; VMs on it will fail to start", name, why, timeout_s);
+        }
+        vgpu_host_free(host);
+}
+
 static int report_missing(const struct waiter *w, int timeout_s)
 {
         char what[160];
 
+        report_pfs(w, timeout_s);
         for (size_t i = 0; i < w->profiles->n_profiles; i++)
                 if (!w->done[i])
                         say(LOG_ERR, "profile %s: no device offers %s after %d s; VMs using it will fail to start",
@@ -155,6 +192,12 @@ static int wait_all(struct waiter *w, int timeout_s)
                 if (r < 0 && now_s() - w->start >= timeout_s) {
                         say(LOG_ERR, "cannot read the host under %s: %s", vgpu_root_path(w->root), strerror(-r));
                         return VGPUCTL_FAILED;
+                }
+                if (w->n_pfs_left && now_s() - w->start >= timeout_s)
+                        return report_missing(w, timeout_s);
+                if (w->n_pfs_left) {
+                        nanosleep(&pause, NULL);
+                        continue;
                 }
                 if (!w->n_left && !w->profiles->n_profiles) {
                         say(LOG_INFO, "no profiles in %s: nothing to wait for", VGPU_PROFILES_DIR);
@@ -184,6 +227,20 @@ static int load_profiles(struct vgpu_root *root, struct vgpu_profiles **ret)
         return VGPUCTL_OK;
 }
 
+/* The configured NVIDIA PFs to wait for; an unreadable configuration is named and waits for none. */
+static void load_config(struct waiter *w)
+{
+        struct vgpu_error err = {0};
+        char where[512];
+
+        if (vgpu_config_load(w->root, &w->config, &err) < 0) {
+                w->config = NULL;
+                say(LOG_WARNING, "%s: no NVIDIA GPU waited for", vgpu_error_format(&err, where, sizeof(where)));
+        }
+        w->n_pfs_left = w->config ? w->config->n_nvidia_pfs : 0;
+        w->pf_done = calloc(w->n_pfs_left + 1, sizeof(*w->pf_done));
+}
+
 static int parse_timeout(const char *s, int *ret)
 {
         unsigned long long v;
@@ -199,7 +256,8 @@ static void help(void)
         printf("Usage: vgpuctl wait-devices [--timeout SECONDS] [--root DIR]\n"
                "\n"
                "Wait until every profile has a device that serves it (an mdev parent\n"
-               "offering its type, a VF, a GPU), at most SECONDS (default %d): what the\n"
+               "offering its type, a VF, a GPU), and every VF of the NVIDIA GPUs of\n"
+               "\"nvidia_vfs\" offers vGPU types, at most SECONDS (default %d): what the\n"
                "boot unit runs before libvirt starts, which never retries an autostarted\n"
                "VM.  Says what appeared, and when; exit 1 naming the profiles still\n"
                "without a device at the limit.\n",
@@ -242,8 +300,11 @@ int vgpuctl_wait_devices(const struct vgpuctl_ctx *gctx, int argc, char *argv[])
         }
         w.n_left = w.profiles->n_profiles;
         w.done = calloc(w.n_left + 1, sizeof(*w.done));
-        r = w.done ? wait_all(&w, timeout_s) : vgpuctl_fail("out of memory");
+        load_config(&w);
+        r = w.done && w.pf_done ? wait_all(&w, timeout_s) : vgpuctl_fail("out of memory");
         free(w.done);
+        free(w.pf_done);
+        vgpu_config_free(w.config);
         vgpu_profiles_free(w.profiles);
         vgpu_root_unref(w.root);
         return r;

@@ -65,6 +65,11 @@ void doctor_license(const struct doctor *d, struct doctor_result *res);
 bool doctor_has_xe_pf(const struct doctor *d);
 void doctor_xe_pf(const struct doctor *d, struct doctor_result *res);
 
+/* doctor-nvidia.c: the driver branch, each vendor-VFIO GPU's VFs and mode against "nvidia_vfs" */
+void doctor_nvidia(const struct doctor *d, struct doctor_result *res);
+/* Is there an NVIDIA vendor-VFIO GPU, or one configured?  Else the check is left out. */
+bool doctor_nvidia_relevant(const struct doctor *d);
+
 /* doctor-ledger.c */
 void doctor_ledger(const struct doctor *d, struct doctor_result *res);
 

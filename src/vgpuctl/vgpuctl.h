@@ -138,6 +138,15 @@ struct vgpuctl_state {
 
 /* What the hook's prepare checks before it looks at devices (vgpu_domain_check()), on the edited @doc. */
 int vgpuctl_check_domain(const struct vgpuctl_state *st, const struct vgpu_domain_doc *doc);
+/*
+ * sriov-nvidia.c: enable the VFs of each PF of "nvidia_vfs" (none written
+ * with @dry_run); a line each on stdout/stderr, or an object each appended
+ * to @json_pfs when not NULL.  Returns how many PFs are refused.
+ */
+size_t vgpuctl_sriov_nvidia(const struct vgpuctl_state *st, bool dry_run, json_t *json_pfs);
+
+/* inventory-nvidia.c: each vendor-VFIO GPU's inferred mode and what is creatable; nothing without one. */
+int vgpuctl_print_nvidia_modes(const struct vgpu_host *host, bool wide);
 
 /* Open ctx->root, read host, config and ledger; prints the reason and returns VGPUCTL_FAILED. */
 int vgpuctl_state_load(const struct vgpuctl_ctx *ctx, struct vgpuctl_state *st);

@@ -98,11 +98,11 @@ assert sum(v for k, v in got.items() if k[0] == "vgpu_mdev_in_use") == len(inv["
 EOF
 
 # ---- inventory: owners, cordons, totals ---------------------------------------------------
-check "inventory: schema_version 5, owners, cordons, totals" $PY - "$X/inv.json" $U1 $U2 $PRESET_T4 $D1 <<'EOF'
+check "inventory: schema_version 6, owners, cordons, totals" $PY - "$X/inv.json" $U1 $U2 $PRESET_T4 $D1 <<'EOF'
 import json, sys
 inv = json.load(open(sys.argv[1]))
 u1, u2, foreign, d1 = sys.argv[2:]
-assert inv["schema_version"] == 5
+assert inv["schema_version"] == 6
 mdev = {m["uuid"]: m for m in inv["mdevs"]}
 assert mdev[u1]["owner"] == {"domain_uuid": d1, "domain_name": "vm1", "state": "active"}, mdev[u1]
 assert mdev[u2]["owner"]["domain_name"] == "vm2" and mdev[u2]["owner"]["state"] == "prepared"

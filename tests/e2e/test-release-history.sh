@@ -3,7 +3,7 @@
 # keeps, per device, when, which domain and why it shut off — libvirt >= 10.5
 # passes the reason as the last argument; before, "-" — and whether the
 # device was freed; `vgpuctl inventory --json` shows the last 5 per device
-# (release_history, schema_version 4; 5 since the quarantine), valid against its schema.
+# (release_history, schema_version 4; 5 since the quarantine, 6 since nvidia_gpus), valid against its schema.
 set -eu
 . "$top_srcdir/tests/harness/hooklib.sh"
 PY=python3
@@ -36,7 +36,7 @@ profile t4-4q '{"mdev_type": {"name": "GRID T4-4Q"}}'
 domain vm1 $D1 "<vgpu:mdev uuid='$U1' profile='t4-4q'/>" $U1 $HAND >"$X/vm1.xml"
 "$VGPUCTL" inventory --json --root "$ROOT" >"$X/inv.json"
 check "no release yet: an empty history" grep -q '"release_history": \[\]' "$X/inv.json"
-check "schema_version 5" grep -q '"schema_version": 5' "$X/inv.json"
+check "schema_version 6" grep -q '"schema_version": 6' "$X/inv.json"
 cycle destroyed
 check "a destroyed VM: kept with libvirt's reason, freed" [ "$(history $U1)" = "vm1 destroyed libvirt true" ]
 check "the device not ours: kept too, not freed" [ "$(history $HAND)" = "vm1 destroyed libvirt false" ]

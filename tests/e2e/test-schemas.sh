@@ -197,7 +197,7 @@ refused sriov-apply "$X/sriov.json" 'd["pfs"][0]["configured"] = 65536'
 refused inventory-committed "$GOLDEN/inventory-committed.json" 'd["committed"][0]["type"] = "GRID T4-4Q"'
 refused inventory-committed "$GOLDEN/inventory-committed.json" 'd["committed"][0]["domains"] = []'
 # and a document that repeats a key is no document
-sed '0,/"schema_version": 5,/s//"schema_version": 5, "schema_version": 5,/' "$X/inventory.json" >"$X/twice.json"
+sed '0,/"schema_version": 6,/s//"schema_version": 6, "schema_version": 6,/' "$X/inventory.json" >"$X/twice.json"
 if $PY "$top_srcdir/tests/e2e/schema-check.py" "$SCHEMAS/inventory.schema.json" "$X/twice.json" 2>/dev/null; then
         fail "a duplicate key is accepted"
 else

@@ -27,7 +27,7 @@ expect 0 0 apply
 check "again: as configured" says "0000:01:00.0: 4 VFs, as configured" out
 expect 0 0 apply --json
 check "json: state ok" grep -q '"state": "ok"' "$work/out"
-check "json: schema_version" grep -q '"schema_version": 1' "$work/out"
+check "json: schema_version" grep -q '"schema_version": 2' "$work/out"
 conf '{"0000:01:00.0": 0}'
 expect 0 0 apply
 check "0 disables the VFs" [ "$(numvfs 0000:01:00.0)" = 0 -a "$(nvirtfn 0000:01:00.0)" = 0 ]
@@ -103,7 +103,7 @@ check "nvidia: refused" says "0000:c1:00.0: its VFs belong to NVIDIA's sriov-man
 check "nvidia: untouched" [ "$(numvfs 0000:c1:00.0)" = 4 -a "$(nvirtfn 0000:c1:00.0)" = 4 ]
 conf '{"0000:c1:00.0": 4}'
 expect 1 2 apply
-check "nvidia: refused even when the count matches" says "remove it from sriov_vfs" err
+check "nvidia: refused even when the count matches" says "move it from sriov_vfs to nvidia_vfs" err
 
 # ---- several PFs: each on its own ------------------------------------------------
 fresh demo

@@ -151,7 +151,7 @@ check "inventory --json: the VFs' candidate is amd_vfio_pci, the PF's vfio_pci" 
 inv = json.load(open(sys.argv[1]))
 got = {d["address"]: d["vfio_variant"] for d in inv["pci_devices"]}
 want = {"0000:c3:00.0": "vfio_pci", **{"0000:c3:00.%d" % i: "amd_vfio_pci" for i in range(1, 5)}}
-sys.exit(got != want or inv["schema_version"] != 5)' "$work/out"
+sys.exit(got != want or inv["schema_version"] != 6)' "$work/out"
 expect 0 0 V inventory --wide
 check "inventory --wide: a VFIO column" grep -q '^ADDRESS .* DRIVER *VFIO ' "$work/out"
 check "inventory --wide: a VF's candidate" grep -q '^0000:c3:00.1 .* amd_vfio_pci ' "$work/out"

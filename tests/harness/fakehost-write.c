@@ -827,7 +827,8 @@ static void write_pci(struct wctx *w, size_t idx)
                 write_netdev(w, p);
         if (p->vf_param && p->driver)
                 write_vf_param(w, p);
-        if (p->vgpu_types)
+        /* The nvidia driver makes a VF's nvidia/ files when it binds it (sriov-manage binds each VF). */
+        if (p->vgpu_types && p->driver && strcmp(p->driver, "nvidia") == 0)
                 write_nvidia(w, p);
         if (p->group >= 0)
                 write_pci_group(w, p);

@@ -40,6 +40,7 @@ void vgpu_config_free(struct vgpu_config *config)
                 free(config->cordoned[i]);
         free(config->cordoned);
         free(config->sriov_vfs);
+        free(config->nvidia_pfs);
         free(config->root);
         free(config);
 }
@@ -237,6 +238,7 @@ static const char *const config_keys[] = {
         "log_level",
         "cordoned",
         "sriov_vfs",
+        "nvidia_vfs",
         "root",
         NULL,
 };
@@ -261,6 +263,8 @@ static int config_member(const struct vgpu_json_node *member, struct vgpu_config
                 return get_cordoned(member, config, err);
         if (strcmp(key, "sriov_vfs") == 0)
                 return get_sriov_vfs(member, config, err);
+        if (strcmp(key, "nvidia_vfs") == 0)
+                return vgpu_config_nvidia_pfs(member, config, err);
         return get_root(member, config, err);
 }
 

@@ -302,8 +302,8 @@ char *vgpu_vf_count_describe(const struct vgpu_vf_count *c, bool dry_run, char *
                 break;
         case VGPU_VF_COUNT_NVIDIA:
                 snprintf(buf, size,
-                         "%s: its VFs belong to NVIDIA's sriov-manage (driver nvidia), left alone; remove it from "
-                         "sriov_vfs and let the vGPU manager enable them",
+                         "%s: its VFs belong to NVIDIA's sriov-manage (driver nvidia), left alone; move it from "
+                         "sriov_vfs to nvidia_vfs, which enables all of them",
                          pf);
                 break;
         case VGPU_VF_COUNT_TOO_MANY:

@@ -149,6 +149,8 @@ void vgpu_mdevctl_defs_free(struct vgpu_mdevctl_defs *defs);
  *                              or an object: {"vfs": N} and an Intel xe PF's
  *                              VF profile ("exec_quantum_ms", "preempt_timeout_us",
  *                              "sched_priority", "vram_quota") provisioned first
+ *   "nvidia_vfs": {}           NVIDIA PF PCI address → its vGPU mode ("equal-size",
+ *                              "mixed-size", "mig"): all its VFs enabled at boot
  *   "root": null               for test setups: an absolute path the programs
  *                              use as root prefix when none was given to them
  */
@@ -158,6 +160,12 @@ struct vgpu_sriov_vf_count {
         struct vgpu_pci_addr pf;
         unsigned num_vfs;
         struct vgpu_xe_profile xe; /* each VF's sriov_admin profile; all -1: none */
+};
+
+/* An NVIDIA PF whose VFs the boot brings back (nvidia-pfs.c), and the mode it should run in. */
+struct vgpu_nvidia_pf_config {
+        struct vgpu_pci_addr pf;
+        enum vgpu_nvidia_mode mode; /* EQUAL, MIXED or MIG */
 };
 
 struct vgpu_config {
@@ -171,7 +179,9 @@ struct vgpu_config {
         char **cordoned; /* PCI addresses in the kernel's form ("0000:3b:00.0"), other names as given */
         size_t n_sriov_vfs;
         struct vgpu_sriov_vf_count *sriov_vfs; /* sorted by PF address */
-        char *root;                            /* NULL: not set */
+        size_t n_nvidia_pfs;
+        struct vgpu_nvidia_pf_config *nvidia_pfs; /* "nvidia_vfs", sorted by PF address */
+        char *root;                               /* NULL: not set */
 };
 
 /*
@@ -359,6 +369,67 @@ void vgpu_profiles_free(struct vgpu_profiles *profiles);
 const char *vgpu_profile_kind_name(enum vgpu_profile_kind kind);
 const char *vgpu_policy_name(enum vgpu_policy policy);
 const char *vgpu_profile_numa_name(enum vgpu_profile_numa numa);
+
+/* ---- configured NVIDIA PFs (config/nvidia-pfs.c) ---------------------------- */
+
+/*
+ * The PFs of "nvidia_vfs" against the host: at boot every VF of each is
+ * enabled (sriov_numvfs = sriov_totalvfs, as NVIDIA's sriov-manage -e does)
+ * and bound to nvidia; the configured mode is compared with the one the VFs
+ * show (host/nvidia-mode.c).  No sysfs file sets a mode: its nvidia-smi
+ * command is named instead.
+ */
+enum vgpu_nvidia_pf_state {
+        VGPU_NVIDIA_PF_OK,         /* all its VFs are enabled */
+        VGPU_NVIDIA_PF_ENABLE,     /* none are: applying enables them */
+        VGPU_NVIDIA_PF_ENABLED,    /* applied: they are now */
+        VGPU_NVIDIA_PF_ABSENT,     /* no such PCI device */
+        VGPU_NVIDIA_PF_NOT_NVIDIA, /* not an SR-IOV PF on the nvidia driver */
+        VGPU_NVIDIA_PF_PARTIAL,    /* some, not all, are enabled: left alone */
+        VGPU_NVIDIA_PF_NO_SYSFS,   /* the driver takes no sriov_numvfs (ENOENT): sriov-manage -e */
+        VGPU_NVIDIA_PF_FAILED,     /* the kernel refused otherwise (error) */
+};
+
+struct vgpu_nvidia_pf {
+        struct vgpu_pci_addr pf;
+        char name[VGPU_PCI_ADDR_STRLEN];
+        enum vgpu_nvidia_mode mode; /* configured */
+        int current, total;         /* sriov_numvfs, sriov_totalvfs; -1 unknown */
+        int bound;                  /* ENABLED: VFs bound to nvidia by us */
+        enum vgpu_nvidia_pf_state state;
+        int error; /* FAILED, NO_SYSFS: the kernel's -errno */
+};
+
+/* Each PF of @config->nvidia_pfs against @host, by address.  Returns the count and a new array in *ret (free()). */
+int vgpu_nvidia_pfs_check(const struct vgpu_host *host, const struct vgpu_config *config, struct vgpu_nvidia_pf **ret);
+
+/*
+ * Apply one checked PF in state ENABLE: sriov_numvfs = sriov_totalvfs, then
+ * each VF without a driver bound to nvidia (as sriov-manage does).  State
+ * ENABLED, NO_SYSFS or FAILED.  Returns 0 when enabled.
+ */
+int vgpu_nvidia_pf_apply(const struct vgpu_root *root, struct vgpu_nvidia_pf *c);
+
+bool vgpu_nvidia_pf_refused(enum vgpu_nvidia_pf_state state);
+
+/* "ok", "enable", "enabled", "absent", "not-nvidia", "partial", "no-sysfs", "failed". */
+const char *vgpu_nvidia_pf_state_name(enum vgpu_nvidia_pf_state state);
+
+/* One sentence for people: what the PF has, and for a refusal what to do.  Returns @buf. */
+char *vgpu_nvidia_pf_describe(const struct vgpu_nvidia_pf *c, bool dry_run, char *buf, size_t size);
+
+/*
+ * The one command that puts @pf into @mode, which no sysfs file sets
+ * ("nvidia-smi vgpu -i 0000:61:00.0 -shm 1"); "" for equal-size, which every
+ * enabling of the VFs restores.  Returns @buf.
+ */
+char *vgpu_nvidia_mode_command(enum vgpu_nvidia_mode mode, const char *pf, char *buf, size_t size);
+
+/*
+ * Does @pf (configured) have all its VFs, each offering types or typed?
+ * 1 yes, 0 not yet with what is missing in @why.
+ */
+int vgpu_nvidia_pf_ready(const struct vgpu_host *host, const struct vgpu_pci_addr *pf, char *why, size_t size);
 
 /* ---- configured VF counts (config/sriov-config.c) -------------------------- */
 

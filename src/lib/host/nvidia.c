@@ -23,6 +23,7 @@ int vgpu_nvidia_load(struct vgpu_host *host, struct vgpu_pci_dev *dev, const str
                 return 0;
         dev->nvidia_vfio = true;
         dev->nvidia_current_type = -1;
+        dev->nvidia_gpu_instance = -1;
         if (r < 0) {
                 vgpu_host_problem(host, "%s: cannot read nvidia/creatable_vgpu_types: %s", dev->name, strerror(-r));
                 return 0;
@@ -40,5 +41,10 @@ int vgpu_nvidia_load(struct vgpu_host *host, struct vgpu_pci_dev *dev, const str
                 dev->nvidia_current_type = (int)v;
         else
                 vgpu_host_problem(host, "%s: nvidia/current_vgpu_type is unreadable or not a number", dev->name);
+        free(cur);
+        cur = NULL;
+        /* Optional (MIG-backed vGPU); what an unset one reads is not published: anything but a number is none. */
+        if (vgpu_dir_read_attr(dir, "nvidia/gpu_instance_id", &cur) >= 0 && vgpu_parse_int(cur, 0, INT32_MAX, &v) == 0)
+                dev->nvidia_gpu_instance = (int)v;
         return 0;
 }

@@ -25,6 +25,50 @@ int vgpu_nvidia_types_parse(const char *text, const char *source, struct vgpu_nv
                             struct vgpu_error *err);
 void vgpu_nvidia_types_free(struct vgpu_nvidia_type *types, size_t n);
 
+/* ---- an NVIDIA GPU's vGPU mode, inferred (host/nvidia-mode.c) ------------ */
+
+/*
+ * How an NVIDIA GPU shares itself among its VFs' vGPUs.  sysfs does not show
+ * it (it is nvidia-smi state): it is inferred from what the VFs show, and
+ * said from what.
+ */
+enum vgpu_nvidia_mode {
+        VGPU_NVIDIA_MODE_NONE,  /* no VF shows anything to infer from */
+        VGPU_NVIDIA_MODE_EQUAL, /* equal-size: one framebuffer size per GPU */
+        VGPU_NVIDIA_MODE_MIXED, /* mixed-size (nvidia-smi vgpu -shm 1) */
+        VGPU_NVIDIA_MODE_MIG,   /* MIG-backed: vGPUs in GPU instances */
+};
+
+#define VGPU_NVIDIA_INSTANCES_MAX 16
+
+struct vgpu_nvidia_gpu {
+        char pf[VGPU_PCI_ADDR_STRLEN];
+        size_t n_vfs, n_typed, n_offering; /* its vendor-VFIO VFs; with a type; offering types now */
+        enum vgpu_nvidia_mode mode;
+        bool certain;       /* false: equal-size by default, nothing typed would tell mixed-size apart */
+        char evidence[256]; /* what the mode is inferred from, for people */
+        size_t n_instances; /* MIG: the GPU instances the VFs select, ascending */
+        unsigned instances[VGPU_NVIDIA_INSTANCES_MAX];
+};
+
+struct vgpu_host;
+
+/*
+ * Every PF with NVIDIA vendor-VFIO VFs, in address order, with its mode
+ * inferred from its VFs: a VF that selects a GPU instance or offers a
+ * MIG-backed type ("NVIDIA H200X-1-18C") → MIG; vGPUs of different sizes, or a
+ * size offered beside a vGPU of another → mixed-size; otherwise equal-size
+ * (only certain once a VF has a type).  Returns the count and a new array in
+ * *ret (free()), or -ENOMEM.
+ */
+int vgpu_nvidia_gpus(const struct vgpu_host *host, struct vgpu_nvidia_gpu **ret);
+
+/* "none", "equal-size", "mixed-size", "mig". */
+const char *vgpu_nvidia_mode_name(enum vgpu_nvidia_mode mode);
+
+/* The framebuffer size a type's name gives ("NVIDIA H200X-1-18C" → 18), -1 none; *mig: a MIG-backed name. */
+int vgpu_nvidia_type_size(const char *name, bool *mig);
+
 /* ---- the host model (host/: host.c, pci.c, sriov.c, mdev.c, numa.c) ------- */
 
 /*
@@ -60,6 +104,7 @@ struct vgpu_pci_dev {
         size_t n_nvidia_types;
         struct vgpu_nvidia_type *nvidia_types; /* creatable now */
         int nvidia_current_type;               /* 0 none, -1 unknown */
+        int nvidia_gpu_instance;               /* nvidia/gpu_instance_id: -1 none or unknown */
         /* network interfaces its driver registered (net/NAME), sorted; NULL-terminated, NULL: none */
         char **netdevs;
         /* its name in the PCI ID database ("TU104GL [Tesla T4]"); NULL: not looked up or unknown */

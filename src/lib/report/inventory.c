@@ -213,9 +213,9 @@ json_t *vgpu_inventory_json(const struct vgpu_host *host, const struct vgpu_conf
         APPEND_ALL(groups, host->n_groups, group_json(&host->groups[i_]));
         APPEND_ALL(nodes, host->n_nodes, node_json(&host->nodes[i_]));
         APPEND_ALL(problems, host->n_problems, json_string(host->problems[i_]));
-        return json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "schema_version",
+        return json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "schema_version",
                          (json_int_t)VGPU_INVENTORY_SCHEMA_VERSION, "pci_devices", pci, "mdev_parents", parents,
                          "mdevs", mdevs, "totals", vgpu_inventory_totals(&st), "iommu_groups", groups, "numa_nodes",
                          nodes, "problems", problems, "release_history", vgpu_history_json(ledger), "quarantine",
-                         vgpu_quarantine_json(ledger));
+                         vgpu_quarantine_json(ledger), "nvidia_gpus", vgpu_inventory_nvidia_json(host));
 }

@@ -10,7 +10,7 @@
 
 /* ---- inventory (report/inventory.c) -------------------------------------- */
 
-#define VGPU_INVENTORY_SCHEMA_VERSION 5
+#define VGPU_INVENTORY_SCHEMA_VERSION 6
 
 struct vgpu_config;
 struct vgpu_ledger;
