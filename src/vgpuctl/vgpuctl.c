@@ -28,7 +28,7 @@ static const struct vgpuctl_cmd commands[] = {
         {"uncordon", vgpuctl_uncordon, "let placement use a cordoned GPU again"},
         {"quarantine", vgpuctl_quarantine, "list the devices kept out of placement as broken; clear DEVICE"},
         {"migrate-check", vgpuctl_migrate_check, "can a domain's devices move to another host? (asks its libvirt)"},
-        {"sriov", vgpuctl_sriov, "sriov apply: set the VF counts of the configuration"},
+        {"sriov", vgpuctl_sriov, "sriov apply: set the VF counts of the configuration, all VFs of NVIDIA GPUs"},
         {"reconcile", vgpuctl_reconcile, "repair the leases after crashes (--dry-run to see what it would do)"},
         {"doctor", vgpuctl_doctor, "check the host: IOMMU, modules, devices, vGPU manager, hook, confinement, config"},
         {"wait-devices", vgpuctl_wait_devices, "at boot: wait, with a limit, until every profile has its devices"},
