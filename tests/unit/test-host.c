@@ -472,6 +472,107 @@ START_TEST(bare_roots)
 }
 END_TEST
 
+/* One H200-like PF in @mode (vgpu-mode=…), VF .4 with @vf4 (its options), VF .5 untyped. */
+static void load_h200(const char *mode, const char *vf4)
+{
+        char text[2048];
+
+        snprintf(text, sizeof(text),
+                 "pci 0000:41:00.0 vendor=0x10de device=0x233b class=0x030200 driver=nvidia group=60 totalvfs=2 "
+                 "numvfs=2 vf-offset=4 vf-stride=1 vgpu-fb=141 %s\n"
+                 "pci 0000:41:00.4 physfn=0000:41:00.0 vendor=0x10de device=0x233b class=0x030200 driver=nvidia "
+                 "group=61 %s\n"
+                 "pci 0000:41:00.5 physfn=0000:41:00.0 vendor=0x10de device=0x233b class=0x030200 driver=nvidia "
+                 "group=62\n",
+                 mode, vf4);
+        dir = testsuite_fake_root_text(text);
+        host = testsuite_load(dir);
+}
+
+#define SLICED "vf-vgpu-types=\"1421:NVIDIA H200X-18C:18,1422:NVIDIA H200X-35C:35,1423:NVIDIA H200X-70C:70\""
+
+/* The mode as the VFs show it (host/nvidia-mode.c), and from what. */
+static struct vgpu_nvidia_gpu mode_of(void)
+{
+        struct vgpu_nvidia_gpu *g = NULL, ret;
+
+        ck_assert_int_eq(vgpu_nvidia_gpus(host, &g), 1);
+        ret = g[0];
+        free(g);
+        ck_assert_str_eq(ret.pf, "0000:41:00.0");
+        ck_assert_uint_eq(ret.n_vfs, 2);
+        return ret;
+}
+
+START_TEST(nvidia_mode_equal)
+{
+        struct vgpu_nvidia_gpu g;
+
+        load_h200("vgpu-mode=equal " SLICED, "current-type=1422");
+        g = mode_of();
+        ck_assert_int_eq(g.mode, VGPU_NVIDIA_MODE_EQUAL);
+        ck_assert(g.certain);
+        ck_assert_uint_eq(g.n_typed, 1);
+        ck_assert_str_eq(g.evidence, "beside the 35 GB vGPU on VF 0000:41:00.4 only that size is offered");
+}
+END_TEST
+
+START_TEST(nvidia_mode_mixed)
+{
+        struct vgpu_nvidia_gpu g;
+
+        load_h200("vgpu-mode=mixed " SLICED, "current-type=1423 placement=0");
+        g = mode_of();
+        ck_assert_int_eq(g.mode, VGPU_NVIDIA_MODE_MIXED);
+        ck_assert(g.certain);
+        ck_assert_msg(strstr(g.evidence, "beside a 70 GB vGPU on VF 0000:41:00.4"), "%s", g.evidence);
+}
+END_TEST
+
+START_TEST(nvidia_mode_untyped)
+{
+        struct vgpu_nvidia_gpu g;
+
+        load_h200("vgpu-mode=mixed " SLICED, "");
+        g = mode_of();
+        ck_assert_int_eq(g.mode, VGPU_NVIDIA_MODE_EQUAL);
+        ck_assert(!g.certain);
+        ck_assert_uint_eq(g.n_offering, 2);
+}
+END_TEST
+
+START_TEST(nvidia_mode_mig)
+{
+        struct vgpu_nvidia_gpu g;
+
+        load_h200("vgpu-mode=mig mig-instances=\"1:71,2:35\" "
+                  "vf-vgpu-types=\"1431:NVIDIA H200X-1-18C:18,1432:NVIDIA H200X-2-35C:35\"",
+                  "gpu-instance=2 current-type=1432");
+        g = mode_of();
+        ck_assert_int_eq(g.mode, VGPU_NVIDIA_MODE_MIG);
+        ck_assert_uint_eq(g.n_instances, 1);
+        ck_assert_uint_eq(g.instances[0], 2);
+        ck_assert_str_eq(g.evidence, "VF 0000:41:00.4 selects GPU instance 2");
+}
+END_TEST
+
+START_TEST(nvidia_type_sizes)
+{
+        bool mig;
+
+        ck_assert_int_eq(vgpu_nvidia_type_size("NVIDIA H200X-141C", &mig), 141);
+        ck_assert(!mig);
+        ck_assert_int_eq(vgpu_nvidia_type_size("NVIDIA H200X-3-71C", &mig), 71);
+        ck_assert(mig);
+        ck_assert_int_eq(vgpu_nvidia_type_size("NVIDIA L40S-4Q", &mig), 4);
+        ck_assert(!mig);
+        ck_assert_int_eq(vgpu_nvidia_type_size("GRID T4-4Q", &mig), 4);
+        ck_assert_int_eq(vgpu_nvidia_type_size("NVIDIA A100D-1-10CME", &mig), 10);
+        ck_assert(mig);
+        ck_assert_int_eq(vgpu_nvidia_type_size("no size", &mig), -1);
+}
+END_TEST
+
 static Suite *host_suite(void)
 {
         Suite *s = suite_create("host");
@@ -497,6 +598,11 @@ static Suite *host_suite(void)
         tcase_add_test(odd, nvidia_vendor_vfio_garbage);
         tcase_add_test(odd, bare_roots);
         tcase_add_test(odd, kmod_names);
+        tcase_add_test(odd, nvidia_mode_equal);
+        tcase_add_test(odd, nvidia_mode_mixed);
+        tcase_add_test(odd, nvidia_mode_untyped);
+        tcase_add_test(odd, nvidia_mode_mig);
+        tcase_add_test(odd, nvidia_type_sizes);
         suite_add_tcase(s, odd);
         return s;
 }
