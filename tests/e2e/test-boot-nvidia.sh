@@ -49,25 +49,6 @@ prepare() { # NAME VF: the hook's prepare of a domain with one vendor-VFIO VF
         hook "$X/$1.xml" "$1" prepare begin -
 }
 
-# run_unit UNIT: its ExecStart= lines in order ("-": a failure does not stop it).
-run_unit() {
-        local cmd ignore
-        rc=0
-        : >"$X/out"
-        : >"$X/err"
-        while IFS= read -r cmd; do
-                ignore=
-                [ "${cmd#-}" != "$cmd" ] && ignore=1 cmd=${cmd#-}
-                set +e
-                # shellcheck disable=SC2086 # the unit's words
-                LD_PRELOAD="$KSHIM $KFAULT" $cmd >>"$X/out" 2>>"$X/err"
-                rc=$?
-                set -e
-                [ "$rc" != 0 ] && [ -z "$ignore" ] && return
-                rc=0
-        done < <(sed -n 's/^ExecStart=//p' "$1")
-}
-
 # ---- after the reboot, before the unit: no VFs, nothing to start a VM on ----------
 rebooted
 check "rebooted: no VFs" [ "$(numvfs $EQ)" = 0 -a ! -e "$ROOT/sys/bus/pci/devices/0000:41:00.4" ]
@@ -84,6 +65,7 @@ check "dry run: would enable all 4 VFs" grep -q "^$EQ: would enable all 4 VFs (n
 check "dry run: wrote nothing" [ "$(numvfs $EQ)" = 0 ]
 
 # ---- the boot unit brings the VFs back ----------------------------------------------
+: >"$X/err"
 run_unit "$X/vgpu-hook-boot.service"
 check "boot unit: succeeds (rc $rc: $(cat "$X/err"))" [ "$rc" = 0 ]
 for pf in $EQ $MX $MIG; do

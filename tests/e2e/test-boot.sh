@@ -80,25 +80,6 @@ elapsed_between() { # START LOW HIGH: LOW <= now - START < HIGH
         awk -v s="$1" -v n="$(now)" -v lo="$2" -v hi="$3" 'BEGIN { d = n - s; exit !(d >= lo && d < hi) }'
 }
 
-# run_unit UNIT: its ExecStart= lines in order, as systemd runs a oneshot ("-": a
-# failure does not stop it); stdout in $X/out, exit status in $rc.
-run_unit() {
-        local cmd ignore
-        rc=0
-        : >"$X/out"
-        while IFS= read -r cmd; do
-                ignore=
-                [ "${cmd#-}" != "$cmd" ] && ignore=1 cmd=${cmd#-}
-                set +e
-                # shellcheck disable=SC2086 # the unit's words
-                LD_PRELOAD="$KSHIM $KFAULT" $cmd >>"$X/out" 2>>"$X/err"
-                rc=$?
-                set -e
-                [ "$rc" != 0 ] && [ -z "$ignore" ] && return
-                rc=0
-        done < <(sed -n 's/^ExecStart=//p' "$1")
-}
-
 # ---- the boot unit: VF counts, then the parent that comes 1.5 s after the VFs ------------
 late_host
 : >"$X/out"

@@ -11,6 +11,26 @@ export VGPU_TEST_PRELOAD="$KFAULT"
 # $VGPU_KSHIM_SYSLOG).
 vgpuctl() { LD_PRELOAD="$KSHIM $KFAULT" "$VGPUCTL" "$@"; }
 
+# run_unit UNIT: its ExecStart= lines in order, as systemd runs a oneshot ("-": a
+# failure does not stop it), with the kernel emulation and the fault library;
+# stdout in $work/out (emptied first), stderr appended to $work/err, exit status in $rc.
+run_unit() {
+        local cmd ignore
+        rc=0
+        : >"$work/out"
+        while IFS= read -r cmd; do
+                ignore=
+                [ "${cmd#-}" != "$cmd" ] && ignore=1 cmd=${cmd#-}
+                set +e
+                # shellcheck disable=SC2086 # the unit's words
+                LD_PRELOAD="$KSHIM $KFAULT" $cmd >>"$work/out" 2>>"$work/err"
+                rc=$?
+                set -e
+                [ "$rc" != 0 ] && [ -z "$ignore" ] && return
+                rc=0
+        done < <(sed -n 's/^ExecStart=//p' "$1")
+}
+
 # capture_syslog: start a fresh capture of what the programs log, in $ROOT/.syslog
 capture_syslog() { export VGPU_KSHIM_SYSLOG="$ROOT/.syslog"; : >"$VGPU_KSHIM_SYSLOG"; }
 
