@@ -827,8 +827,10 @@ static void write_pci(struct wctx *w, size_t idx)
                 write_netdev(w, p);
         if (p->vf_param && p->driver)
                 write_vf_param(w, p);
-        /* The nvidia driver makes a VF's nvidia/ files when it binds it (sriov-manage binds each VF). */
-        if (p->vgpu_types && p->driver && strcmp(p->driver, "nvidia") == 0)
+        /* The nvidia driver makes a VF's nvidia/ files when it binds it (sriov-manage binds each VF):
+         * a VF no driver took has none.  (Tests hold a typed VF for a VM by binding it to vfio-pci:
+         * its files stay.) */
+        if (p->vgpu_types && p->driver)
                 write_nvidia(w, p);
         if (p->group >= 0)
                 write_pci_group(w, p);
