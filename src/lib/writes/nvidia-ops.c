@@ -113,12 +113,11 @@ int vgpu_nvidia_setup_vf(const struct vgpu_root *root, const struct vgpu_pci_add
                 r = write_number(root, vf, "nvidia/placement_id", setup->placement_id);
         if (r == 0) {
                 r = vgpu_nvidia_set_type(root, vf, type_name, ret_id);
-                if (r == -EINVAL) { /* the driver left the VF at 0 */
+                if (r == -EINVAL) /* the driver leaves the VF at 0: say what it reads */
                         log_refusal(root, vf, type_name);
-                        return r;
-                }
         }
-        /* Not typed, yet an instance or placement of ours may stay: 0 undoes them. */
+        /* Not typed, yet an instance or placement of ours may stay (even after a refusal,
+         * should the driver not have reset the VF as its guides say): 0 undoes them. */
         if (r < 0 && chose)
                 (void)write_type(root, vf, 0);
         return r;
