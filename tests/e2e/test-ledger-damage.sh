@@ -139,7 +139,7 @@ chmod 0600 "$LEDGER_DIR/ledger.json"
 check "reconcile --dry-run on a damaged ledger: exit 0, says what it would do" [ "$rc" = 0 ] &&
         grep -q "^the lease ledger is damaged (.*): would keep it as /run/vgpu-hook/ledger.json.damaged-TIME" "$X/out"
 check "reconcile --dry-run leaves it" [ "$(kept)" = 0 ]
-LD_PRELOAD="$VGPU_TEST_PRELOAD" "$VGPUCTL" reconcile --root "$ROOT" >"$X/out" 2>&1 && rc=0 || rc=$?
+LD_PRELOAD="${ASAN_RUNTIME:+$ASAN_RUNTIME:}$VGPU_TEST_PRELOAD" "$VGPUCTL" reconcile --root "$ROOT" >"$X/out" 2>&1 && rc=0 || rc=$?
 check "reconcile on a damaged ledger: exit 0 ($(cat "$X/out"))" [ "$rc" = 0 ]
 check "reconcile says it kept and rebuilt it" grep -q "^the lease ledger was damaged: kept as /run/vgpu-hook/ledger.json.damaged-" "$X/out"
 check "reconcile kept it" [ "$(kept)" = 1 ] && kept_intact

@@ -87,8 +87,10 @@ said "a pinned parent that is full" "cannot create mdev $U1: 0000:3b:00.0 is ful
 # take N: N Single port serial instances, made as another tool would (through the emulated kernel)
 take() {
         for _ in $(seq "$1"); do
-                # dd's write(2), which the emulation sees (bash's printf writes through stdio)
-                tr -d '\n' </proc/sys/kernel/random/uuid | LD_PRELOAD="$KSHIM" dd status=none conv=notrunc \
+                # dd's write(2), which the emulation sees (bash's printf writes through stdio);
+                # bs=4096: dd's default 512-byte buffer, page-aligned, is an aligned_alloc() that
+                # ASan refuses in the sanitizer build (a size not a multiple of the alignment)
+                tr -d '\n' </proc/sys/kernel/random/uuid | LD_PRELOAD="$KSHIM" dd bs=4096 status=none conv=notrunc \
                         of="$ROOT/sys/class/mdev_bus/mtty/mdev_supported_types/mtty-1/create"
         done
 }
