@@ -279,6 +279,15 @@ int vgpu_domain_from_xml(const struct _xmlDoc *doc, struct vgpu_domain **ret_dom
 /* The inventory's "nvidia_gpus" array; NULL when out of memory. */
 json_t *vgpu_inventory_nvidia_json(const struct vgpu_host *host);
 
+/* ---- config/config.c ------------------------------------------------------- */
+
+/* An object keyed by PF addresses (sriov_vfs, nvidia_vfs) into *@items, @size bytes an item, each
+ * beginning with its struct vgpu_pci_addr and filled by @read_value, sorted by address; @example,
+ * a full address, is what a bad key's error shows. */
+int vgpu_config_pf_map(const struct vgpu_json_node *node, size_t size, void **items, size_t *n, const char *example,
+                       int (*read_value)(const struct vgpu_json_node *member, void *item, struct vgpu_error *err),
+                       struct vgpu_error *err);
+
 /* ---- config/nvidia-pfs.c --------------------------------------------------- */
 
 /* "nvidia_vfs" of the configuration into config->nvidia_pfs. */

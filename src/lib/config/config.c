@@ -99,10 +99,10 @@ static int get_cordoned(const struct vgpu_json_node *node, struct vgpu_config *c
         return 0;
 }
 
-static int cmp_vf_count(const void *a, const void *b)
+/* Items that begin with their PF's address, by address. */
+static int cmp_pf(const void *a, const void *b)
 {
-        return vgpu_pci_addr_cmp(&((const struct vgpu_sriov_vf_count *)a)->pf,
-                                 &((const struct vgpu_sriov_vf_count *)b)->pf);
+        return vgpu_pci_addr_cmp(a, b);
 }
 
 /* A profile number in 0..@max (vram_quota: bytes, up to what JSON holds). */
@@ -161,7 +161,9 @@ static int get_pf_object(const struct vgpu_json_node *node, struct vgpu_sriov_vf
         return get_priority(node, &c->xe.sched_priority, err);
 }
 
-static int get_sriov_vfs(const struct vgpu_json_node *node, struct vgpu_config *config, struct vgpu_error *err)
+int vgpu_config_pf_map(const struct vgpu_json_node *node, size_t size, void **items, size_t *n, const char *example,
+                       int (*read_value)(const struct vgpu_json_node *member, void *item, struct vgpu_error *err),
+                       struct vgpu_error *err)
 {
         const char *key;
         json_t *value;
@@ -169,31 +171,43 @@ static int get_sriov_vfs(const struct vgpu_json_node *node, struct vgpu_config *
 
         if (r < 0)
                 return r;
-        config->sriov_vfs = calloc(json_object_size(node->value) + 1, sizeof(*config->sriov_vfs));
-        if (!config->sriov_vfs)
+        *items = calloc(json_object_size(node->value) + 1, size);
+        if (!*items)
                 return -ENOMEM;
         json_object_foreach(node->value, key, value)
         {
                 struct vgpu_json_node member = vgpu_json_member(node, key, value);
-                struct vgpu_sriov_vf_count *c = &config->sriov_vfs[config->n_sriov_vfs];
+                char *item = (char *)*items + *n * size;
 
-                if (vgpu_pci_addr_read(key, &c->pf) < 0)
-                        return vgpu_json_error(&member, true, err, EINVAL,
-                                               "not a PCI address like \"0000:86:00.0\" or \"86:00.0\"");
-                for (size_t i = 0; i < config->n_sriov_vfs; i++)
-                        if (vgpu_pci_addr_cmp(&config->sriov_vfs[i].pf, &c->pf) == 0)
+                if (vgpu_pci_addr_read(key, (struct vgpu_pci_addr *)item) < 0)
+                        return vgpu_json_error(&member, true, err, EINVAL, "not a PCI address like \"%s\" or \"%s\"",
+                                               example, example + 5);
+                for (size_t i = 0; i < *n; i++)
+                        if (cmp_pf((char *)*items + i * size, item) == 0)
                                 return vgpu_json_error(&member, true, err, EINVAL, "the same PF as an earlier key");
-                c->xe = (struct vgpu_xe_profile){-1, -1, -1, -1};
-                if (json_is_object(value))
-                        r = get_pf_object(&member, c, err);
-                else
-                        r = vgpu_json_get_uint(&member, NUM_VFS_MAX, &c->num_vfs, err);
-                if (r < 0)
+                if ((r = read_value(&member, item, err)) < 0)
                         return r;
-                config->n_sriov_vfs++;
+                (*n)++;
         }
-        vgpu_qsort(config->sriov_vfs, config->n_sriov_vfs, sizeof(*config->sriov_vfs), cmp_vf_count);
+        vgpu_qsort(*items, *n, size, cmp_pf);
         return 0;
+}
+
+/* One value of "sriov_vfs": a VF count, or an object with the count and xe's VF profile. */
+static int read_vf_count(const struct vgpu_json_node *member, void *item, struct vgpu_error *err)
+{
+        struct vgpu_sriov_vf_count *c = item;
+
+        c->xe = (struct vgpu_xe_profile){-1, -1, -1, -1};
+        if (json_is_object(member->value))
+                return get_pf_object(member, c, err);
+        return vgpu_json_get_uint(member, NUM_VFS_MAX, &c->num_vfs, err);
+}
+
+static int get_sriov_vfs(const struct vgpu_json_node *node, struct vgpu_config *config, struct vgpu_error *err)
+{
+        return vgpu_config_pf_map(node, sizeof(*config->sriov_vfs), (void **)&config->sriov_vfs,
+                                  &config->n_sriov_vfs, "0000:86:00.0", read_vf_count, err);
 }
 
 static int get_root(const struct vgpu_json_node *node, struct vgpu_config *config, struct vgpu_error *err)

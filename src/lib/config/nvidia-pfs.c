@@ -18,42 +18,21 @@ static const char *const modes[] = {"equal-size", "mixed-size", "mig", NULL};
 static const enum vgpu_nvidia_mode mode_values[] = {VGPU_NVIDIA_MODE_EQUAL, VGPU_NVIDIA_MODE_MIXED,
                                                     VGPU_NVIDIA_MODE_MIG};
 
-static int cmp_pf(const void *a, const void *b)
+/* One value of "nvidia_vfs": the mode's name. */
+static int read_mode(const struct vgpu_json_node *member, void *item, struct vgpu_error *err)
 {
-        return vgpu_pci_addr_cmp(&((const struct vgpu_nvidia_pf_config *)a)->pf,
-                                 &((const struct vgpu_nvidia_pf_config *)b)->pf);
+        int r = vgpu_json_get_enum(member, modes, err);
+
+        if (r < 0)
+                return r;
+        ((struct vgpu_nvidia_pf_config *)item)->mode = mode_values[r];
+        return 0;
 }
 
 int vgpu_config_nvidia_pfs(const struct vgpu_json_node *node, struct vgpu_config *config, struct vgpu_error *err)
 {
-        const char *key;
-        json_t *value;
-        int r = vgpu_json_expect(node, JSON_OBJECT, err);
-
-        if (r < 0)
-                return r;
-        config->nvidia_pfs = calloc(json_object_size(node->value) + 1, sizeof(*config->nvidia_pfs));
-        if (!config->nvidia_pfs)
-                return -ENOMEM;
-        json_object_foreach(node->value, key, value)
-        {
-                struct vgpu_json_node member = vgpu_json_member(node, key, value);
-                struct vgpu_nvidia_pf_config *c = &config->nvidia_pfs[config->n_nvidia_pfs];
-
-                if (vgpu_pci_addr_read(key, &c->pf) < 0)
-                        return vgpu_json_error(&member, true, err, EINVAL,
-                                               "not a PCI address like \"0000:41:00.0\" or \"41:00.0\"");
-                for (size_t i = 0; i < config->n_nvidia_pfs; i++)
-                        if (vgpu_pci_addr_cmp(&config->nvidia_pfs[i].pf, &c->pf) == 0)
-                                return vgpu_json_error(&member, true, err, EINVAL, "the same PF as an earlier key");
-                r = vgpu_json_get_enum(&member, modes, err);
-                if (r < 0)
-                        return r;
-                c->mode = mode_values[r];
-                config->n_nvidia_pfs++;
-        }
-        vgpu_qsort(config->nvidia_pfs, config->n_nvidia_pfs, sizeof(*config->nvidia_pfs), cmp_pf);
-        return 0;
+        return vgpu_config_pf_map(node, sizeof(*config->nvidia_pfs), (void **)&config->nvidia_pfs,
+                                  &config->n_nvidia_pfs, "0000:41:00.0", read_mode, err);
 }
 
 static const char *const state_names[] = {
