@@ -206,8 +206,8 @@ static int read_vf_count(const struct vgpu_json_node *member, void *item, struct
 
 static int get_sriov_vfs(const struct vgpu_json_node *node, struct vgpu_config *config, struct vgpu_error *err)
 {
-        return vgpu_config_pf_map(node, sizeof(*config->sriov_vfs), (void **)&config->sriov_vfs,
-                                  &config->n_sriov_vfs, "0000:86:00.0", read_vf_count, err);
+        return vgpu_config_pf_map(node, sizeof(*config->sriov_vfs), (void **)&config->sriov_vfs, &config->n_sriov_vfs,
+                                  "0000:86:00.0", read_vf_count, err);
 }
 
 static int get_root(const struct vgpu_json_node *node, struct vgpu_config *config, struct vgpu_error *err)
